@@ -1,0 +1,72 @@
+#include "diag.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+static FILE *diag_stream;
+
+void diag_set_stream(FILE *f)
+{
+	diag_stream = f;
+}
+
+static FILE *out(void)
+{
+	return diag_stream ? diag_stream : stderr;
+}
+
+static void print_source_line(FILE *f, const struct loc *loc)
+{
+	const char *p = loc->src->text;
+	for (int line = 1; line < loc->line && p; line++) {
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	if (!p)
+		return;
+	int n = (int)strcspn(p, "\n");
+	fprintf(f, "%.*s\n", n, p);
+	/* Tabs in the prefix are kept so the caret lines up in a terminal. */
+	for (int i = 0; i < loc->col - 1 && i < n; i++)
+		fputc(p[i] == '\t' ? '\t' : ' ', f);
+	fputc('^', f);
+	for (int i = 1; i < loc->len; i++)
+		fputc('~', f);
+	fputc('\n', f);
+}
+
+static void vreport(const char *kind, const struct loc *loc, const char *hint,
+		    const char *fmt, va_list ap)
+{
+	FILE *f = out();
+	if (loc && loc->src && loc->line > 0)
+		fprintf(f, "%s:%d:%d: %s: ", loc->src->name, loc->line, loc->col, kind);
+	else
+		fprintf(f, "btctrace: %s: ", kind);
+	vfprintf(f, fmt, ap);
+	fputc('\n', f);
+	if (loc && loc->src && loc->src->text && loc->line > 0)
+		print_source_line(f, loc);
+	if (hint)
+		fprintf(f, "hint: %s\n", hint);
+	fflush(f);
+}
+
+int diag_error(const struct loc *loc, const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreport("error", loc, hint, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+void diag_warn(const struct loc *loc, const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreport("warning", loc, hint, fmt, ap);
+	va_end(ap);
+}

@@ -1,0 +1,55 @@
+/* Loading BPF programs and attaching them to uprobes on USDT locations,
+ * with the semaphore raised by the kernel (ref_ctr_offset). */
+#ifndef BTCTRACE_ATTACH_H
+#define BTCTRACE_ATTACH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct bpf_insn;
+
+enum prog_kind {
+	PROG_UPROBE,		/* BPF_PROG_TYPE_KPROBE, one perf event per location */
+	PROG_UPROBE_MULTI,	/* KPROBE loaded with expected_attach_type
+				 * BPF_TRACE_UPROBE_MULTI (48): one link for all */
+	PROG_RUN_ONCE,		/* BEGIN/END: BPF_PROG_TYPE_RAW_TRACEPOINT, run
+				 * with BPF_PROG_TEST_RUN in btctrace itself */
+};
+
+/* Loads a GPL program.  Returns its fd, or -errno after printing (through
+ * diag_error) the verifier's log with the program's name and a hint. */
+int prog_load(enum prog_kind kind, const char *name,
+	      const struct bpf_insn *insns, size_t ninsns);
+
+/* Runs a PROG_RUN_ONCE program once on the calling CPU.  0 or -errno. */
+int prog_run_once(int prog_fd);
+
+struct uprobe_loc {
+	uint64_t offset;	/* file offset of the probe instruction */
+	uint64_t ref_ctr_offset;	/* file offset of the semaphore, 0 = none */
+};
+
+struct attachment;
+
+/* Attaches prog_fd to every location of one binary.  pid -1 = every
+ * process running the binary, else only that process (all its threads).
+ * The program must have been loaded as PROG_UPROBE_MULTI when
+ * attach_have_uprobe_multi() is true and PROG_UPROBE otherwise.  On error
+ * nothing stays attached; a message naming path and offset was printed.
+ * Returns 0 or -errno. */
+int attach_uprobes(int prog_fd, const char *path, pid_t pid,
+		   const struct uprobe_loc *locs, int nlocs,
+		   struct attachment **out);
+
+/* Detaches and frees (NULL is fine). */
+void detach_uprobes(struct attachment *a);
+
+/* Whether this kernel has uprobe_multi links (6.6+); probed once. */
+bool attach_have_uprobe_multi(void);
+
+/* Forces the per-location fallback (tests, and BTCTRACE_NO_UPROBE_MULTI=1). */
+void attach_disable_uprobe_multi(void);
+
+#endif
