@@ -1,0 +1,93 @@
+/* Code generation: AST -> LLVM IR -> BPF instructions, in memory. */
+#ifndef BTCTRACE_CG_H
+#define BTCTRACE_CG_H
+
+#include <linux/bpf.h>
+#include <llvm-c/Core.h>
+#include <llvm-c/TargetMachine.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lang/ast.h"
+#include "lang/sema.h"
+#include "runtime/usdt.h"
+
+
+/* The kernel objects a program refers to, created before codegen so their
+ * fds can be embedded as constants (no relocations in the object). */
+struct cg_maps {
+	const int *map_fds;	/* by map_info id */
+	int errors_fd;		/* per-CPU array of u64 counters, see ERR_SLOT_* */
+	int events_fd;		/* ring buffer: exit(), printf() */
+};
+
+/* Counter slots of the errors map after the per-map "map full" slots. */
+#define ERR_SLOT_LOST_EVENTS(nmaps) ((nmaps) + 0)
+#define ERR_SLOT_COUNT(nmaps) ((nmaps) + 1)
+
+/* Ring-buffer event types (first u64 of every record). */
+enum event_type { EVENT_EXIT = 1 };
+
+struct event_exit {
+	uint64_t type;
+	int64_t code;
+};
+
+/* One compiler instance: LLVM initialised once, reused for every probe
+ * (the REPL compiles many blocks in one session). */
+struct compiler;
+
+int compiler_new(struct compiler **out);
+void compiler_free(struct compiler *c);
+
+/* Compiles one probe block for one argument layout (loc NULL for
+ * BEGIN/END).  *insns is malloc'd.  0 or -errno after a diag. */
+int compile_probe(struct compiler *c, const struct symtab *syms, const struct cg_maps *maps,
+		  const struct probe *p, const struct usdt_location *loc,
+		  const char *name, struct bpf_insn **insns, size_t *ninsns);
+
+/* Textual IR of the last compiled probe, for the curious (REPL). */
+char *compiler_last_ir(struct compiler *c);
+
+/* ---- inside codegen/: the state of one function being built ---- */
+
+struct cg {
+	LLVMContextRef ctx;
+	LLVMModuleRef mod;
+	LLVMBuilderRef b;
+	LLVMValueRef fn, ctxp, exit_bb_ret;
+	LLVMBasicBlockRef entry;
+	LLVMTypeRef i8, i16, i32, i64, i8p, i64p;
+	const struct symtab *syms;
+	const struct cg_maps *maps;
+	const struct usdt_location *loc;
+	LLVMValueRef vars[64];
+	/* Temporaries (keys, values, strings) are reused statement after
+	 * statement: BPF has 512 bytes of stack. */
+	struct { LLVMValueRef p; int size; bool busy; } temps[64];
+	int ntemps;
+	bool llvm_error;
+};
+
+/* Frees every temporary: called between statements. */
+void cg_release_temps(struct cg *cg);
+
+LLVMValueRef cg_expr(struct cg *cg, struct node *n);
+LLVMValueRef cg_helper(struct cg *cg, int id, LLVMTypeRef ret, LLVMValueRef *args, int nargs);
+LLVMValueRef cg_map_ptr(struct cg *cg, int fd);
+LLVMValueRef cg_alloca(struct cg *cg, int size, const char *name);
+LLVMValueRef cg_alloca_zero(struct cg *cg, int size, const char *name);
+LLVMValueRef cg_gep(struct cg *cg, LLVMValueRef base, int off);
+LLVMValueRef cg_ptr_to(struct cg *cg, LLVMValueRef p, LLVMTypeRef elem);
+LLVMValueRef cg_const(struct cg *cg, int64_t v);
+void cg_error_count(struct cg *cg, int slot);
+/* Key buffer for map m filled from the N_MAP node's key expressions, with
+ * `extra` zeroed bytes appended (hist slot). */
+LLVMValueRef cg_map_key(struct cg *cg, struct node *map, int extra);
+/* Finds or creates the entry of `key` in per-CPU map m; calls apply(p) on
+ * this CPU's value; a full map bumps the map's error counter. */
+void cg_agg_update(struct cg *cg, const struct map_info *m, LLVMValueRef key,
+		   void (*apply)(struct cg *cg, LLVMValueRef val, void *arg), void *arg);
+
+
+#endif

@@ -1,0 +1,464 @@
+/* Expressions and statements to LLVM IR.  Integers are i64; strings are
+ * pointers to zeroed stack buffers of their type's size. */
+#include "cg.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "lang/builtin.h"
+
+LLVMValueRef cg_const(struct cg *cg, int64_t v)
+{
+	return LLVMConstInt(cg->i64, (unsigned long long)v, 1);
+}
+
+/* Helpers are called through a constant address: the BPF backend turns
+ * inttoptr(id) calls into `call id`. */
+LLVMValueRef cg_helper(struct cg *cg, int id, LLVMTypeRef ret, LLVMValueRef *args, int nargs)
+{
+	LLVMTypeRef params[8];
+	for (int i = 0; i < nargs; i++)
+		params[i] = LLVMTypeOf(args[i]);
+	LLVMTypeRef fty = LLVMFunctionType(ret, params, nargs, 0);
+	LLVMValueRef fp = LLVMConstIntToPtr(LLVMConstInt(cg->i64, id, 0), LLVMPointerType(fty, 0));
+	return LLVMBuildCall2(cg->b, fty, fp, args, nargs, "");
+}
+
+/* A map's fd is a 64-bit immediate the loader understands as a map
+ * (BPF_PSEUDO_MAP_FD), so programs carry no relocations. */
+LLVMValueRef cg_map_ptr(struct cg *cg, int fd)
+{
+	LLVMTypeRef params[2] = { cg->i64, cg->i64 };
+	LLVMTypeRef fty = LLVMFunctionType(cg->i64, params, 2, 0);
+	LLVMValueRef fn = LLVMGetNamedFunction(cg->mod, "llvm.bpf.pseudo");
+	if (!fn)
+		fn = LLVMAddFunction(cg->mod, "llvm.bpf.pseudo", fty);
+	LLVMValueRef args[2] = { LLVMConstInt(cg->i64, 1, 0), LLVMConstInt(cg->i64, fd, 0) };
+	LLVMValueRef v = LLVMBuildCall2(cg->b, fty, fn, args, 2, "");
+	return LLVMBuildIntToPtr(cg->b, v, cg->i8p, "map");
+}
+
+/* Stack slots live in the entry block so the verifier sees fixed offsets. */
+static LLVMValueRef new_slot(struct cg *cg, int size, const char *name)
+{
+	LLVMBuilderRef eb = LLVMCreateBuilderInContext(cg->ctx);
+	LLVMPositionBuilderBefore(eb, LLVMGetBasicBlockTerminator(cg->entry));
+	LLVMValueRef a = LLVMBuildAlloca(eb, LLVMArrayType(cg->i8, size), name);
+	LLVMSetAlignment(a, 8);
+	LLVMValueRef p = LLVMBuildBitCast(eb, a, cg->i8p, "");
+	LLVMDisposeBuilder(eb);
+	return p;
+}
+
+LLVMValueRef cg_alloca(struct cg *cg, int size, const char *name)
+{
+	for (int i = 0; i < cg->ntemps; i++)
+		if (!cg->temps[i].busy && cg->temps[i].size == size) {
+			cg->temps[i].busy = true;
+			return cg->temps[i].p;
+		}
+	LLVMValueRef p = new_slot(cg, size, name);
+	if (cg->ntemps < (int)(sizeof(cg->temps) / sizeof(cg->temps[0]))) {
+		cg->temps[cg->ntemps].p = p;
+		cg->temps[cg->ntemps].size = size;
+		cg->temps[cg->ntemps++].busy = true;
+	}
+	return p;
+}
+
+void cg_release_temps(struct cg *cg)
+{
+	for (int i = 0; i < cg->ntemps; i++)
+		cg->temps[i].busy = false;
+}
+
+LLVMValueRef cg_alloca_zero(struct cg *cg, int size, const char *name)
+{
+	LLVMValueRef p = cg_alloca(cg, size, name);
+	LLVMBuildMemSet(cg->b, p, LLVMConstInt(cg->i8, 0, 0), LLVMConstInt(cg->i64, size, 0), 8);
+	return p;
+}
+
+LLVMValueRef cg_gep(struct cg *cg, LLVMValueRef base, int off)
+{
+	LLVMValueRef idx = LLVMConstInt(cg->i64, off, 0);
+	return LLVMBuildInBoundsGEP2(cg->b, cg->i8, base, &idx, 1, "");
+}
+
+LLVMValueRef cg_ptr_to(struct cg *cg, LLVMValueRef p, LLVMTypeRef elem)
+{
+	return LLVMBuildBitCast(cg->b, p, LLVMPointerType(elem, 0), "");
+}
+
+static LLVMValueRef load64(struct cg *cg, LLVMValueRef p)
+{
+	return LLVMBuildLoad2(cg->b, cg->i64, cg_ptr_to(cg, p, cg->i64), "");
+}
+
+static void store64(struct cg *cg, LLVMValueRef v, LLVMValueRef p)
+{
+	LLVMBuildStore(cg->b, v, cg_ptr_to(cg, p, cg->i64));
+}
+
+void cg_error_count(struct cg *cg, int slot)
+{
+	LLVMValueRef key = cg_alloca(cg, 4, "errkey");
+	LLVMBuildStore(cg->b, LLVMConstInt(cg->i32, slot, 0), cg_ptr_to(cg, key, cg->i32));
+	LLVMValueRef args[2] = { cg_map_ptr(cg, cg->maps->errors_fd), key };
+	LLVMValueRef p = cg_helper(cg, BPF_FUNC_map_lookup_elem, cg->i8p, args, 2);
+	LLVMBasicBlockRef bump = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "errbump");
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "errdone");
+	LLVMBuildCondBr(cg->b, LLVMBuildIsNull(cg->b, p, ""), done, bump);
+	LLVMPositionBuilderAtEnd(cg->b, bump);
+	store64(cg, LLVMBuildAdd(cg->b, load64(cg, p), cg_const(cg, 1), ""), p);
+	LLVMBuildBr(cg->b, done);
+	LLVMPositionBuilderAtEnd(cg->b, done);
+}
+
+/* ---- probe arguments ---- */
+
+static LLVMValueRef extend(struct cg *cg, LLVMValueRef v, int size, bool is_signed)
+{
+	if (size >= 8)
+		return v;
+	LLVMTypeRef t = LLVMIntTypeInContext(cg->ctx, size * 8);
+	v = LLVMBuildTrunc(cg->b, v, t, "");
+	return is_signed ? LLVMBuildSExt(cg->b, v, cg->i64, "") : LLVMBuildZExt(cg->b, v, cg->i64, "");
+}
+
+static LLVMValueRef ctx_reg(struct cg *cg, int off)
+{
+	return load64(cg, cg_gep(cg, cg->ctxp, off));
+}
+
+static LLVMValueRef cg_usdt_arg(struct cg *cg, const struct usdt_arg *a)
+{
+	switch (a->kind) {
+	case USDT_ARG_CONST:
+		return extend(cg, cg_const(cg, a->value), a->size, a->is_signed);
+	case USDT_ARG_REG:
+		return extend(cg, ctx_reg(cg, a->reg_off), a->size, a->is_signed);
+	case USDT_ARG_MEM: {
+		LLVMValueRef addr = LLVMBuildAdd(cg->b, ctx_reg(cg, a->reg_off),
+						 cg_const(cg, a->value), "");
+		if (a->index_off >= 0)
+			addr = LLVMBuildAdd(cg->b, addr, LLVMBuildMul(cg->b, ctx_reg(cg, a->index_off),
+						cg_const(cg, a->scale), ""), "");
+		LLVMValueRef slot = cg_alloca(cg, 8, "argmem");
+		store64(cg, cg_const(cg, 0), slot);
+		LLVMValueRef args[3] = { slot, LLVMConstInt(cg->i32, a->size, 0),
+					 LLVMBuildIntToPtr(cg->b, addr, cg->i8p, "") };
+		cg_helper(cg, BPF_FUNC_probe_read_user, cg->i64, args, 3);
+		return extend(cg, load64(cg, slot), a->size, a->is_signed);
+	}
+	}
+	return cg_const(cg, 0);
+}
+
+/* ---- expressions ---- */
+
+static LLVMValueRef cg_string_literal(struct cg *cg, struct node *n)
+{
+	LLVMValueRef buf = cg_alloca_zero(cg, n->type.size, "str");
+	/* Byte stores rather than a global: programs stay free of .rodata. */
+	for (int i = 0; i < n->slen; i++)
+		LLVMBuildStore(cg->b, LLVMConstInt(cg->i8, (unsigned char)n->str[i], 0),
+			       cg_gep(cg, buf, i));
+	return buf;
+}
+
+static LLVMValueRef to_bool(struct cg *cg, LLVMValueRef v)
+{
+	return LLVMBuildICmp(cg->b, LLVMIntNE, v, cg_const(cg, 0), "");
+}
+
+static LLVMValueRef zext_bool(struct cg *cg, LLVMValueRef b)
+{
+	return LLVMBuildZExt(cg->b, b, cg->i64, "");
+}
+
+static LLVMValueRef cg_str_eq(struct cg *cg, struct node *n)
+{
+	LLVMValueRef a = cg_expr(cg, n->lhs), b = cg_expr(cg, n->rhs);
+	int len = n->lhs->type.size < n->rhs->type.size ? n->lhs->type.size : n->rhs->type.size;
+	LLVMValueRef diff = LLVMConstInt(cg->i8, 0, 0);
+	for (int i = 0; i < len; i++) {
+		LLVMValueRef x = LLVMBuildLoad2(cg->b, cg->i8, cg_gep(cg, a, i), "");
+		LLVMValueRef y = LLVMBuildLoad2(cg->b, cg->i8, cg_gep(cg, b, i), "");
+		diff = LLVMBuildOr(cg->b, diff, LLVMBuildXor(cg->b, x, y, ""), "");
+	}
+	LLVMIntPredicate p = n->op == OP_EQ ? LLVMIntEQ : LLVMIntNE;
+	return zext_bool(cg, LLVMBuildICmp(cg->b, p, diff, LLVMConstInt(cg->i8, 0, 0), ""));
+}
+
+static LLVMValueRef cg_compare(struct cg *cg, struct node *n, LLVMValueRef a, LLVMValueRef b)
+{
+	bool sgn = n->lhs->type.is_signed && n->rhs->type.is_signed;
+	LLVMIntPredicate p;
+	switch (n->op) {
+	case OP_EQ: p = LLVMIntEQ; break;
+	case OP_NE: p = LLVMIntNE; break;
+	case OP_LT: p = sgn ? LLVMIntSLT : LLVMIntULT; break;
+	case OP_LE: p = sgn ? LLVMIntSLE : LLVMIntULE; break;
+	case OP_GT: p = sgn ? LLVMIntSGT : LLVMIntUGT; break;
+	default: p = sgn ? LLVMIntSGE : LLVMIntUGE; break;
+	}
+	return zext_bool(cg, LLVMBuildICmp(cg->b, p, a, b, ""));
+}
+
+static LLVMValueRef cg_binary(struct cg *cg, struct node *n)
+{
+	if (n->lhs->type.kind == T_STR)
+		return cg_str_eq(cg, n);
+	LLVMValueRef a = cg_expr(cg, n->lhs), b = cg_expr(cg, n->rhs);
+	bool sgn = n->type.is_signed;
+	switch (n->op) {
+	case OP_ADD: return LLVMBuildAdd(cg->b, a, b, "");
+	case OP_SUB: return LLVMBuildSub(cg->b, a, b, "");
+	case OP_MUL: return LLVMBuildMul(cg->b, a, b, "");
+	/* BPF has only unsigned division; signed operands divide by magnitude. */
+	case OP_DIV: return LLVMBuildUDiv(cg->b, a, b, "");
+	case OP_MOD: return LLVMBuildURem(cg->b, a, b, "");
+	case OP_AND: return LLVMBuildAnd(cg->b, a, b, "");
+	case OP_OR: return LLVMBuildOr(cg->b, a, b, "");
+	case OP_XOR: return LLVMBuildXor(cg->b, a, b, "");
+	case OP_SHL: return LLVMBuildShl(cg->b, a, b, "");
+	case OP_SHR: return sgn ? LLVMBuildAShr(cg->b, a, b, "") : LLVMBuildLShr(cg->b, a, b, "");
+	case OP_LAND: return zext_bool(cg, LLVMBuildAnd(cg->b, to_bool(cg, a), to_bool(cg, b), ""));
+	case OP_LOR: return zext_bool(cg, LLVMBuildOr(cg->b, to_bool(cg, a), to_bool(cg, b), ""));
+	default: return cg_compare(cg, n, a, b);
+	}
+}
+
+static LLVMValueRef cg_unary(struct cg *cg, struct node *n)
+{
+	LLVMValueRef v = cg_expr(cg, n->lhs);
+	switch (n->op) {
+	case OP_NEG: return LLVMBuildNeg(cg->b, v, "");
+	case OP_BNOT: return LLVMBuildNot(cg->b, v, "");
+	default: return zext_bool(cg, LLVMBuildICmp(cg->b, LLVMIntEQ, v, cg_const(cg, 0), ""));
+	}
+}
+
+static LLVMValueRef cg_ternary(struct cg *cg, struct node *n)
+{
+	LLVMValueRef c = to_bool(cg, cg_expr(cg, n->cond));
+	LLVMValueRef a = cg_expr(cg, n->then), b = cg_expr(cg, n->els);
+	if (n->type.kind != T_STR)
+		return LLVMBuildSelect(cg->b, c, a, b, "");
+	/* Strings: copy the chosen branch into a buffer of the result's size. */
+	LLVMValueRef out = cg_alloca_zero(cg, n->type.size, "tern");
+	LLVMBasicBlockRef bt = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "tthen");
+	LLVMBasicBlockRef be = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "telse");
+	LLVMBasicBlockRef bd = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "tdone");
+	LLVMBuildCondBr(cg->b, c, bt, be);
+	LLVMPositionBuilderAtEnd(cg->b, bt);
+	LLVMBuildMemCpy(cg->b, out, 1, a, 1, LLVMConstInt(cg->i64, n->then->type.size, 0));
+	LLVMBuildBr(cg->b, bd);
+	LLVMPositionBuilderAtEnd(cg->b, be);
+	LLVMBuildMemCpy(cg->b, out, 1, b, 1, LLVMConstInt(cg->i64, n->els->type.size, 0));
+	LLVMBuildBr(cg->b, bd);
+	LLVMPositionBuilderAtEnd(cg->b, bd);
+	return out;
+}
+
+static LLVMValueRef cg_var(struct cg *cg, struct node *n)
+{
+	LLVMValueRef slot = cg->vars[n->var_slot];
+	return n->type.kind == T_STR ? slot : load64(cg, slot);
+}
+
+LLVMValueRef cg_expr(struct cg *cg, struct node *n)
+{
+	switch (n->kind) {
+	case N_INT: return cg_const(cg, n->ival);
+	case N_STR: return cg_string_literal(cg, n);
+	case N_VAR: return cg_var(cg, n);
+	case N_ARG: return cg_usdt_arg(cg, &cg->loc->args[n->ival]);
+	case N_BUILTIN:
+	case N_CALL: return n->builtin->codegen(cg, n, NULL);
+	case N_BINARY: return cg_binary(cg, n);
+	case N_UNARY: return cg_unary(cg, n);
+	case N_TERNARY: return cg_ternary(cg, n);
+	default: return cg_const(cg, 0);
+	}
+}
+
+/* ---- maps ---- */
+
+LLVMValueRef cg_map_key(struct cg *cg, struct node *map, int extra)
+{
+	const struct map_info *m = map->mapinfo;
+	int ksize = key_size(m);
+	int total = (ksize ? ksize : 8) + extra;
+	LLVMValueRef key = cg_alloca_zero(cg, total, "key");
+	int i = 0;
+	for (struct node *k = map->args; k; k = k->next, i++) {
+		LLVMValueRef dst = cg_gep(cg, key, key_offset(m, i));
+		LLVMValueRef v = cg_expr(cg, k);
+		if (k->type.kind == T_STR)
+			LLVMBuildMemCpy(cg->b, dst, 1, v, 1, LLVMConstInt(cg->i64, k->type.size, 0));
+		else
+			store64(cg, v, dst);
+	}
+	return key;
+}
+
+void cg_agg_update(struct cg *cg, const struct map_info *m, LLVMValueRef key,
+		   void (*apply)(struct cg *cg, LLVMValueRef val, void *arg), void *arg)
+{
+	int fd = cg->maps->map_fds[m->id];
+	LLVMValueRef largs[2] = { cg_map_ptr(cg, fd), key };
+	LLVMValueRef p = cg_helper(cg, BPF_FUNC_map_lookup_elem, cg->i8p, largs, 2);
+	LLVMBasicBlockRef found = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "found");
+	LLVMBasicBlockRef insert = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "insert");
+	LLVMBasicBlockRef full = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "full");
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "done");
+	LLVMBasicBlockRef start = LLVMGetInsertBlock(cg->b);
+	LLVMBuildCondBr(cg->b, LLVMBuildIsNull(cg->b, p, ""), insert, found);
+
+	/* Insert a zero value, then look it up again: whoever inserted it, this
+	 * CPU's slot is then updated in place like any other. */
+	LLVMPositionBuilderAtEnd(cg->b, insert);
+	LLVMValueRef zero = cg_alloca_zero(cg, (int)m->agg->value_size, "zero");
+	LLVMValueRef uargs[4] = { cg_map_ptr(cg, fd), key, zero, cg_const(cg, 1 /* BPF_NOEXIST */) };
+	cg_helper(cg, BPF_FUNC_map_update_elem, cg->i64, uargs, 4);
+	LLVMValueRef largs2[2] = { cg_map_ptr(cg, fd), key };
+	LLVMValueRef p2 = cg_helper(cg, BPF_FUNC_map_lookup_elem, cg->i8p, largs2, 2);
+	LLVMBasicBlockRef insert_end = LLVMGetInsertBlock(cg->b);
+	LLVMBuildCondBr(cg->b, LLVMBuildIsNull(cg->b, p2, ""), full, found);
+
+	LLVMPositionBuilderAtEnd(cg->b, full);
+	cg_error_count(cg, m->id);
+	LLVMBuildBr(cg->b, done);
+
+	LLVMPositionBuilderAtEnd(cg->b, found);
+	LLVMValueRef phi = LLVMBuildPhi(cg->b, cg->i8p, "val");
+	LLVMValueRef vals[2] = { p, p2 };
+	LLVMBasicBlockRef from[2] = { start, insert_end };
+	LLVMAddIncoming(phi, vals, from, 2);
+	apply(cg, phi, arg);
+	LLVMBuildBr(cg->b, done);
+	LLVMPositionBuilderAtEnd(cg->b, done);
+}
+
+/* ---- statements ---- */
+
+static void cg_stmts(struct cg *cg, struct node *n);
+
+static void cg_assign_plain(struct cg *cg, struct node *st)
+{
+	const struct map_info *m = st->map->mapinfo;
+	LLVMValueRef key = cg_map_key(cg, st->map, 0);
+	LLVMValueRef v = cg_expr(cg, st->rhs);
+	LLVMValueRef val;
+	if (m->value.kind == T_STR) {
+		val = cg_alloca_zero(cg, m->value.size, "mval");
+		LLVMBuildMemCpy(cg->b, val, 1, v, 1, LLVMConstInt(cg->i64, st->rhs->type.size, 0));
+	} else {
+		val = cg_alloca(cg, 8, "mval");
+		store64(cg, v, val);
+	}
+	LLVMValueRef args[4] = { cg_map_ptr(cg, cg->maps->map_fds[m->id]), key, val,
+				 cg_const(cg, 0 /* BPF_ANY */) };
+	LLVMValueRef rc = cg_helper(cg, BPF_FUNC_map_update_elem, cg->i64, args, 4);
+	LLVMBasicBlockRef bad = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "full");
+	LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "stored");
+	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntSLT, rc, cg_const(cg, 0), ""), bad, ok);
+	LLVMPositionBuilderAtEnd(cg->b, bad);
+	cg_error_count(cg, m->id);
+	LLVMBuildBr(cg->b, ok);
+	LLVMPositionBuilderAtEnd(cg->b, ok);
+}
+
+/* A variable's slot is zeroed in the entry block, so a read on a path
+ * that skipped the assignment sees 0, not stale stack. */
+static LLVMValueRef var_slot(struct cg *cg, int slot, int size)
+{
+	if (cg->vars[slot])
+		return cg->vars[slot];
+	LLVMValueRef p = new_slot(cg, size, "var");
+	LLVMBuilderRef eb = LLVMCreateBuilderInContext(cg->ctx);
+	LLVMPositionBuilderBefore(eb, LLVMGetBasicBlockTerminator(cg->entry));
+	LLVMBuildMemSet(eb, p, LLVMConstInt(cg->i8, 0, 0), LLVMConstInt(cg->i64, size, 0), 8);
+	LLVMDisposeBuilder(eb);
+	cg->vars[slot] = p;
+	return p;
+}
+
+static void cg_assign_var(struct cg *cg, struct node *st)
+{
+	int size = st->type.kind == T_STR ? st->type.size : 8;
+	LLVMValueRef slot = var_slot(cg, st->var_slot, size);
+	LLVMValueRef v = cg_expr(cg, st->rhs);
+	if (st->type.kind == T_STR) {
+		LLVMBuildMemSet(cg->b, slot, LLVMConstInt(cg->i8, 0, 0),
+				LLVMConstInt(cg->i64, st->type.size, 0), 1);
+		LLVMBuildMemCpy(cg->b, slot, 1, v, 1, LLVMConstInt(cg->i64, st->rhs->type.size, 0));
+	} else {
+		store64(cg, v, slot);
+	}
+}
+
+static void cg_if(struct cg *cg, struct node *st)
+{
+	LLVMValueRef c = to_bool(cg, cg_expr(cg, st->cond));
+	LLVMBasicBlockRef bt = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "then");
+	LLVMBasicBlockRef be = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "else");
+	LLVMBasicBlockRef bd = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "endif");
+	LLVMBuildCondBr(cg->b, c, bt, be);
+	LLVMPositionBuilderAtEnd(cg->b, bt);
+	cg_stmts(cg, st->then);
+	LLVMBuildBr(cg->b, bd);
+	LLVMPositionBuilderAtEnd(cg->b, be);
+	cg_stmts(cg, st->els);
+	LLVMBuildBr(cg->b, bd);
+	LLVMPositionBuilderAtEnd(cg->b, bd);
+}
+
+static void cg_stmt(struct cg *cg, struct node *st)
+{
+	switch (st->kind) {
+	case N_ASSIGN_MAP:
+		if (st->map->mapinfo->agg)
+			st->map->mapinfo->agg->codegen(cg, st->rhs, st->map);
+		else
+			cg_assign_plain(cg, st);
+		break;
+	case N_ASSIGN_VAR:
+		cg_assign_var(cg, st);
+		break;
+	case N_IF:
+		cg_if(cg, st);
+		break;
+	case N_EXPR_STMT:
+		cg_expr(cg, st->lhs);
+		break;
+	default:
+		break;
+	}
+}
+
+static void cg_stmts(struct cg *cg, struct node *n)
+{
+	for (; n; n = n->next) {
+		cg_stmt(cg, n);
+		cg_release_temps(cg);
+	}
+}
+
+void cg_probe_body(struct cg *cg, const struct probe *p)
+{
+	if (p->pred) {
+		LLVMValueRef c = to_bool(cg, cg_expr(cg, p->pred));
+		LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "body");
+		LLVMBasicBlockRef out = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "filtered");
+		LLVMBuildCondBr(cg->b, c, body, out);
+		cg_release_temps(cg);
+		LLVMPositionBuilderAtEnd(cg->b, out);
+		LLVMBuildRet(cg->b, cg_const(cg, 0));
+		LLVMPositionBuilderAtEnd(cg->b, body);
+	}
+	cg_stmts(cg, p->body);
+	LLVMBuildRet(cg->b, cg_const(cg, 0));
+}

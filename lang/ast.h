@@ -1,0 +1,96 @@
+/* The syntax tree.  One struct for every node, chibicc style: each kind
+ * uses the fields its comment names.  Every node carries its location. */
+#ifndef BTCTRACE_AST_H
+#define BTCTRACE_AST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "types.h"
+
+enum node_kind {
+	/* statements */
+	N_ASSIGN_MAP,	/* map = rhs (map is an N_MAP node)           */
+	N_ASSIGN_VAR,	/* $name = rhs                                */
+	N_EXPR_STMT,	/* lhs;  (calls such as exit())                */
+	N_IF,		/* if (cond) then else els                    */
+	/* expressions */
+	N_INT,		/* ival                                       */
+	N_STR,		/* str (unescaped), slen                      */
+	N_MAP,		/* @name[args...]; args NULL for a scalar map  */
+	N_VAR,		/* $name                                      */
+	N_BUILTIN,	/* name: pid tid nsecs cpu comm ...            */
+	N_ARG,		/* argN (ival = N) or args.name (name)         */
+	N_CALL,		/* name(args...)                              */
+	N_BINARY,	/* lhs op rhs                                 */
+	N_UNARY,	/* op lhs                                     */
+	N_TERNARY,	/* cond ? then : els                          */
+};
+
+enum op {
+	OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MOD,
+	OP_AND, OP_OR, OP_XOR, OP_SHL, OP_SHR,
+	OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE,
+	OP_LAND, OP_LOR,
+	OP_NEG, OP_NOT, OP_BNOT,
+};
+
+struct builtin;
+struct map_info;
+
+struct node {
+	enum node_kind kind;
+	struct loc loc;
+	struct type type;	/* set by semantic analysis */
+	struct node *next;	/* next statement / next argument */
+
+	char *name;
+	int64_t ival;
+	char *str;
+	int slen;
+	enum op op;
+	struct node *lhs, *rhs;
+	struct node *cond, *then, *els;
+	struct node *args;	/* call arguments, map keys */
+	struct node *map;	/* N_ASSIGN_MAP target */
+
+	/* resolved by semantic analysis */
+	const struct builtin *builtin;	/* N_CALL, N_BUILTIN */
+	struct map_info *mapinfo;	/* N_MAP */
+	int var_slot;			/* N_VAR, N_ASSIGN_VAR */
+};
+
+enum attach_kind { ATTACH_BEGIN, ATTACH_END, ATTACH_USDT };
+
+struct attach_point {
+	enum attach_kind kind;
+	struct loc loc;
+	char *spec;		/* as written: "utxocache:add" */
+	char *path;		/* usdt:PATH:... form, else NULL */
+	char *provider, *event;
+	struct attach_point *next;
+};
+
+struct probe {
+	struct attach_point *points;
+	struct node *pred;	/* NULL when there is none */
+	struct node *body;	/* statement list */
+	struct loc loc;
+	int nvars;		/* scratch variables, set by sema */
+	struct probe *next;
+};
+
+struct program {
+	struct source *src;
+	struct probe *probes;
+};
+
+struct node *node_new(enum node_kind kind, const struct loc *loc);
+void program_free(struct program *prog);
+
+/* Parses src into *out.  Errors are reported through diag and make the
+ * result -EINVAL; nothing is returned half-built. */
+int parse_program(struct source *src, struct program **out);
+
+#endif

@@ -1,0 +1,53 @@
+/* A builtin is one table entry holding its type rule, its code generator
+ * and, for aggregations, its folder (per-CPU values -> printed entry).
+ * The table lives in codegen/builtins.c; lang/ sees only this header, so
+ * no LLVM type leaks here. */
+#ifndef BTCTRACE_BUILTIN_H
+#define BTCTRACE_BUILTIN_H
+
+#include <stddef.h>
+
+struct node;
+struct sema;
+struct cg;
+struct map_info;
+struct out_entry;
+struct LLVMOpaqueValue;
+
+enum builtin_class {
+	B_VALUE,	/* pid, comm, nsecs ...: written without parentheses */
+	B_AGG,		/* count(), hist() ...: only as the value of @map = */
+	B_FUNC,		/* exit() ...: a statement */
+};
+
+struct builtin {
+	const char *name;
+	enum builtin_class cls;
+	int agg_kind;		/* B_AGG: enum agg_kind of runtime/output.h */
+	const char *usage;	/* shown in hints: "hist(value)" */
+
+	/* Checks arguments and sets n->type.  0 or -EINVAL after a diag. */
+	int (*type_rule)(struct sema *s, struct node *n);
+
+	/* B_VALUE/B_FUNC: emits the expression or statement and returns its
+	 * value (NULL for statements).  B_AGG: emits the update of the map
+	 * `target` (an N_MAP node) with the call n. */
+	struct LLVMOpaqueValue *(*codegen)(struct cg *cg, struct node *n,
+					   struct node *target);
+
+	/* B_AGG: value bytes per CPU in the kernel map. */
+	size_t value_size;
+	/* B_AGG: folds one key's per-CPU values (ncpu of them, `stride`
+	 * bytes apart) into e.  For hist/lhist the caller sums buckets
+	 * itself and this is NULL. */
+	void (*fold)(const struct map_info *m, const void *vals, int ncpu,
+		     size_t stride, struct out_entry *e);
+};
+
+/* NULL when unknown. */
+const struct builtin *builtin_find(const char *name);
+
+/* Closest builtin name to a misspelt one, or NULL. */
+const char *builtin_suggest(const char *name);
+
+#endif

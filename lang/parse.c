@@ -1,0 +1,187 @@
+/* Driving the lexer and parser, and the token helpers the lexer calls. */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ast.h"
+#include "parse_ctx.h"
+#include "parser.h"
+#include "lexer.h"
+
+struct loc loc_from(struct parse_ctx *ctx, const YYLTYPE *lloc)
+{
+	struct loc loc = { .src = ctx->src, .line = lloc->first_line,
+			   .col = lloc->first_column, .len = 1 };
+	if (lloc->last_line == lloc->first_line && lloc->last_column > lloc->first_column)
+		loc.len = lloc->last_column - lloc->first_column;
+	return loc;
+}
+
+int lex_error(struct parse_ctx *ctx, YYLTYPE *lloc, const char *msg, const char *hint)
+{
+	struct loc loc = loc_from(ctx, lloc);
+	ctx->errors++;
+	diag_error(&loc, hint, "%s", msg);
+	return YYerror;
+}
+
+int lex_int(struct parse_ctx *ctx, YYLTYPE *lloc, YYSTYPE *lval, const char *text, int base)
+{
+	errno = 0;
+	unsigned long long v = strtoull(text, NULL, base);
+	if (errno == ERANGE)
+		return lex_error(ctx, lloc, "integer literal does not fit in 64 bits",
+				 "use a value below 2^64");
+	lval->i = (int64_t)v;
+	return INT;
+}
+
+/* bpftrace accepts 1e6 as an integer: mantissa times a power of ten. */
+int lex_sci(struct parse_ctx *ctx, YYLTYPE *lloc, YYSTYPE *lval, const char *text)
+{
+	char *e;
+	unsigned long long v = strtoull(text, &e, 10);
+	long exp = strtol(e + 1, NULL, 10);
+	while (exp-- > 0) {
+		if (v > ULLONG_MAX / 10)
+			return lex_error(ctx, lloc, "integer literal does not fit in 64 bits",
+					 "use a smaller exponent");
+		v *= 10;
+	}
+	lval->i = (int64_t)v;
+	return INT;
+}
+
+static int unescape_one(const char **pp, char *out)
+{
+	const char *p = *pp;
+	switch (*p) {
+	case 'n': *out = '\n'; break;
+	case 't': *out = '\t'; break;
+	case 'r': *out = '\r'; break;
+	case '\\': *out = '\\'; break;
+	case '"': *out = '"'; break;
+	case 'x': {
+		char hex[3] = { 0 };
+		int n = 0;
+		while (n < 2 && strchr("0123456789abcdefABCDEF", p[1 + n]) && p[1 + n])
+			hex[n] = p[1 + n], n++;
+		if (!n)
+			return -EINVAL;
+		*out = (char)strtol(hex, NULL, 16);
+		p += n;
+		break;
+	}
+	default:
+		if (*p >= '0' && *p <= '7') {
+			int v = 0, n = 0;
+			while (n < 3 && p[n] >= '0' && p[n] <= '7')
+				v = v * 8 + (p[n++] - '0');
+			*out = (char)v;
+			p += n - 1;
+			break;
+		}
+		return -EINVAL;
+	}
+	*pp = p + 1;
+	return 0;
+}
+
+int lex_string(struct parse_ctx *ctx, YYLTYPE *lloc, YYSTYPE *lval, const char *text, int len)
+{
+	char *s = malloc(len);
+	int n = 0;
+	const char *p = text + 1, *end = text + len - 1;
+	while (p < end) {
+		if (*p != '\\') {
+			s[n++] = *p++;
+			continue;
+		}
+		p++;
+		if (unescape_one(&p, &s[n++]) < 0) {
+			free(s);
+			return lex_error(ctx, lloc, "unknown escape sequence in string",
+					 "use \\n \\t \\r \\\\ \\\" \\xHH or an octal \\NNN");
+		}
+	}
+	s[n] = 0;
+	lval->str.s = s;
+	lval->str.len = n;
+	return STRING;
+}
+
+struct node *node_new(enum node_kind kind, const struct loc *loc)
+{
+	struct node *n = calloc(1, sizeof(*n));
+	n->kind = kind;
+	n->loc = *loc;
+	n->var_slot = -1;
+	return n;
+}
+
+static void node_free(struct node *n)
+{
+	while (n) {
+		struct node *next = n->next;
+		free(n->name);
+		free(n->str);
+		node_free(n->lhs);
+		node_free(n->rhs);
+		node_free(n->cond);
+		node_free(n->then);
+		node_free(n->els);
+		node_free(n->args);
+		node_free(n->map);
+		free(n);
+		n = next;
+	}
+}
+
+static void attach_free(struct attach_point *a)
+{
+	while (a) {
+		struct attach_point *next = a->next;
+		free(a->spec);
+		free(a->path);
+		free(a->provider);
+		free(a->event);
+		free(a);
+		a = next;
+	}
+}
+
+void program_free(struct program *prog)
+{
+	if (!prog)
+		return;
+	for (struct probe *p = prog->probes, *next; p; p = next) {
+		next = p->next;
+		attach_free(p->points);
+		node_free(p->pred);
+		node_free(p->body);
+		free(p);
+	}
+	free(prog);
+}
+
+int parse_program(struct source *src, struct program **out)
+{
+	struct program *prog = calloc(1, sizeof(*prog));
+	struct parse_ctx ctx = { .src = src, .prog = prog, .line = 1, .col = 1 };
+	yyscan_t scanner;
+
+	prog->src = src;
+	yylex_init_extra(&ctx, &scanner);
+	YY_BUFFER_STATE buf = yy_scan_string(src->text, scanner);
+	int rc = yyparse(scanner, &ctx);
+	yy_delete_buffer(buf, scanner);
+	yylex_destroy(scanner);
+	if (rc || ctx.errors) {
+		program_free(prog);
+		*out = NULL;
+		return -EINVAL;
+	}
+	*out = prog;
+	return 0;
+}

@@ -1,0 +1,28 @@
+/* State shared by the lexer and the parser of one program. */
+#ifndef BTCTRACE_PARSE_CTX_H
+#define BTCTRACE_PARSE_CTX_H
+
+#include "ast.h"
+
+struct parse_ctx {
+	struct source *src;
+	struct program *prog;
+	int line, col;
+	int brace_depth, paren_depth;
+	int comment_return;
+	int errors;
+};
+
+/* Token helpers used by lexer actions (lang/lex_util.c). */
+union YYSTYPE;
+struct YYLTYPE;
+int lex_error(struct parse_ctx *ctx, struct YYLTYPE *lloc, const char *msg, const char *hint);
+int lex_int(struct parse_ctx *ctx, struct YYLTYPE *lloc, union YYSTYPE *lval,
+	    const char *text, int base);
+int lex_sci(struct parse_ctx *ctx, struct YYLTYPE *lloc, union YYSTYPE *lval, const char *text);
+int lex_string(struct parse_ctx *ctx, struct YYLTYPE *lloc, union YYSTYPE *lval,
+	       const char *text, int len);
+
+struct loc loc_from(struct parse_ctx *ctx, const struct YYLTYPE *lloc);
+
+#endif

@@ -1,0 +1,198 @@
+/* Grammar of the btctrace language: bpftrace's shape, specialised for
+ * Bitcoin Core's probes.  Pure, reentrant, with locations. */
+%define api.pure full
+%define parse.error verbose
+%locations
+%expect 0
+%param {void *scanner}
+%parse-param {struct parse_ctx *ctx}
+
+%code requires {
+#include "ast.h"
+#include "parse_ctx.h"
+}
+
+%code {
+#include <stdlib.h>
+#include <string.h>
+
+int yylex(YYSTYPE *lval, YYLTYPE *lloc, void *scanner);
+static void yyerror(YYLTYPE *lloc, void *scanner, struct parse_ctx *ctx, const char *msg);
+
+#define LOC(l) loc_from(ctx, &(l))
+
+static struct node *mk(enum node_kind kind, struct parse_ctx *ctx, YYLTYPE l)
+{
+	struct loc loc = LOC(l);
+	return node_new(kind, &loc);
+}
+
+static struct node *binary(struct parse_ctx *ctx, YYLTYPE l, enum op op,
+			   struct node *a, struct node *b)
+{
+	struct node *n = mk(N_BINARY, ctx, l);
+	n->op = op;
+	n->lhs = a;
+	n->rhs = b;
+	return n;
+}
+
+static struct node *append(struct node *list, struct node *n)
+{
+	if (!list)
+		return n;
+	struct node *p = list;
+	while (p->next)
+		p = p->next;
+	p->next = n;
+	return list;
+}
+}
+
+%union {
+	char *s;
+	int64_t i;
+	struct node *node;
+	struct probe *probe;
+	struct attach_point *ap;
+	struct { char *s; int len; } str;
+}
+
+%token <s> ATTACH "probe name" MAP "map" VAR "variable" IDENT "identifier"
+%token <i> INT "integer"
+%token <str> STRING "string"
+%token PRED_OPEN "predicate '/'" PRED_CLOSE "end of predicate '/'"
+%token IF "if" ELSE "else" ARROW "->"
+%token EQ "==" NE "!=" LE "<=" GE ">=" LAND "&&" LOR "||" SHL "<<" SHR ">>"
+
+%type <probe> probes probe
+%type <ap> attach_list attach_point
+%type <node> pred block stmts stmt compound if_stmt expr primary map call_args opt_args
+
+%destructor { free($$); } <s>
+%destructor { free($$.s); } <str>
+
+%right '?' ':'
+%left LOR
+%left LAND
+%left '|'
+%left '^'
+%left '&'
+%left EQ NE
+%left '<' '>' LE GE
+%left SHL SHR
+%left '+' '-'
+%left '*' '/' '%'
+%precedence UNARY
+
+%%
+
+program: probes			{ ctx->prog->probes = $1; }
+	;
+
+probes: probe			{ $$ = $1; }
+	| probes probe		{ struct probe *p = $1; while (p->next) p = p->next;
+				  p->next = $2; $$ = $1; }
+	;
+
+probe: attach_list pred block	{ $$ = calloc(1, sizeof(*$$)); $$->points = $1;
+				  $$->pred = $2; $$->body = $3; $$->loc = LOC(@1); }
+	;
+
+attach_list: attach_point	{ $$ = $1; }
+	| attach_list ',' attach_point	{ struct attach_point *a = $1;
+				  while (a->next) a = a->next; a->next = $3; $$ = $1; }
+	;
+
+attach_point: ATTACH		{ $$ = calloc(1, sizeof(*$$)); $$->spec = $1; $$->loc = LOC(@1); }
+	;
+
+pred: %empty			{ $$ = NULL; }
+	| PRED_OPEN expr PRED_CLOSE	{ $$ = $2; }
+	;
+
+block: '{' stmts '}'		{ $$ = $2; }
+	;
+
+stmts: %empty			{ $$ = NULL; }
+	| stmt			{ $$ = $1; }
+	| stmt ';' stmts	{ $1->next = $3; $$ = $1; }
+	| compound stmts	{ $1->next = $2; $$ = $1; }
+	;
+
+compound: if_stmt		{ $$ = $1; }
+	;
+
+if_stmt: IF '(' expr ')' block	{ $$ = mk(N_IF, ctx, @1); $$->cond = $3; $$->then = $5; }
+	| IF '(' expr ')' block ELSE block	{ $$ = mk(N_IF, ctx, @1); $$->cond = $3;
+				  $$->then = $5; $$->els = $7; }
+	| IF '(' expr ')' block ELSE if_stmt	{ $$ = mk(N_IF, ctx, @1); $$->cond = $3;
+				  $$->then = $5; $$->els = $7; }
+	;
+
+stmt: map '=' expr		{ $$ = mk(N_ASSIGN_MAP, ctx, @2); $$->map = $1; $$->rhs = $3; }
+	| VAR '=' expr		{ $$ = mk(N_ASSIGN_VAR, ctx, @1); $$->name = $1; $$->rhs = $3; }
+	| expr			{ $$ = mk(N_EXPR_STMT, ctx, @1); $$->lhs = $1; }
+	;
+
+map: MAP			{ $$ = mk(N_MAP, ctx, @1); $$->name = $1; }
+	| MAP '[' call_args ']'	{ $$ = mk(N_MAP, ctx, @1); $$->name = $1; $$->args = $3; }
+	;
+
+call_args: expr			{ $$ = $1; }
+	| call_args ',' expr	{ $$ = append($1, $3); }
+	;
+
+opt_args: %empty		{ $$ = NULL; }
+	| call_args		{ $$ = $1; }
+	;
+
+expr: primary			{ $$ = $1; }
+	| expr '?' expr ':' expr	{ $$ = mk(N_TERNARY, ctx, @2); $$->cond = $1;
+				  $$->then = $3; $$->els = $5; }
+	| expr LOR expr		{ $$ = binary(ctx, @2, OP_LOR, $1, $3); }
+	| expr LAND expr	{ $$ = binary(ctx, @2, OP_LAND, $1, $3); }
+	| expr '|' expr		{ $$ = binary(ctx, @2, OP_OR, $1, $3); }
+	| expr '^' expr		{ $$ = binary(ctx, @2, OP_XOR, $1, $3); }
+	| expr '&' expr		{ $$ = binary(ctx, @2, OP_AND, $1, $3); }
+	| expr EQ expr		{ $$ = binary(ctx, @2, OP_EQ, $1, $3); }
+	| expr NE expr		{ $$ = binary(ctx, @2, OP_NE, $1, $3); }
+	| expr '<' expr		{ $$ = binary(ctx, @2, OP_LT, $1, $3); }
+	| expr '>' expr		{ $$ = binary(ctx, @2, OP_GT, $1, $3); }
+	| expr LE expr		{ $$ = binary(ctx, @2, OP_LE, $1, $3); }
+	| expr GE expr		{ $$ = binary(ctx, @2, OP_GE, $1, $3); }
+	| expr SHL expr		{ $$ = binary(ctx, @2, OP_SHL, $1, $3); }
+	| expr SHR expr		{ $$ = binary(ctx, @2, OP_SHR, $1, $3); }
+	| expr '+' expr		{ $$ = binary(ctx, @2, OP_ADD, $1, $3); }
+	| expr '-' expr		{ $$ = binary(ctx, @2, OP_SUB, $1, $3); }
+	| expr '*' expr		{ $$ = binary(ctx, @2, OP_MUL, $1, $3); }
+	| expr '/' expr		{ $$ = binary(ctx, @2, OP_DIV, $1, $3); }
+	| expr '%' expr		{ $$ = binary(ctx, @2, OP_MOD, $1, $3); }
+	| '-' expr %prec UNARY	{ $$ = mk(N_UNARY, ctx, @1); $$->op = OP_NEG; $$->lhs = $2; }
+	| '!' expr %prec UNARY	{ $$ = mk(N_UNARY, ctx, @1); $$->op = OP_NOT; $$->lhs = $2; }
+	| '~' expr %prec UNARY	{ $$ = mk(N_UNARY, ctx, @1); $$->op = OP_BNOT; $$->lhs = $2; }
+	;
+
+primary: INT			{ $$ = mk(N_INT, ctx, @1); $$->ival = $1; }
+	| STRING		{ $$ = mk(N_STR, ctx, @1); $$->str = $1.s; $$->slen = $1.len; }
+	| map			{ $$ = $1; }
+	| VAR			{ $$ = mk(N_VAR, ctx, @1); $$->name = $1; }
+	| IDENT			{ $$ = mk(N_BUILTIN, ctx, @1); $$->name = $1; }
+	| IDENT '(' opt_args ')'	{ $$ = mk(N_CALL, ctx, @1); $$->name = $1; $$->args = $3; }
+	| IDENT '.' IDENT	{ $$ = mk(N_ARG, ctx, @3); $$->ival = -1; $$->name = $3;
+				  $$->str = $1; }
+	| IDENT ARROW IDENT	{ $$ = mk(N_ARG, ctx, @3); $$->ival = -1; $$->name = $3;
+				  $$->str = $1; }
+	| '(' expr ')'		{ $$ = $2; }
+	;
+
+%%
+
+static void yyerror(YYLTYPE *lloc, void *scanner, struct parse_ctx *ctx, const char *msg)
+{
+	(void)scanner;
+	struct loc loc = loc_from(ctx, lloc);
+	ctx->errors++;
+	diag_error(&loc, "a probe is `context:event /predicate/ { statements; }`, "
+		   "statements are separated by ';'", "%s", msg);
+}

@@ -1,0 +1,586 @@
+/* Semantic analysis: one pass over each probe, typing expressions and
+ * collecting maps; a second step fixes key layouts and map ids. */
+#include "sema.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "builtin.h"
+
+static const char *const value_builtins_hint =
+	"builtins are pid tid nsecs cpu comm arg0..arg11";
+
+const char *type_name(const struct type *t, char *buf, int len)
+{
+	switch (t->kind) {
+	case T_INT:
+		snprintf(buf, len, "%sint%d", t->is_signed ? "" : "u", t->size * 8);
+		break;
+	case T_STR:
+		snprintf(buf, len, "string[%d]", t->size);
+		break;
+	case T_AGG:
+		snprintf(buf, len, "aggregation");
+		break;
+	default:
+		snprintf(buf, len, "nothing");
+	}
+	return buf;
+}
+
+/* ---- attach points ---- */
+
+static int split_attach(struct attach_point *ap)
+{
+	char *s = ap->spec;
+	if (!strcmp(s, "BEGIN") || !strcmp(s, "END")) {
+		ap->kind = s[0] == 'B' ? ATTACH_BEGIN : ATTACH_END;
+		return 0;
+	}
+	ap->kind = ATTACH_USDT;
+	char *parts[4] = { 0 };
+	int n = 0;
+	for (char *p = s; n < 4; n++) {
+		parts[n] = p;
+		p = strchr(p, ':');
+		if (!p) {
+			n++;
+			break;
+		}
+		p++;
+	}
+	int len[4];
+	for (int i = 0; i < n; i++)
+		len[i] = (int)(i + 1 < n ? parts[i + 1] - parts[i] - 1 : (int)strlen(parts[i]));
+	if (n == 4 && len[0] == 4 && !strncmp(parts[0], "usdt", 4)) {
+		ap->path = strndup(parts[1], len[1]);
+		ap->provider = strndup(parts[2], len[2]);
+		ap->event = strndup(parts[3], len[3]);
+		return 0;
+	}
+	if (n == 2 && !(len[0] == 4 && !strncmp(parts[0], "usdt", 4))) {
+		static const char *const others[] = { "kprobe", "kretprobe", "uprobe",
+			"uretprobe", "tracepoint", "interval", "profile", "software",
+			"hardware", "kfunc", "kretfunc", NULL };
+		for (int i = 0; others[i]; i++)
+			if ((int)strlen(others[i]) == len[0] && !strncmp(parts[0], others[i], len[0]))
+				goto unsupported;
+		ap->provider = strndup(parts[0], len[0]);
+		ap->event = strndup(parts[1], len[1]);
+		return 0;
+	}
+	if (n == 3 && len[0] == 4 && !strncmp(parts[0], "usdt", 4))
+		return diag_error(&ap->loc, "write usdt:PATH:context:event, e.g. "
+				  "usdt:./bitcoind:utxocache:add, or just utxocache:add",
+				  "probe '%s' names no context", s);
+unsupported:
+	return diag_error(&ap->loc, "btctrace traces Bitcoin Core's USDT probes: write "
+			  "context:event (e.g. utxocache:add), usdt:PATH:context:event, "
+			  "BEGIN or END", "unsupported probe '%s'", s);
+}
+
+/* ---- maps ---- */
+
+static struct map_info *map_lookup(struct symtab *syms, const char *name)
+{
+	for (struct map_info *m = syms->maps; m; m = m->next)
+		if (!strcmp(m->name, name))
+			return m;
+	return NULL;
+}
+
+static struct map_info *map_get(struct sema *s, struct node *n)
+{
+	struct map_info *m = map_lookup(s->syms, n->name);
+	if (m)
+		return m;
+	m = calloc(1, sizeof(*m));
+	m->name = strdup(n->name);
+	m->loc = n->loc;
+	m->nkeys = -1;
+	m->next = s->syms->maps;
+	s->syms->maps = m;
+	s->syms->nmaps++;
+	return m;
+}
+
+static int same_kind(const struct type *a, const struct type *b)
+{
+	return a->kind == b->kind;
+}
+
+static int check_keys(struct sema *s, struct map_info *m, struct node *n)
+{
+	int nkeys = 0;
+	for (struct node *k = n->args; k; k = k->next, nkeys++) {
+		if (sema_expr(s, k))
+			return -EINVAL;
+		if (k->type.kind != T_INT && k->type.kind != T_STR)
+			return diag_error(&k->loc, "keys are integers or strings",
+					  "this cannot be a map key");
+	}
+	if (nkeys > MAX_MAP_KEYS)
+		return diag_error(&n->loc, NULL, "at most %d keys per map", MAX_MAP_KEYS);
+	if (m->nkeys < 0) {
+		m->nkeys = nkeys;
+		int i = 0;
+		for (struct node *k = n->args; k; k = k->next, i++)
+			m->keys[i] = k->type;
+		return 0;
+	}
+	char where[64];
+	snprintf(where, sizeof(where), "first used at line %d with %d key%s", m->loc.line,
+		 m->nkeys, m->nkeys == 1 ? "" : "s");
+	if (m->nkeys != nkeys)
+		return diag_error(&n->loc, where, "map %s used with %d key%s", m->name,
+				  nkeys, nkeys == 1 ? "" : "s");
+	int i = 0;
+	for (struct node *k = n->args; k; k = k->next, i++) {
+		if (!same_kind(&m->keys[i], &k->type))
+			return diag_error(&k->loc, where, "key %d of %s has another type here",
+					  i + 1, m->name);
+		if (k->type.kind == T_STR && k->type.size > m->keys[i].size)
+			m->keys[i].size = k->type.size;
+	}
+	return 0;
+}
+
+static int sema_map_ref(struct sema *s, struct node *n)
+{
+	struct map_info *m = map_get(s, n);
+	n->mapinfo = m;
+	return check_keys(s, m, n);
+}
+
+static int assign_map(struct sema *s, struct node *st)
+{
+	struct node *target = st->map, *rhs = st->rhs;
+	if (sema_map_ref(s, target))
+		return -EINVAL;
+	struct map_info *m = target->mapinfo;
+	const struct builtin *agg = NULL;
+	if (rhs->kind == N_CALL) {
+		const struct builtin *b = builtin_find(rhs->name);
+		if (b && b->cls == B_AGG)
+			agg = b;
+	}
+	if (agg) {
+		rhs->builtin = agg;
+		if (agg->type_rule(s, rhs))
+			return -EINVAL;
+	} else if (sema_expr(s, rhs)) {
+		return -EINVAL;
+	}
+	if (!agg && rhs->type.kind != T_INT && rhs->type.kind != T_STR)
+		return diag_error(&rhs->loc, NULL, "this has no value to store in %s", m->name);
+
+	bool first = !m->agg && m->value.kind == T_NONE;
+	if (first) {
+		m->agg = agg;
+		m->value = agg ? rhs->type : rhs->type;
+		if (agg && rhs->args)
+			m->value_unsigned = rhs->args->type.kind == T_INT && !rhs->args->type.is_signed;
+		if (agg && !strcmp(agg->name, "lhist")) {
+			m->lhist_min = rhs->args->next->ival;
+			m->lhist_max = rhs->args->next->next->ival;
+			m->lhist_step = rhs->args->next->next->next->ival;
+		}
+		return 0;
+	}
+	char where[80];
+	snprintf(where, sizeof(where), "%s was first assigned at line %d; use another map name",
+		 m->name, m->loc.line);
+	if (m->agg != agg)
+		return diag_error(&rhs->loc, where, "%s holds %s%s, not %s%s", m->name,
+				  m->agg ? m->agg->name : "a value", m->agg ? "()" : "",
+				  agg ? agg->name : "a plain value", agg ? "()" : "");
+	if (!agg && !same_kind(&m->value, &rhs->type))
+		return diag_error(&rhs->loc, where, "%s holds %s values", m->name,
+				  m->value.kind == T_STR ? "string" : "integer");
+	if (!agg && rhs->type.kind == T_STR && rhs->type.size > m->value.size)
+		m->value.size = rhs->type.size;
+	if (agg && !strcmp(agg->name, "lhist") &&
+	    (m->lhist_min != rhs->args->next->ival || m->lhist_max != rhs->args->next->next->ival ||
+	     m->lhist_step != rhs->args->next->next->next->ival))
+		return diag_error(&rhs->loc, where, "lhist() parameters differ from the first use");
+	return 0;
+}
+
+/* ---- expressions ---- */
+
+static int var_find(struct sema *s, const char *name)
+{
+	for (int i = 0; i < s->nvars; i++)
+		if (!strcmp(s->vars[i].name, name))
+			return i;
+	return -1;
+}
+
+static int sema_arg(struct sema *s, struct node *n)
+{
+	if (n->str && strcmp(n->str, "args"))
+		return diag_error(&n->loc, "probe arguments are args.NAME or arg0..arg11",
+				  "unknown name '%s'", n->str);
+	if (!s->has_sig)
+		return diag_error(&n->loc, "BEGIN and END have no arguments",
+				  "probe arguments are only available in USDT probes");
+	if (n->ival < 0)
+		return diag_error(&n->loc, "named arguments come with the probe catalog; "
+				  "use arg0..arg11 meanwhile", "unknown argument name '%s'", n->name);
+	if (n->ival >= s->sig.nargs) {
+		char hint[96];
+		snprintf(hint, sizeof(hint), "this probe has %d argument%s (arg0..arg%d)",
+			 s->sig.nargs, s->sig.nargs == 1 ? "" : "s", s->sig.nargs - 1);
+		return diag_error(&n->loc, s->sig.nargs ? hint : "this probe has no arguments",
+				  "arg%d does not exist here", (int)n->ival);
+	}
+	n->type = s->sig.args[n->ival];
+	return 0;
+}
+
+static int sema_builtin_value(struct sema *s, struct node *n)
+{
+	const char *name = n->name;
+	if (!strncmp(name, "arg", 3) && name[3] >= '0' && name[3] <= '9') {
+		char *end;
+		long idx = strtol(name + 3, &end, 10);
+		if (!*end) {
+			n->kind = N_ARG;
+			n->ival = idx;
+			free(n->name);
+			n->name = NULL;
+			return sema_arg(s, n);
+		}
+	}
+	const struct builtin *b = builtin_find(name);
+	if (!b) {
+		const char *near = builtin_suggest(name);
+		char hint[96];
+		if (near)
+			snprintf(hint, sizeof(hint), "did you mean '%s'?", near);
+		return diag_error(&n->loc, near ? hint : value_builtins_hint,
+				  "unknown identifier '%s'", name);
+	}
+	if (b->cls != B_VALUE)
+		return diag_error(&n->loc, b->usage, "%s is a function: call it as %s",
+				  name, b->usage);
+	n->builtin = b;
+	return b->type_rule(s, n);
+}
+
+static int sema_call(struct sema *s, struct node *n)
+{
+	const struct builtin *b = builtin_find(n->name);
+	if (!b) {
+		const char *near = builtin_suggest(n->name);
+		char hint[96];
+		if (near)
+			snprintf(hint, sizeof(hint), "did you mean '%s'?", near);
+		return diag_error(&n->loc, near ? hint : "functions are count sum min max avg "
+				  "stats hist lhist exit", "unknown function '%s'", n->name);
+	}
+	if (b->cls == B_AGG)
+		return diag_error(&n->loc, "assign it to a map: @name = ...",
+				  "%s() is an aggregation and only works as @map = %s", b->name,
+				  b->usage);
+	if (b->cls == B_VALUE)
+		return diag_error(&n->loc, NULL, "%s is not a function: write it without ()",
+				  b->name);
+	n->builtin = b;
+	return b->type_rule(s, n);
+}
+
+static int need_int(struct node *n, const char *what)
+{
+	if (n->type.kind == T_INT)
+		return 0;
+	char t[32];
+	return diag_error(&n->loc, "only integers work here",
+			  "%s needs an integer, this is %s", what, type_name(&n->type, t, sizeof(t)));
+}
+
+static int sema_binary(struct sema *s, struct node *n)
+{
+	if (sema_expr(s, n->lhs) || sema_expr(s, n->rhs))
+		return -EINVAL;
+	struct type *a = &n->lhs->type, *b = &n->rhs->type;
+	bool cmp = n->op == OP_EQ || n->op == OP_NE;
+	if (cmp && a->kind == T_STR && b->kind == T_STR) {
+		n->type = type_int(8, true);
+		return 0;
+	}
+	if (a->kind == T_STR || b->kind == T_STR)
+		return diag_error(&n->loc, cmp ? "compare a string only with another string" :
+				  "strings support only == and !=",
+				  "cannot apply this operator to a string");
+	if (need_int(n->lhs, "this operator") || need_int(n->rhs, "this operator"))
+		return -EINVAL;
+	bool is_unsigned = (!a->is_signed && a->size == 8) || (!b->is_signed && b->size == 8);
+	switch (n->op) {
+	case OP_EQ: case OP_NE: case OP_LT: case OP_LE: case OP_GT: case OP_GE:
+	case OP_LAND: case OP_LOR:
+		n->type = type_int(8, true);
+		break;
+	case OP_SHL: case OP_SHR:
+		n->type = type_int(8, a->is_signed || a->size < 8);
+		break;
+	default:
+		n->type = type_int(8, !is_unsigned);
+	}
+	return 0;
+}
+
+static int sema_ternary(struct sema *s, struct node *n)
+{
+	if (sema_expr(s, n->cond) || sema_expr(s, n->then) || sema_expr(s, n->els))
+		return -EINVAL;
+	if (need_int(n->cond, "the condition"))
+		return -EINVAL;
+	if (n->then->type.kind != n->els->type.kind)
+		return diag_error(&n->loc, "both branches need the same type",
+				  "the branches of ?: differ in type");
+	n->type = n->then->type;
+	if (n->type.kind == T_STR && n->els->type.size > n->type.size)
+		n->type.size = n->els->type.size;
+	if (n->type.kind == T_INT)
+		n->type = type_int(8, n->then->type.is_signed && n->els->type.is_signed);
+	return 0;
+}
+
+int sema_expr(struct sema *s, struct node *n)
+{
+	switch (n->kind) {
+	case N_INT:
+		n->type = type_int(8, true);
+		return 0;
+	case N_STR:
+		n->type = type_str(n->slen + 1);
+		return 0;
+	case N_MAP:
+		if (sema_map_ref(s, n))
+			return -EINVAL;
+		return diag_error(&n->loc, "maps are written with @m = ... and printed at exit",
+				  "reading a map inside a probe is not supported yet");
+	case N_VAR: {
+		int i = var_find(s, n->name);
+		if (i < 0)
+			return diag_error(&n->loc, "assign it first: $x = ...",
+					  "variable %s is used before it is assigned", n->name);
+		n->var_slot = i;
+		n->type = s->vars[i].type;
+		return 0;
+	}
+	case N_BUILTIN:
+		return sema_builtin_value(s, n);
+	case N_ARG:
+		return sema_arg(s, n);
+	case N_CALL:
+		return sema_call(s, n);
+	case N_BINARY:
+		return sema_binary(s, n);
+	case N_UNARY:
+		if (sema_expr(s, n->lhs) || need_int(n->lhs, "this operator"))
+			return -EINVAL;
+		n->type = n->op == OP_NOT ? type_int(8, true) : type_int(8, n->lhs->type.is_signed ||
+									  n->op == OP_NEG);
+		return 0;
+	case N_TERNARY:
+		return sema_ternary(s, n);
+	default:
+		return diag_error(&n->loc, NULL, "internal error: statement used as expression");
+	}
+}
+
+/* ---- statements ---- */
+
+static int sema_stmts(struct sema *s, struct node *n);
+
+static int assign_var(struct sema *s, struct node *st)
+{
+	if (sema_expr(s, st->rhs))
+		return -EINVAL;
+	if (st->rhs->type.kind != T_INT && st->rhs->type.kind != T_STR)
+		return diag_error(&st->rhs->loc, NULL, "this has no value to store in %s",
+				  st->name);
+	int i = var_find(s, st->name);
+	if (i < 0) {
+		if (s->nvars == (int)(sizeof(s->vars) / sizeof(s->vars[0])))
+			return diag_error(&st->loc, NULL, "too many variables in one probe");
+		i = s->nvars++;
+		s->vars[i].name = st->name;
+		s->vars[i].type = st->rhs->type;
+	} else if (s->vars[i].type.kind != st->rhs->type.kind) {
+		return diag_error(&st->rhs->loc, "use another variable",
+				  "%s was an %s, it cannot change type", st->name,
+				  s->vars[i].type.kind == T_STR ? "string" : "integer");
+	} else if (st->rhs->type.kind == T_STR && st->rhs->type.size > s->vars[i].type.size) {
+		return diag_error(&st->rhs->loc, "assign the longest string first",
+				  "string longer than %s's first value", st->name);
+	}
+	st->var_slot = i;
+	st->type = s->vars[i].type;
+	return 0;
+}
+
+static int sema_stmt(struct sema *s, struct node *st)
+{
+	switch (st->kind) {
+	case N_ASSIGN_MAP:
+		return assign_map(s, st);
+	case N_ASSIGN_VAR:
+		return assign_var(s, st);
+	case N_IF:
+		if (sema_expr(s, st->cond) || need_int(st->cond, "if"))
+			return -EINVAL;
+		if (sema_stmts(s, st->then))
+			return -EINVAL;
+		return st->els ? sema_stmts(s, st->els) : 0;
+	case N_EXPR_STMT:
+		if (st->lhs->kind != N_CALL) {
+			if (sema_expr(s, st->lhs))
+				return -EINVAL;
+			return diag_error(&st->lhs->loc, "assign it: @m = ... or $x = ...",
+					  "this value is computed and then thrown away");
+		}
+		return sema_expr(s, st->lhs);
+	default:
+		return sema_expr(s, st);
+	}
+}
+
+static int sema_stmts(struct sema *s, struct node *n)
+{
+	int rc = 0;
+	for (; n; n = n->next)
+		if (sema_stmt(s, n))
+			rc = -EINVAL;	/* keep going: report every error once */
+	return rc;
+}
+
+static int same_sig_args(struct sema *s, struct attach_point *ap, const struct probe_sig *sig)
+{
+	for (int i = 0; i < s->sig.nargs && i < sig->nargs; i++) {
+		const struct type *a = &s->sig.args[i], *b = &sig->args[i];
+		if (a->kind != b->kind || a->size != b->size || a->is_signed != b->is_signed)
+			return diag_error(&ap->loc, "give this probe its own block",
+					  "arg%d of %s has another type than in %s", i, ap->spec,
+					  s->probe->points->spec);
+	}
+	if (sig->nargs < s->sig.nargs)
+		s->sig.nargs = sig->nargs;
+	return 0;
+}
+
+static int sema_attach(struct sema *s, struct probe *p)
+{
+	bool usdt = false, other = false;
+	for (struct attach_point *ap = p->points; ap; ap = ap->next) {
+		if (split_attach(ap))
+			return -EINVAL;
+		if (ap->kind != ATTACH_USDT) {
+			other = true;
+			continue;
+		}
+		struct probe_sig sig = { 0 };
+		if (s->env->lookup_probe(s->env->arg, ap, &sig))
+			return -EINVAL;
+		if (!usdt)
+			s->sig = sig;
+		else if (same_sig_args(s, ap, &sig))
+			return -EINVAL;
+		usdt = true;
+	}
+	if (usdt && other)
+		return diag_error(&p->loc, "write BEGIN/END in their own block",
+				  "BEGIN/END cannot share a block with USDT probes");
+	s->has_sig = usdt;
+	return 0;
+}
+
+static int sema_probe(struct sema *s, struct probe *p)
+{
+	s->probe = p;
+	s->nvars = 0;
+	s->has_sig = false;
+	if (sema_attach(s, p))
+		return -EINVAL;
+	int rc = 0;
+	if (p->pred && (sema_expr(s, p->pred) || need_int(p->pred, "a predicate")))
+		rc = -EINVAL;
+	if (sema_stmts(s, p->body))
+		rc = -EINVAL;
+	p->nvars = s->nvars;
+	return rc;
+}
+
+static int map_name_cmp(const void *a, const void *b)
+{
+	const struct map_info *x = *(struct map_info *const *)a;
+	const struct map_info *y = *(struct map_info *const *)b;
+	return strcmp(x->name, y->name);
+}
+
+/* Maps print in name order, so they are kept in that order with ids. */
+static int finish_maps(struct symtab *syms)
+{
+	int n = syms->nmaps, i = 0;
+	struct map_info **v = calloc(n ? n : 1, sizeof(*v));
+	for (struct map_info *m = syms->maps; m; m = m->next)
+		v[i++] = m;
+	qsort(v, n, sizeof(*v), map_name_cmp);
+	for (i = 0; i < n; i++) {
+		v[i]->id = i;
+		v[i]->next = i + 1 < n ? v[i + 1] : NULL;
+	}
+	syms->maps = n ? v[0] : NULL;
+	free(v);
+	int rc = 0;
+	for (struct map_info *m = syms->maps; m; m = m->next)
+		if (!m->agg && m->value.kind == T_NONE)
+			rc = diag_error(&m->loc, "assign it somewhere: @m = ...",
+					"map %s is never assigned", m->name);
+	return rc;
+}
+
+int sema_check(struct program *prog, const struct sema_env *env, struct symtab *syms)
+{
+	struct sema s = { .env = env, .syms = syms };
+	int rc = 0;
+	for (struct probe *p = prog->probes; p; p = p->next)
+		if (sema_probe(&s, p))
+			rc = -EINVAL;
+	if (finish_maps(syms))
+		rc = -EINVAL;
+	return rc;
+}
+
+void symtab_free(struct symtab *syms)
+{
+	for (struct map_info *m = syms->maps, *next; m; m = next) {
+		next = m->next;
+		free(m->name);
+		free(m);
+	}
+	syms->maps = NULL;
+	syms->nmaps = 0;
+}
+
+static int field_size(const struct type *t)
+{
+	return t->kind == T_STR ? (t->size + 7) / 8 * 8 : 8;
+}
+
+int key_offset(const struct map_info *m, int field)
+{
+	int off = 0;
+	for (int i = 0; i < field; i++)
+		off += field_size(&m->keys[i]);
+	return off;
+}
+
+int key_size(const struct map_info *m)
+{
+	return key_offset(m, m->nkeys > 0 ? m->nkeys : 0);
+}

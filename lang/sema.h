@@ -1,0 +1,64 @@
+/* Semantic analysis: resolves names, types every expression, and collects
+ * the maps a program uses. */
+#ifndef BTCTRACE_SEMA_H
+#define BTCTRACE_SEMA_H
+
+#include <stdint.h>
+
+#include "ast.h"
+#include "types.h"
+
+#define MAX_PROBE_ARGS 12
+#define MAX_MAP_KEYS 8
+
+/* What the target says about one attach point. */
+struct probe_sig {
+	int nargs;
+	struct type args[MAX_PROBE_ARGS];
+};
+
+struct sema_env {
+	/* Fills sig for a USDT attach point (provider/event/path already
+	 * split).  Returns 0, or -errno after printing an error. */
+	int (*lookup_probe)(void *arg, struct attach_point *ap, struct probe_sig *sig);
+	void *arg;
+};
+
+struct map_info {
+	char *name;			/* "@c", "@" */
+	struct loc loc;			/* first use */
+	const struct builtin *agg;	/* NULL: plain value (int or string) */
+	struct type value;		/* plain maps: the value's type */
+	bool value_unsigned;		/* sum/min/max of unsigned values */
+	int nkeys;
+	struct type keys[MAX_MAP_KEYS];
+	int64_t lhist_min, lhist_max, lhist_step;
+	int id;				/* index, in name order */
+	struct map_info *next;
+};
+
+struct symtab {
+	struct map_info *maps;	/* sorted by name */
+	int nmaps;
+};
+
+struct sema {
+	const struct sema_env *env;
+	struct symtab *syms;
+	struct probe *probe;		/* being checked */
+	struct probe_sig sig;		/* of its first USDT attach point */
+	bool has_sig;
+	struct { char *name; struct type type; } vars[64];
+	int nvars;
+	int errors;
+};
+
+int sema_check(struct program *prog, const struct sema_env *env, struct symtab *syms);
+void symtab_free(struct symtab *syms);
+
+/* Used by builtin type rules. */
+int sema_expr(struct sema *s, struct node *n);
+int key_size(const struct map_info *m);
+int key_offset(const struct map_info *m, int field);
+
+#endif

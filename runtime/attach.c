@@ -1,0 +1,442 @@
+/* Loading BPF programs and attaching them to USDT locations.
+ *
+ * Two attach routes: one uprobe_multi link for all locations of a binary
+ * (kernel 6.6+), or one perf event per location.  They work the same, but
+ * closing a perf-event uprobe waits for an RCU grace period each (40-130 ms
+ * measured, one after another), while a uprobe_multi link pays it once. */
+#include "runtime/attach.h"
+#include "lang/diag.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+#include <linux/perf_event.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* BPF_TRACE_UPROBE_MULTI: older uapi headers stop before it. */
+#define ATTACH_UPROBE_MULTI 48
+
+/* uprobe PMU: the semaphore offset goes in config bits 32-63
+ * (/sys/bus/event_source/devices/uprobe/format/ref_ctr_offset). */
+#define UPROBE_REF_CTR_SHIFT 32
+
+#define ROOT_HINT "run it with sudo"
+#define BUG_HINT "this is a btctrace bug if the script type-checked; " \
+	"please report it with the script"
+#define LOG_TAIL_LINES 40
+#define LOG_START_SIZE (1u << 20)
+#define LOG_MAX_SIZE (16u << 20)
+
+/* union bpf_attr's link_create as of 6.6 (uprobe_multi with pid), spelled
+ * out because the installed uapi header may predate it. */
+struct link_create_uprobe_multi {
+	uint32_t prog_fd;
+	uint32_t target_fd;
+	uint32_t attach_type;
+	uint32_t flags;
+	uint64_t path;
+	uint64_t offsets;
+	uint64_t ref_ctr_offsets;
+	uint64_t cookies;
+	uint32_t cnt;
+	uint32_t uprobe_flags;
+	uint32_t pid;
+	uint32_t pad;	/* the kernel wants every byte past pid zero */
+};
+_Static_assert(sizeof(struct link_create_uprobe_multi) == 64,
+	       "link_create.uprobe_multi layout");
+
+struct attachment {
+	int nfds;
+	int fds[];	/* one uprobe_multi link, or one perf event per location */
+};
+
+/* ---- loading ---------------------------------------------------------- */
+
+/* The kernel refuses program names with anything but [A-Za-z0-9_.] and
+ * keeps 15 characters; "usdt:net:inbound_message" must still load. */
+static void kernel_prog_name(const char *name, char out[BPF_OBJ_NAME_LEN])
+{
+	size_t i = 0;
+	for (; name[i] && i < BPF_OBJ_NAME_LEN - 1; i++) {
+		char c = name[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || c == '_' || c == '.';
+		out[i] = ok ? c : '_';
+	}
+	out[i] = '\0';
+}
+
+static enum bpf_prog_type prog_type(enum prog_kind kind)
+{
+	return kind == PROG_RUN_ONCE ? BPF_PROG_TYPE_RAW_TRACEPOINT
+				     : BPF_PROG_TYPE_KPROBE;
+}
+
+static int load(enum prog_kind kind, const char *kname,
+		const struct bpf_insn *insns, size_t ninsns,
+		char *log, uint32_t log_size)
+{
+	LIBBPF_OPTS(bpf_prog_load_opts, opts,
+		.log_level = log ? 1 : 0,
+		.log_buf = log,
+		.log_size = log ? log_size : 0);
+	if (kind == PROG_UPROBE_MULTI)
+		opts.expected_attach_type =
+			(enum bpf_attach_type)ATTACH_UPROBE_MULTI;
+	return bpf_prog_load(prog_type(kind), kname, "GPL", insns, ninsns, &opts);
+}
+
+/* Reloads with the verifier log on, growing the buffer while the kernel
+ * says it was too small.  Kernels 6.4+ keep the log's tail when it does
+ * not fit, older ones its head; the tail is what explains the failure.
+ * Returns the log (caller frees; may be NULL) and, in *fd, the result of
+ * the last load, which can succeed if the first failure was transient. */
+static char *load_with_log(enum prog_kind kind, const char *kname,
+			   const struct bpf_insn *insns, size_t ninsns, int *fd)
+{
+	char *log = NULL;
+	for (uint32_t size = LOG_START_SIZE; size <= LOG_MAX_SIZE; size *= 2) {
+		char *bigger = realloc(log, size);
+		if (!bigger)
+			break;
+		log = bigger;
+		log[0] = '\0';
+		*fd = load(kind, kname, insns, ninsns, log, size);
+		if (*fd != -ENOSPC)
+			break;
+	}
+	return log;
+}
+
+/* The last `lines` lines of text, without the final newline. */
+static const char *tail_lines(char *text, int lines)
+{
+	size_t n = strlen(text);
+	while (n && text[n - 1] == '\n')
+		text[--n] = '\0';
+	const char *p = text + n;
+	while (p > text && lines > 0)
+		if (*--p == '\n' && --lines == 0)
+			return p + 1;
+	return text;
+}
+
+static int report_load_error(enum prog_kind kind, const char *name,
+			     const char *kname, const struct bpf_insn *insns,
+			     size_t ninsns, int err)
+{
+	if (err == -EPERM) {
+		diag_error(NULL, ROOT_HINT,
+			   "loading the BPF program for %s: %s; btctrace needs "
+			   "root (or CAP_BPF and CAP_PERFMON)", name, strerror(-err));
+		return err;
+	}
+	int fd = -1;
+	char *log = load_with_log(kind, kname, insns, ninsns, &fd);
+	if (fd >= 0) {
+		free(log);
+		return fd;
+	}
+	const char *text = log ? tail_lines(log, LOG_TAIL_LINES) : "";
+	if (*text)
+		diag_error(NULL, BUG_HINT,
+			   "the kernel's verifier rejected the program for %s: %s\n%s",
+			   name, strerror(-err), text);
+	else
+		diag_error(NULL, BUG_HINT,
+			   "the kernel refused the program for %s: %s",
+			   name, strerror(-err));
+	free(log);
+	return err;
+}
+
+int prog_load(enum prog_kind kind, const char *name,
+	      const struct bpf_insn *insns, size_t ninsns)
+{
+	if (!name)
+		name = "(unnamed)";
+	char kname[BPF_OBJ_NAME_LEN];
+	kernel_prog_name(name, kname);
+	/* Fast path without a log: the verifier runs faster without one and
+	 * a correct program never needs it. */
+	int fd = load(kind, kname, insns, ninsns, NULL, 0);
+	if (fd >= 0)
+		return fd;
+	return report_load_error(kind, name, kname, insns, ninsns, fd);
+}
+
+int prog_run_once(int prog_fd)
+{
+	/* raw_tp test runs take an empty context (BEGIN/END programs never
+	 * read it) and run on the calling CPU unless a CPU flag is given. */
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	int err = bpf_prog_test_run_opts(prog_fd, &opts);
+	if (err < 0)
+		diag_error(NULL, err == -EPERM ? ROOT_HINT : BUG_HINT,
+			   "running a BEGIN/END program in the kernel: %s",
+			   strerror(-err));
+	return err < 0 ? err : 0;
+}
+
+/* ---- uprobe_multi capability probe ------------------------------------ */
+
+static int uprobe_multi_link(int prog_fd, const char *path,
+			     const uint64_t *offsets, const uint64_t *ref_ctrs,
+			     uint32_t cnt, uint32_t pid)
+{
+	struct link_create_uprobe_multi attr = {
+		.prog_fd = (uint32_t)prog_fd,
+		.attach_type = ATTACH_UPROBE_MULTI,
+		.path = (uintptr_t)path,
+		.offsets = (uintptr_t)offsets,
+		.ref_ctr_offsets = (uintptr_t)ref_ctrs,
+		.cnt = cnt,
+		.pid = pid,
+	};
+	int fd = (int)syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
+	return fd < 0 ? -errno : fd;
+}
+
+/* The kernel answers a uprobe_multi link on "/" with EBADF (not a regular
+ * file) only when it knows the attach type.  A second try with pid -1 must
+ * fail with EINVAL: kernels that pass it on to the path lookup still
+ * filter by thread rather than by process, which is not what -p means.
+ * This is libbpf's own probe; it costs one tiny load and two syscalls. */
+static bool probe_uprobe_multi(void)
+{
+	static const struct bpf_insn ret0[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	char kname[BPF_OBJ_NAME_LEN];
+	kernel_prog_name("uprobe_multi_probe", kname);
+	int prog = load(PROG_UPROBE_MULTI, kname, ret0, 2, NULL, 0);
+	if (prog < 0)
+		return false;
+	const uint64_t offset = 0;
+	int link = uprobe_multi_link(prog, "/", &offset, NULL, 1, 0);
+	bool ok = link == -EBADF;
+	if (link >= 0)
+		close(link);
+	if (ok) {
+		link = uprobe_multi_link(prog, "/", &offset, NULL, 1, (uint32_t)-1);
+		ok = link == -EINVAL;
+		if (link >= 0)
+			close(link);
+	}
+	close(prog);
+	return ok;
+}
+
+/* 0 = not probed yet, 1 = available, -1 = absent or disabled.  Cached so
+ * that the load (which picks the program kind) and the attach agree. */
+static int have_uprobe_multi;
+
+bool attach_have_uprobe_multi(void)
+{
+	if (!have_uprobe_multi) {
+		const char *env = getenv("BTCTRACE_NO_UPROBE_MULTI");
+		bool off = env && *env && strcmp(env, "0") != 0;
+		have_uprobe_multi = !off && probe_uprobe_multi() ? 1 : -1;
+	}
+	return have_uprobe_multi > 0;
+}
+
+void attach_disable_uprobe_multi(void)
+{
+	have_uprobe_multi = -1;
+}
+
+/* ---- attaching -------------------------------------------------------- */
+
+static const char *attach_hint(int err, bool multi)
+{
+	switch (-err) {
+	case ENOENT:
+		return "the binary is gone: was it rebuilt, moved or deleted "
+		       "after btctrace read its probes?";
+	case EPERM:
+	case EACCES:
+		return ROOT_HINT " (btctrace needs root, or CAP_BPF and CAP_PERFMON)";
+	case EINVAL:
+		/* A multi link also says EINVAL for a program loaded as
+		 * PROG_UPROBE: a btctrace bug the variable works around. */
+		return multi ? "an offset may not be an instruction of this binary "
+			       "(was it rebuilt?); BTCTRACE_NO_UPROBE_MULTI=1 tries "
+			       "the older attach method"
+			     : "the offset may not be an instruction of this binary "
+			       "(was it rebuilt?)";
+	case ESRCH:
+		return "the process has exited";
+	default:
+		return NULL;
+	}
+}
+
+static void pid_suffix(char *buf, size_t size, pid_t pid)
+{
+	if (pid < 0)
+		buf[0] = '\0';
+	else
+		snprintf(buf, size, " for pid %d", (int)pid);
+}
+
+static int attach_error(const char *path, uint64_t offset, pid_t pid,
+			int err, bool multi)
+{
+	char who[32];
+	pid_suffix(who, sizeof(who), pid);
+	diag_error(NULL, attach_hint(err, multi),
+		   "cannot attach a uprobe to %s at offset 0x%" PRIx64 "%s: %s",
+		   path, offset, who, strerror(-err));
+	return err;
+}
+
+/* The kernel does not say which location of a multi link it disliked, so
+ * the message lists the first few. */
+static int attach_multi_error(const char *path, const struct uprobe_loc *locs,
+			      int nlocs, pid_t pid, int err)
+{
+	if (nlocs == 1)
+		return attach_error(path, locs[0].offset, pid, err, true);
+	char offsets[128] = "", who[32];
+	size_t used = 0;
+	for (int i = 0; i < nlocs && i < 4 && used < sizeof(offsets); i++)
+		used += (size_t)snprintf(offsets + used, sizeof(offsets) - used,
+					 "%s0x%" PRIx64, i ? ", " : "", locs[i].offset);
+	pid_suffix(who, sizeof(who), pid);
+	diag_error(NULL, attach_hint(err, true),
+		   "cannot attach uprobes to %s at %d offsets (%s%s)%s: %s",
+		   path, nlocs, offsets, nlocs > 4 ? ", ..." : "", who,
+		   strerror(-err));
+	return err;
+}
+
+static int attach_multi(struct attachment *a, int prog_fd, const char *path,
+			pid_t pid, const struct uprobe_loc *locs, int nlocs)
+{
+	uint64_t *offsets = calloc(2 * (size_t)nlocs, sizeof(*offsets));
+	if (!offsets)
+		return -ENOMEM;
+	uint64_t *ref_ctrs = offsets + nlocs;
+	bool any_ref_ctr = false;
+	for (int i = 0; i < nlocs; i++) {
+		offsets[i] = locs[i].offset;
+		ref_ctrs[i] = locs[i].ref_ctr_offset;
+		any_ref_ctr |= ref_ctrs[i] != 0;
+	}
+	/* pid 0 means "every process" to uprobe_multi. */
+	int fd = uprobe_multi_link(prog_fd, path, offsets,
+				   any_ref_ctr ? ref_ctrs : NULL,
+				   (uint32_t)nlocs, pid < 0 ? 0 : (uint32_t)pid);
+	free(offsets);
+	if (fd < 0)
+		return attach_multi_error(path, locs, nlocs, pid, fd);
+	a->fds[a->nfds++] = fd;
+	return 0;
+}
+
+static int uprobe_pmu_type(void)
+{
+	FILE *f = fopen("/sys/bus/event_source/devices/uprobe/type", "r");
+	if (!f)
+		return -errno;
+	int type;
+	if (fscanf(f, "%d", &type) != 1)
+		type = -EINVAL;
+	fclose(f);
+	return type;
+}
+
+/* One uprobe perf event with the program on it; returns its fd. */
+static int attach_one(int pmu, int prog_fd, const char *path, pid_t pid,
+		      const struct uprobe_loc *loc)
+{
+	if (loc->ref_ctr_offset >> (64 - UPROBE_REF_CTR_SHIFT))
+		return -ERANGE;
+	struct perf_event_attr attr = {
+		.size = sizeof(attr),
+		.type = (uint32_t)pmu,
+		.config = loc->ref_ctr_offset << UPROBE_REF_CTR_SHIFT,
+		.config1 = (uintptr_t)path,
+		.config2 = loc->offset,
+		.disabled = 1,
+	};
+	/* A uprobe event for every process must still name a CPU; it fires
+	 * on all of them anyway. */
+	int cpu = pid < 0 ? 0 : -1;
+	int fd = (int)syscall(__NR_perf_event_open, &attr, pid < 0 ? -1 : pid,
+			      cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, PERF_EVENT_IOC_SET_BPF, prog_fd) < 0 ||
+	    ioctl(fd, PERF_EVENT_IOC_ENABLE, 0) < 0) {
+		int err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static int attach_each(struct attachment *a, int prog_fd, const char *path,
+		       pid_t pid, const struct uprobe_loc *locs, int nlocs)
+{
+	int pmu = uprobe_pmu_type();
+	if (pmu < 0) {
+		diag_error(NULL, "the kernel needs CONFIG_UPROBE_EVENTS",
+			   "this kernel has no uprobe event source: %s", strerror(-pmu));
+		return pmu;
+	}
+	for (int i = 0; i < nlocs; i++) {
+		int fd = attach_one(pmu, prog_fd, path, pid, &locs[i]);
+		if (fd < 0)
+			return attach_error(path, locs[i].offset, pid, fd, false);
+		a->fds[a->nfds++] = fd;
+	}
+	return 0;
+}
+
+int attach_uprobes(int prog_fd, const char *path, pid_t pid,
+		   const struct uprobe_loc *locs, int nlocs,
+		   struct attachment **out)
+{
+	*out = NULL;
+	if (nlocs <= 0)
+		return diag_error(NULL, BUG_HINT, "no probe locations to attach in %s",
+				  path);
+	if (pid == 0)	/* perf_event_open's "calling process", for both routes */
+		pid = getpid();
+	bool multi = attach_have_uprobe_multi();
+	struct attachment *a = calloc(1, sizeof(*a) +
+				      (size_t)(multi ? 1 : nlocs) * sizeof(int));
+	if (!a)
+		return -ENOMEM;
+	int err = multi ? attach_multi(a, prog_fd, path, pid, locs, nlocs)
+			: attach_each(a, prog_fd, path, pid, locs, nlocs);
+	if (err) {
+		detach_uprobes(a);	/* undoes the locations already attached */
+		return err;
+	}
+	*out = a;
+	return 0;
+}
+
+void detach_uprobes(struct attachment *a)
+{
+	if (!a)
+		return;
+	/* Each close unregisters its uprobes and lowers their semaphores
+	 * before returning; that wait is the slow part of exiting. */
+	for (int i = 0; i < a->nfds; i++)
+		close(a->fds[i]);
+	free(a);
+}

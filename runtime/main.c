@@ -1,0 +1,160 @@
+/* btctrace: the command line. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runtime/session.h"
+
+static const char usage_text[] =
+	"usage: btctrace [options] SCRIPT.btc [BINARY]\n"
+	"       btctrace [options] -e 'PROGRAM' [BINARY]\n"
+	"       btctrace [options] -            (program from stdin)\n"
+	"\n"
+	"Traces Bitcoin Core's USDT tracepoints with a bpftrace-style language.\n"
+	"\n"
+	"target (default: the running bitcoind, else bitcoind on PATH):\n"
+	"  -p PID           trace this process (its executable's probes)\n"
+	"  -c 'CMD ARGS'    start CMD, held until every probe is attached;\n"
+	"                   tracing ends when it exits\n"
+	"  BINARY           trace every process running this binary\n"
+	"\n"
+	"options:\n"
+	"  -e PROGRAM       the program text\n"
+	"  -f text|json     output format (json: one object per line)\n"
+	"  -o FILE          write output to FILE\n"
+	"  -q               no 'Attaching N probes...' line\n"
+	"  --map-size N     entries per map (default 4096)\n"
+	"  -h, --help       this text\n"
+	"\n"
+	"exit status: 0 ok; 1 error; the traced command's status if it failed;\n"
+	"the code given to exit(code); 3 if events or map updates were lost.\n";
+
+struct cli {
+	struct session_opts opts;
+	const char *program;
+	const char *file;
+	const char *out_path;
+};
+
+static char *read_all(FILE *f)
+{
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+	size_t got;
+	while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+		n += got;
+		if (n + 1 == cap)
+			buf = realloc(buf, cap *= 2);
+	}
+	buf[n] = 0;
+	return buf;
+}
+
+static int load_source(struct cli *cli, struct source *src)
+{
+	if (cli->program) {
+		src->name = "-e";
+		src->text = strdup(cli->program);
+		return 0;
+	}
+	if (!strcmp(cli->file, "-")) {
+		src->name = "stdin";
+		src->text = read_all(stdin);
+		return 0;
+	}
+	FILE *f = fopen(cli->file, "r");
+	if (!f) {
+		fprintf(stderr, "btctrace: error: cannot open %s: %s\n", cli->file, strerror(errno));
+		return -errno;
+	}
+	src->name = cli->file;
+	src->text = read_all(f);
+	fclose(f);
+	return 0;
+}
+
+static int parse_pid(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (*s == 0 || *end || v <= 0 || v > 0x3fffffff) {
+		fprintf(stderr, "btctrace: error: -p needs a process id, not '%s'\n", s);
+		return -1;
+	}
+	return (int)v;
+}
+
+static int parse_args(int argc, char **argv, struct cli *cli)
+{
+	static const struct option longs[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "map-size", required_argument, NULL, 'M' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, "+e:p:c:f:o:qh", longs, NULL)) != -1) {
+		switch (c) {
+		case 'e': cli->program = optarg; break;
+		case 'p':
+			if ((cli->opts.pid = parse_pid(optarg)) < 0)
+				return -1;
+			break;
+		case 'c': cli->opts.cmd = optarg; break;
+		case 'f':
+			if (!strcmp(optarg, "json"))
+				cli->opts.format = FMT_JSON;
+			else if (strcmp(optarg, "text")) {
+				fprintf(stderr, "btctrace: error: -f takes text or json\n");
+				return -1;
+			}
+			break;
+		case 'o': cli->out_path = optarg; break;
+		case 'q': cli->opts.quiet = true; break;
+		case 'M': cli->opts.map_size = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'h': fputs(usage_text, stdout); exit(0);
+		default: fputs(usage_text, stderr); return -1;
+		}
+	}
+	if (!cli->program) {
+		if (optind >= argc) {
+			fputs(usage_text, stderr);
+			return -1;
+		}
+		cli->file = argv[optind++];
+	}
+	if (optind < argc)
+		cli->opts.path = argv[optind++];
+	if (optind < argc) {
+		fprintf(stderr, "btctrace: error: unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = { 0 };
+	if (parse_args(argc, argv, &cli))
+		return 1;
+	struct source src;
+	if (load_source(&cli, &src))
+		return 1;
+	if (cli.out_path && !(cli.opts.out = fopen(cli.out_path, "w"))) {
+		fprintf(stderr, "btctrace: error: cannot write %s: %s\n", cli.out_path,
+			strerror(errno));
+		return 1;
+	}
+	struct session s;
+	session_open(&s, &cli.opts);
+	int status = 1;
+	if (session_load(&s, &src) == 0)
+		status = session_run(&s);
+	session_close(&s);
+	free((char *)src.text);
+	if (cli.opts.out)
+		fclose(cli.opts.out);
+	return status;
+}

@@ -1,0 +1,283 @@
+/* Creating, reading and printing the session's maps. */
+#include "maps.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "codegen/cg.h"
+#include "lang/builtin.h"
+#include "runtime/output.h"
+
+static bool is_hist(const struct map_info *m)
+{
+	return m->agg && (m->agg->agg_kind == AGG_HIST || m->agg->agg_kind == AGG_LHIST);
+}
+
+static int user_key_size(const struct map_info *m)
+{
+	int ks = key_size(m);
+	return ks ? ks : 8;
+}
+
+static int kernel_key_size(const struct map_info *m)
+{
+	return user_key_size(m) + (is_hist(m) ? 8 : 0);
+}
+
+static int value_size(const struct map_info *m)
+{
+	if (m->agg)
+		return (int)m->agg->value_size;
+	return m->value.kind == T_STR ? m->value.size : 8;
+}
+
+static int create_one(const struct map_info *m, uint32_t max_entries)
+{
+	enum bpf_map_type type = m->agg ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_HASH;
+	/* A histogram needs one entry per (key, bucket). */
+	uint32_t n = is_hist(m) ? max_entries * 8 : max_entries;
+	char name[16];
+	snprintf(name, sizeof(name), "%s", m->name[1] ? m->name + 1 : "anon");
+	int fd = bpf_map_create(type, name, kernel_key_size(m), value_size(m), n, NULL);
+	if (fd < 0)
+		return diag_error(&m->loc, errno == EPERM ? "run btctrace as root" : NULL,
+				  "cannot create map %s: %s", m->name, strerror(errno)), -errno;
+	return fd;
+}
+
+int maps_create(struct map_set *ms, const struct symtab *syms, uint32_t max_entries)
+{
+	memset(ms, 0, sizeof(*ms));
+	ms->syms = syms;
+	ms->max_entries = max_entries;
+	ms->ncpu = libbpf_num_possible_cpus();
+	ms->fds = calloc(syms->nmaps ? syms->nmaps : 1, sizeof(int));
+	ms->errors_fd = ms->events_fd = -1;
+	for (const struct map_info *m = syms->maps; m; m = m->next) {
+		ms->fds[m->id] = create_one(m, max_entries);
+		if (ms->fds[m->id] < 0)
+			return ms->fds[m->id];
+	}
+	ms->nerr_slots = ERR_SLOT_COUNT(syms->nmaps);
+	ms->errors_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "errors", 4, 8,
+				       ms->nerr_slots, NULL);
+	ms->events_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "events", 0, 0, 1 << 20, NULL);
+	if (ms->errors_fd < 0 || ms->events_fd < 0)
+		return diag_error(NULL, errno == EPERM ? "run btctrace as root" : NULL,
+				  "cannot create maps: %s", strerror(errno)), -errno;
+	return 0;
+}
+
+void maps_destroy(struct map_set *ms)
+{
+	if (ms->fds && ms->syms)
+		for (int i = 0; i < ms->syms->nmaps; i++)
+			if (ms->fds[i] > 0)
+				close(ms->fds[i]);
+	if (ms->errors_fd >= 0)
+		close(ms->errors_fd);
+	if (ms->events_fd >= 0)
+		close(ms->events_fd);
+	free(ms->fds);
+	ms->fds = NULL;
+}
+
+uint64_t maps_error_count(struct map_set *ms, int slot)
+{
+	uint64_t vals[ms->ncpu], total = 0;
+	uint32_t key = slot;
+	if (bpf_map_lookup_elem(ms->errors_fd, &key, vals))
+		return 0;
+	for (int i = 0; i < ms->ncpu; i++)
+		total += vals[i];
+	return total;
+}
+
+/* ---- reading one map into printable entries ---- */
+
+struct entries {
+	struct out_entry *v;
+	int n, cap;
+	char *keys;		/* user-key bytes of each entry, n * ksize */
+	int ksize;
+};
+
+static struct out_entry *entry_for(struct entries *es, const void *ukey)
+{
+	for (int i = 0; i < es->n; i++)
+		if (!memcmp(es->keys + (size_t)i * es->ksize, ukey, es->ksize))
+			return &es->v[i];
+	if (es->n == es->cap) {
+		es->cap = es->cap ? es->cap * 2 : 64;
+		es->v = realloc(es->v, es->cap * sizeof(*es->v));
+		es->keys = realloc(es->keys, (size_t)es->cap * es->ksize);
+	}
+	memcpy(es->keys + (size_t)es->n * es->ksize, ukey, es->ksize);
+	memset(&es->v[es->n], 0, sizeof(es->v[0]));
+	return &es->v[es->n++];
+}
+
+static void decode_key(const struct map_info *m, const char *raw, struct out_entry *e)
+{
+	if (m->nkeys <= 0)
+		return;
+	e->key = calloc(m->nkeys, sizeof(*e->key));
+	for (int i = 0; i < m->nkeys; i++) {
+		const char *p = raw + key_offset(m, i);
+		struct out_field *f = &e->key[i];
+		if (m->keys[i].kind == T_STR) {
+			f->kind = OUT_STR;
+			f->s = strndup(p, m->keys[i].size);
+		} else {
+			f->kind = m->keys[i].is_signed ? OUT_INT : OUT_UINT;
+			memcpy(&f->i, p, 8);
+		}
+	}
+}
+
+static int nslots(const struct map_info *m)
+{
+	if (m->agg->agg_kind == AGG_HIST)
+		return HIST_SLOTS;
+	return lhist_slots(m->lhist_min, m->lhist_max, m->lhist_step);
+}
+
+static void add_hist(struct map_set *ms, const struct map_info *m, struct entries *es,
+		     const char *key, const uint64_t *vals)
+{
+	struct out_entry *e = entry_for(es, key);
+	if (!e->buckets)
+		e->buckets = calloc(nslots(m), sizeof(uint64_t));
+	uint64_t slot;
+	memcpy(&slot, key + es->ksize, 8);
+	if ((int)slot >= nslots(m))
+		return;
+	for (int c = 0; c < ms->ncpu; c++)
+		e->buckets[slot] += vals[c];
+}
+
+static void add_value(struct map_set *ms, const struct map_info *m, struct entries *es,
+		      const char *key, const void *vals)
+{
+	struct out_entry *e = entry_for(es, key);
+	if (m->agg) {
+		size_t stride = (value_size(m) + 7) / 8 * 8;
+		m->agg->fold(m, vals, ms->ncpu, stride, e);
+	} else if (m->value.kind == T_STR) {
+		e->str = strndup(vals, m->value.size);
+	} else {
+		int64_t v;
+		memcpy(&v, vals, 8);
+		e->value = m->value.is_signed ? (__int128)v : (__int128)(uint64_t)v;
+	}
+}
+
+static int read_entries(struct map_set *ms, const struct map_info *m, struct entries *es)
+{
+	int fd = ms->fds[m->id], kk = kernel_key_size(m);
+	size_t vbytes = m->agg ? (size_t)ms->ncpu * ((value_size(m) + 7) / 8 * 8)
+			       : (size_t)value_size(m);
+	char key[kk], next[kk];
+	char *vals = malloc(vbytes);
+	es->ksize = user_key_size(m);
+	void *prev = NULL;
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		memcpy(key, next, kk);
+		prev = key;
+		if (bpf_map_lookup_elem(fd, key, vals))
+			continue;	/* deleted meanwhile */
+		if (is_hist(m))
+			add_hist(ms, m, es, key, (uint64_t *)vals);
+		else
+			add_value(ms, m, es, key, vals);
+	}
+	free(vals);
+	for (int i = 0; i < es->n; i++)
+		decode_key(m, es->keys + (size_t)i * es->ksize, &es->v[i]);
+	return 0;
+}
+
+static void free_entries(const struct map_info *m, struct entries *es)
+{
+	for (int i = 0; i < es->n; i++) {
+		struct out_entry *e = &es->v[i];
+		for (int k = 0; e->key && k < m->nkeys; k++)
+			if (e->key[k].kind == OUT_STR)
+				free((char *)e->key[k].s);
+		free(e->key);
+		free(e->buckets);
+		free((char *)e->str);
+	}
+	free(es->v);
+	free(es->keys);
+}
+
+static void warn_overflow(const struct out_map *om)
+{
+	for (int i = 0; i < om->nentries; i++)
+		if (out_value_overflows(om, om->entries[i].value)) {
+			fprintf(stderr, "btctrace: warning: %s: a total exceeds 64 bits; it is "
+				"printed exactly, as a wider number than bpftrace would show\n",
+				om->name);
+			return;
+		}
+}
+
+int maps_print_one(struct map_set *ms, const struct map_info *m, FILE *f,
+		   enum out_format fmt, int top, int div)
+{
+	struct entries es = { 0 };
+	read_entries(ms, m, &es);
+	struct out_map om = {
+		.name = m->name,
+		.kind = m->agg ? m->agg->agg_kind : (m->value.kind == T_STR ? AGG_STR : AGG_INT),
+		.value_unsigned = m->agg ? m->value_unsigned : !m->value.is_signed,
+		.nkey = m->nkeys > 0 ? m->nkeys : 0,
+		.lmin = m->lhist_min, .lmax = m->lhist_max, .lstep = m->lhist_step,
+		.nentries = es.n, .entries = es.v,
+	};
+	if (om.kind == AGG_SUM || om.kind == AGG_AVG || om.kind == AGG_STATS)
+		warn_overflow(&om);
+	if (fmt == FMT_JSON)
+		out_print_map_json(f, &om, top, div);
+	else
+		out_print_map_text(f, &om, top, div);
+	free_entries(m, &es);
+	return 0;
+}
+
+int maps_print_all(struct map_set *ms, FILE *f, enum out_format fmt)
+{
+	for (const struct map_info *m = ms->syms->maps; m; m = m->next)
+		maps_print_one(ms, m, f, fmt, 0, 0);
+	fflush(f);
+	return 0;
+}
+
+bool maps_report_losses(struct map_set *ms, FILE *json_out)
+{
+	bool lost = false;
+	for (const struct map_info *m = ms->syms->maps; m; m = m->next) {
+		uint64_t n = maps_error_count(ms, m->id);
+		if (!n)
+			continue;
+		lost = true;
+		fprintf(stderr, "btctrace: warning: map %s is full (%u entries): %llu updates "
+			"were dropped\nhint: raise the limit with --map-size N\n", m->name,
+			ms->max_entries, (unsigned long long)n);
+	}
+	uint64_t ev = maps_error_count(ms, ERR_SLOT_LOST_EVENTS(ms->syms->nmaps));
+	if (ev) {
+		lost = true;
+		if (json_out)
+			fprintf(json_out, "{\"type\": \"lost_events\", \"data\": {\"events\": %llu}}\n",
+				(unsigned long long)ev);
+		else
+			fprintf(stderr, "Lost %llu events\n", (unsigned long long)ev);
+	}
+	return lost;
+}

@@ -1,0 +1,41 @@
+/* Kernel maps of a session: created from the symbol table before
+ * codegen, read back, folded over CPUs and printed at exit. */
+#ifndef BTCTRACE_MAPS_H
+#define BTCTRACE_MAPS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lang/sema.h"
+
+struct map_set {
+	const struct symtab *syms;
+	int *fds;		/* by map id */
+	int errors_fd;
+	int events_fd;
+	int nerr_slots;
+	uint32_t max_entries;
+	int ncpu;
+};
+
+enum out_format { FMT_TEXT, FMT_JSON };
+
+int maps_create(struct map_set *ms, const struct symtab *syms, uint32_t max_entries);
+void maps_destroy(struct map_set *ms);
+
+/* Prints one map in the exit layout (top/div as print(@m, top, div)). */
+int maps_print_one(struct map_set *ms, const struct map_info *m, FILE *f,
+		   enum out_format fmt, int top, int div);
+
+/* Prints every map in name order. */
+int maps_print_all(struct map_set *ms, FILE *f, enum out_format fmt);
+
+/* Sum over CPUs of an error counter slot. */
+uint64_t maps_error_count(struct map_set *ms, int slot);
+
+/* Reports maps that overflowed and lost events to stderr; returns true
+ * when anything was lost. */
+bool maps_report_losses(struct map_set *ms, FILE *json_out);
+
+#endif

@@ -1,0 +1,383 @@
+/* The session: resolve the target, compile and load each probe block,
+ * attach it, trace, and print. */
+#include "session.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "codegen/cg.h"
+#include "runtime/attach.h"
+#include "runtime/usdt.h"
+
+int session_open(struct session *s, const struct session_opts *opts)
+{
+	memset(s, 0, sizeof(*s));
+	s->opts = *opts;
+	s->child_status = -1;
+	if (!s->opts.out)
+		s->opts.out = stdout;
+	if (!s->opts.map_size)
+		s->opts.map_size = 4096;
+	return 0;
+}
+
+/* ---- binaries and probe signatures ---- */
+
+static struct usdt_binary *binary_for(struct session *s, const char *path)
+{
+	for (int i = 0; i < s->nbins; i++)
+		if (!strcmp(s->bin_paths[i], path))
+			return &s->bins[i];
+	struct usdt_binary bin;
+	if (usdt_read_binary(path, &bin))
+		return NULL;
+	s->bins = realloc(s->bins, (s->nbins + 1) * sizeof(*s->bins));
+	s->bin_paths = realloc(s->bin_paths, (s->nbins + 1) * sizeof(char *));
+	s->bins[s->nbins] = bin;
+	s->bin_paths[s->nbins] = strdup(path);
+	return &s->bins[s->nbins++];
+}
+
+static int ensure_target(struct session *s)
+{
+	if (s->target.path)
+		return 0;
+	return target_open(&s->target, s->opts.pid, s->opts.cmd, s->opts.path);
+}
+
+static const char *attach_path(struct session *s, struct attach_point *ap)
+{
+	if (ap->path)
+		return ap->path;
+	return s->target.path;
+}
+
+static void list_probes_hint(const struct usdt_binary *bin, char *buf, size_t len)
+{
+	size_t off = snprintf(buf, len, "probes in this binary:");
+	for (int i = 0; i < bin->nprobes && off < len; i++)
+		off += snprintf(buf + off, len - off, " %s:%s", bin->probes[i].provider,
+				bin->probes[i].name);
+	if (!bin->nprobes)
+		snprintf(buf, len, "this binary has no USDT probes: was it built with "
+			 "-DWITH_USDT=ON?");
+}
+
+static int lookup_probe(void *arg, struct attach_point *ap, struct probe_sig *sig)
+{
+	struct session *s = arg;
+	if (!ap->path && ensure_target(s))
+		return -ENOENT;
+	const char *path = attach_path(s, ap);
+	struct usdt_binary *bin = binary_for(s, path);
+	if (!bin)
+		return -ENOENT;
+	const struct usdt_probe *p = usdt_find_probe(bin, ap->provider, ap->event);
+	if (!p) {
+		char hint[1024];
+		list_probes_hint(bin, hint, sizeof(hint));
+		return diag_error(&ap->loc, hint, "probe %s:%s is not in %s", ap->provider,
+				  ap->event, path);
+	}
+	const struct usdt_location *loc = &p->locs[0];
+	sig->nargs = loc->nargs;
+	for (int i = 0; i < loc->nargs; i++)
+		sig->args[i] = type_int(loc->args[i].size, loc->args[i].is_signed);
+	return 0;
+}
+
+/* ---- compiling, loading and attaching ---- */
+
+static int load_one(struct session *s, const struct probe *p, const struct usdt_location *loc,
+		    const char *name, enum prog_kind kind)
+{
+	struct cg_maps cm = { s->maps.fds, s->maps.errors_fd, s->maps.events_fd };
+	struct bpf_insn *insns;
+	size_t n;
+	int rc = compile_probe(s->comp, &s->syms, &cm, p, loc, name, &insns, &n);
+	if (rc)
+		return rc;
+	int fd = prog_load(kind, name, insns, n);
+	free(insns);
+	return fd;
+}
+
+static struct attached_probe *add_attached(struct session *s, const char *name, int fd)
+{
+	struct attached_probe *a = calloc(1, sizeof(*a)), **pp = &s->probes;
+	a->name = strdup(name);
+	a->prog_fd = fd;
+	int id = 1;
+	for (; *pp; pp = &(*pp)->next)
+		id = (*pp)->id + 1;
+	a->id = id;
+	*pp = a;
+	return a;
+}
+
+static bool same_layout(const struct usdt_location *a, const struct usdt_location *b)
+{
+	return !strcmp(a->arg_specs ? a->arg_specs : "", b->arg_specs ? b->arg_specs : "");
+}
+
+/* Locations whose arguments are read the same way share one program. */
+static int attach_usdt(struct session *s, const struct probe *p, struct attach_point *ap)
+{
+	const char *path = attach_path(s, ap);
+	const struct usdt_probe *up = usdt_find_probe(binary_for(s, path), ap->provider, ap->event);
+	enum prog_kind kind = attach_have_uprobe_multi() ? PROG_UPROBE_MULTI : PROG_UPROBE;
+	bool done[up->nlocs];
+	memset(done, 0, sizeof(done));
+	pid_t pid = ap->path ? -1 : s->target.pid;
+	for (int i = 0; i < up->nlocs; i++) {
+		if (done[i])
+			continue;
+		struct uprobe_loc locs[up->nlocs];
+		int n = 0;
+		for (int j = i; j < up->nlocs; j++)
+			if (!done[j] && same_layout(&up->locs[i], &up->locs[j])) {
+				done[j] = true;
+				locs[n++] = (struct uprobe_loc){ up->locs[j].pc_offset,
+								 up->locs[j].sem_offset };
+			}
+		int fd = load_one(s, p, &up->locs[i], ap->spec, kind);
+		if (fd < 0)
+			return fd;
+		struct attached_probe *a = add_attached(s, ap->spec, fd);
+		int rc = attach_uprobes(fd, path, pid, locs, n, &a->link);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int load_probe(struct session *s, const struct probe *p)
+{
+	for (struct attach_point *ap = p->points; ap; ap = ap->next) {
+		s->nattach_points++;
+		if (ap->kind == ATTACH_USDT) {
+			if (attach_usdt(s, p, ap))
+				return -EINVAL;
+			continue;
+		}
+		bool begin = ap->kind == ATTACH_BEGIN;
+		int *n = begin ? &s->nbegin : &s->nend;
+		if (*n == 16)
+			return diag_error(&ap->loc, NULL, "at most 16 %s blocks", ap->spec);
+		int fd = load_one(s, p, NULL, ap->spec, PROG_RUN_ONCE);
+		if (fd < 0)
+			return fd;
+		(begin ? s->begin_fds : s->end_fds)[(*n)++] = fd;
+	}
+	return 0;
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct session *s = ctx;
+	if (size < 8)
+		return 0;
+	uint64_t type;
+	memcpy(&type, data, 8);
+	if (type == EVENT_EXIT && size >= sizeof(struct event_exit)) {
+		const struct event_exit *ev = data;
+		if (!s->exiting)
+			s->exit_code = (int)ev->code;
+		s->exiting = true;
+	}
+	return 0;
+}
+
+int session_load(struct session *s, struct source *src)
+{
+	int rc = parse_program(src, &s->prog);
+	if (rc)
+		return rc;
+	struct sema_env env = { lookup_probe, s };
+	if (sema_check(s->prog, &env, &s->syms))
+		return -EINVAL;
+	if (!s->comp && (rc = compiler_new(&s->comp)))
+		return rc;
+	if ((rc = maps_create(&s->maps, &s->syms, s->opts.map_size)))
+		return rc;
+	s->rb = ring_buffer__new(s->maps.events_fd, handle_event, s, NULL);
+	if (!s->rb)
+		return diag_error(NULL, NULL, "cannot open the event ring buffer: %s",
+				  strerror(errno));
+	for (struct probe *p = s->prog->probes; p; p = p->next)
+		if ((rc = load_probe(s, p)))
+			return rc;
+	return 0;
+}
+
+/* ---- running ---- */
+
+static int run_all(struct session *s, int *fds, int n)
+{
+	for (int i = 0; i < n && !s->exiting; i++) {
+		int rc = prog_run_once(fds[i]);
+		if (rc)
+			return rc;
+		ring_buffer__consume(s->rb);
+	}
+	return 0;
+}
+
+static int signal_fd(sigset_t *old)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, old);
+	return signalfd(-1, &set, SFD_CLOEXEC);
+}
+
+static void note_target_exit(struct session *s)
+{
+	s->target_gone = true;
+	if (s->target.is_child)
+		s->child_status = target_reap(&s->target, true);
+	else if (!s->opts.quiet)
+		fprintf(stderr, "btctrace: process %d exited; tracing ends\n", s->target.pid);
+}
+
+static void trace_loop(struct session *s, int sfd)
+{
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	int rbfd = ring_buffer__epoll_fd(s->rb);
+	struct epoll_event ev = { .events = EPOLLIN };
+	ev.data.fd = rbfd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, rbfd, &ev);
+	ev.data.fd = sfd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
+	if (s->target.pidfd >= 0) {
+		ev.data.fd = s->target.pidfd;
+		epoll_ctl(ep, EPOLL_CTL_ADD, s->target.pidfd, &ev);
+	}
+	while (!s->exiting && !s->target_gone) {
+		struct epoll_event got[4];
+		int n = epoll_wait(ep, got, 4, 1000);
+		for (int i = 0; i < n; i++) {
+			if (got[i].data.fd == sfd) {
+				struct signalfd_siginfo si;
+				if (read(sfd, &si, sizeof(si)) > 0)
+					s->exiting = true;
+			} else if (got[i].data.fd == s->target.pidfd) {
+				note_target_exit(s);
+			}
+		}
+		ring_buffer__consume(s->rb);
+	}
+	close(ep);
+}
+
+static int child_exit_status(struct session *s)
+{
+	int st = s->child_status;
+	if (st < 0)
+		return 0;
+	if (WIFEXITED(st) && WEXITSTATUS(st) != 0) {
+		fprintf(stderr, "btctrace: the traced command exited with status %d\n",
+			WEXITSTATUS(st));
+		return WEXITSTATUS(st);
+	}
+	if (WIFSIGNALED(st)) {
+		fprintf(stderr, "btctrace: the traced command was killed by signal %d (%s)\n",
+			WTERMSIG(st), strsignal(WTERMSIG(st)));
+		return 128 + WTERMSIG(st);
+	}
+	return 0;
+}
+
+static void print_banner(struct session *s)
+{
+	if (s->opts.quiet)
+		return;
+	if (s->opts.format == FMT_JSON)
+		fprintf(s->opts.out, "{\"type\": \"attached_probes\", \"data\": {\"probes\": %d}}\n",
+			s->nattach_points);
+	else
+		fprintf(s->opts.out, "Attaching %d probe%s...\n", s->nattach_points,
+			s->nattach_points == 1 ? "" : "s");
+	fflush(s->opts.out);
+}
+
+static void finish(struct session *s)
+{
+	s->exiting = false;
+	run_all(s, s->end_fds, s->nend);
+	ring_buffer__consume(s->rb);
+	if (s->opts.format == FMT_TEXT)
+		fputs("\n\n", s->opts.out);
+	maps_print_all(&s->maps, s->opts.out, s->opts.format);
+}
+
+int session_run(struct session *s)
+{
+	sigset_t old;
+	int sfd = signal_fd(&old);
+	print_banner(s);
+	int rc = run_all(s, s->begin_fds, s->nbegin);
+	if (!rc && !s->exiting)
+		rc = target_release(&s->target);
+	if (!rc)
+		trace_loop(s, sfd);
+	int status = s->exit_code;
+	finish(s);
+	/* Results are out before the slow part: detaching waits for RCU. */
+	bool lost = maps_report_losses(&s->maps, s->opts.format == FMT_JSON ? s->opts.out : NULL);
+	fflush(s->opts.out);
+	if (s->target.is_child && s->child_status < 0 && s->target.pid > 0 && !s->target_gone) {
+		/* Tracing ended first (exit() or a signal): the child is ours to end. */
+		kill(s->target.pid, SIGTERM);
+		s->child_status = target_reap(&s->target, true);
+		s->child_status = -1;
+	}
+	int child = child_exit_status(s);
+	close(sfd);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (rc)
+		return 1;
+	if (child)
+		return child;
+	if (status)
+		return status;
+	return lost ? 3 : 0;
+}
+
+void session_close(struct session *s)
+{
+	for (struct attached_probe *a = s->probes, *next; a; a = next) {
+		next = a->next;
+		detach_uprobes(a->link);
+		close(a->prog_fd);
+		free(a->name);
+		free(a);
+	}
+	for (int i = 0; i < s->nbegin; i++)
+		close(s->begin_fds[i]);
+	for (int i = 0; i < s->nend; i++)
+		close(s->end_fds[i]);
+	ring_buffer__free(s->rb);
+	maps_destroy(&s->maps);
+	symtab_free(&s->syms);
+	program_free(s->prog);
+	compiler_free(s->comp);
+	for (int i = 0; i < s->nbins; i++) {
+		usdt_free_binary(&s->bins[i]);
+		free(s->bin_paths[i]);
+	}
+	free(s->bins);
+	free(s->bin_paths);
+	target_close(&s->target);
+}

@@ -1,0 +1,67 @@
+/* A tracing session: one target, maps that live as long as the session,
+ * and probe blocks that can be attached and detached while it runs (the
+ * REPL adds blocks one by one; a script adds all of its blocks at once). */
+#ifndef BTCTRACE_SESSION_H
+#define BTCTRACE_SESSION_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "lang/ast.h"
+#include "lang/sema.h"
+#include "runtime/maps.h"
+#include "runtime/target.h"
+
+struct session_opts {
+	pid_t pid;
+	const char *cmd;
+	const char *path;
+	uint32_t map_size;
+	enum out_format format;
+	FILE *out;
+	bool quiet;
+};
+
+struct attached_probe {
+	int id;
+	char *name;		/* "utxocache:add" or "BEGIN" */
+	int prog_fd;
+	struct attachment *link;
+	struct attached_probe *next;
+};
+
+struct session {
+	struct session_opts opts;
+	struct target target;
+	struct usdt_binary *bins;	/* target's notes first, then usdt:PATH ones */
+	char **bin_paths;
+	int nbins;
+	struct compiler *comp;
+	struct program *prog;
+	struct symtab syms;
+	struct map_set maps;
+	struct attached_probe *probes;
+	int nattach_points;
+	int begin_fds[16], nbegin;
+	int end_fds[16], nend;
+	struct ring_buffer *rb;
+	bool exiting;
+	int exit_code;
+	int child_status;	/* -1 until a -c child has been reaped */
+	bool target_gone;
+};
+
+int session_open(struct session *s, const struct session_opts *opts);
+
+/* Parses, checks, compiles, loads and attaches a whole program. */
+int session_load(struct session *s, struct source *src);
+
+/* Runs BEGIN, releases a -c child and traces until exit()/a signal/the
+ * target exits; then END, the map dump and detach.  Returns the exit
+ * status btctrace should end with. */
+int session_run(struct session *s);
+
+void session_close(struct session *s);
+
+#endif

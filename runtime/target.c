@@ -1,0 +1,223 @@
+/* Finding and starting the traced process. */
+#include "target.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <wordexp.h>
+
+#include "lang/diag.h"
+
+static const char *const find_hint =
+	"name the target with -p PID, -c 'CMD ...', a binary path (btctrace SCRIPT PATH) "
+	"or usdt:PATH:context:event probes";
+
+static int pidfd_of(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+char *target_which(const char *name)
+{
+	if (strchr(name, '/'))
+		return access(name, X_OK) == 0 ? realpath(name, NULL) : NULL;
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	char *dirs = strdup(path), *save = NULL, *found = NULL;
+	for (char *d = strtok_r(dirs, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+		char buf[PATH_MAX];
+		snprintf(buf, sizeof(buf), "%s/%s", *d ? d : ".", name);
+		if (access(buf, X_OK) == 0)
+			found = realpath(buf, NULL);
+	}
+	free(dirs);
+	return found;
+}
+
+/* Through /proc/PID/root so that a node in a container resolves to the
+ * file its own mount namespace sees. */
+static int open_pid(struct target *t, pid_t pid)
+{
+	char link[64], exe[PATH_MAX];
+	snprintf(link, sizeof(link), "/proc/%d/exe", pid);
+	ssize_t n = readlink(link, exe, sizeof(exe) - 1);
+	if (n < 0) {
+		int err = errno;
+		if (err == ENOENT)
+			return diag_error(NULL, "check the PID with `pgrep bitcoind`",
+					  "no process with PID %d", pid), -ESRCH;
+		return diag_error(NULL, "run btctrace as root", "cannot read %s: %s", link,
+				  strerror(err)), -err;
+	}
+	exe[n] = 0;
+	if (asprintf(&t->path, "/proc/%d/root%s", pid, exe) < 0)
+		return -ENOMEM;
+	t->pid = pid;
+	t->pidfd = pidfd_of(pid);
+	return 0;
+}
+
+static void child_wait_and_exec(int rfd, char **argv)
+{
+	char c;
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* EOF without a byte means btctrace gave up: do not run the command. */
+	if (read(rfd, &c, 1) != 1)
+		_exit(127);
+	close(rfd);
+	execv(argv[0], argv);
+	fprintf(stderr, "btctrace: cannot run %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+static int spawn_held(struct target *t, const char *cmd)
+{
+	wordexp_t we;
+	if (wordexp(cmd, &we, WRDE_NOCMD) || we.we_wordc == 0)
+		return diag_error(NULL, "give -c a command line such as -c './btcsim coins'",
+				  "cannot parse the command '%s'", cmd);
+	char *exe = target_which(we.we_wordv[0]);
+	if (!exe) {
+		int rc = diag_error(NULL, "check the command's path, or that it is executable",
+				    "command not found: %s", we.we_wordv[0]);
+		wordfree(&we);
+		return rc;
+	}
+	free(we.we_wordv[0]);
+	we.we_wordv[0] = strdup(exe);
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(fds[1]);
+		child_wait_and_exec(fds[0], we.we_wordv);
+	}
+	close(fds[0]);
+	wordfree(&we);
+	if (pid < 0) {
+		free(exe);
+		close(fds[1]);
+		return diag_error(NULL, NULL, "fork failed: %s", strerror(errno));
+	}
+	t->path = exe;
+	t->pid = pid;
+	t->is_child = true;
+	t->release_fd = fds[1];
+	t->pidfd = pidfd_of(pid);
+	return 0;
+}
+
+static bool is_bitcoind(const char *pid)
+{
+	char p[300], comm[32] = "";
+	snprintf(p, sizeof(p), "/proc/%s/comm", pid);
+	FILE *f = fopen(p, "r");
+	if (!f)
+		return false;
+	bool yes = fgets(comm, sizeof(comm), f) && !strcmp(comm, "bitcoind\n");
+	fclose(f);
+	return yes;
+}
+
+static int discover(struct target *t)
+{
+	DIR *d = opendir("/proc");
+	pid_t found[16];
+	int n = 0;
+	for (struct dirent *e; d && (e = readdir(d));)
+		if (e->d_name[0] >= '1' && e->d_name[0] <= '9' && is_bitcoind(e->d_name) && n < 16)
+			found[n++] = atoi(e->d_name);
+	if (d)
+		closedir(d);
+	if (n == 1)
+		return open_pid(t, found[0]);
+	if (n > 1) {
+		fprintf(stderr, "btctrace: error: %d bitcoind processes are running:", n);
+		for (int i = 0; i < n; i++)
+			fprintf(stderr, " %d", found[i]);
+		fprintf(stderr, "\nhint: choose one with -p PID\n");
+		return -EEXIST;
+	}
+	char *exe = target_which("bitcoind");
+	if (exe) {
+		t->path = exe;
+		return 0;
+	}
+	return diag_error(NULL, find_hint, "no target: no bitcoind is running and none is on PATH");
+}
+
+int target_open(struct target *t, pid_t pid, const char *cmd, const char *path)
+{
+	memset(t, 0, sizeof(*t));
+	t->pid = -1;
+	t->release_fd = -1;
+	t->pidfd = -1;
+	if (pid > 0 && cmd)
+		return diag_error(NULL, "use either -p or -c", "-p and -c exclude each other");
+	if (pid > 0)
+		return open_pid(t, pid);
+	if (cmd)
+		return spawn_held(t, cmd);
+	if (path) {
+		struct stat st;
+		if (stat(path, &st) < 0)
+			return diag_error(NULL, find_hint, "cannot open %s: %s", path,
+					  strerror(errno)), -ENOENT;
+		t->path = realpath(path, NULL);
+		return 0;
+	}
+	return discover(t);
+}
+
+int target_release(struct target *t)
+{
+	if (t->release_fd < 0)
+		return 0;
+	ssize_t n = write(t->release_fd, "g", 1);
+	close(t->release_fd);
+	t->release_fd = -1;
+	return n == 1 ? 0 : -EPIPE;
+}
+
+int target_reap(struct target *t, bool wait)
+{
+	if (!t->is_child || t->pid <= 0)
+		return -1;
+	int status;
+	pid_t r = waitpid(t->pid, &status, wait ? 0 : WNOHANG);
+	if (r != t->pid)
+		return -1;
+	t->pid = 0;
+	return status;
+}
+
+void target_close(struct target *t)
+{
+	if (t->release_fd >= 0) {
+		/* Closing the pipe unread makes the held child exit 127. */
+		close(t->release_fd);
+		t->release_fd = -1;
+	}
+	if (t->is_child && t->pid > 0) {
+		kill(t->pid, SIGTERM);
+		target_reap(t, true);
+	}
+	if (t->pidfd >= 0)
+		close(t->pidfd);
+	t->pidfd = -1;
+	free(t->path);
+	t->path = NULL;
+}

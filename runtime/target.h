@@ -1,0 +1,34 @@
+/* The traced program: found by PID, started held by -c, given as a path,
+ * or discovered (the single running bitcoind, else bitcoind on PATH). */
+#ifndef BTCTRACE_TARGET_H
+#define BTCTRACE_TARGET_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct target {
+	char *path;		/* binary whose notes are read and probed */
+	pid_t pid;		/* -1: every process running path */
+	bool is_child;		/* started by -c: held until released */
+	int release_fd;		/* write end of the pipe holding the child */
+	int pidfd;		/* readable when the traced process exits, or -1 */
+};
+
+/* Resolves the target from -p, -c or a path (each may be NULL/0); with
+ * none, discovers bitcoind.  0 or -errno after a message. */
+int target_open(struct target *t, pid_t pid, const char *cmd, const char *path);
+
+/* Lets a -c child run its command. */
+int target_release(struct target *t);
+
+/* After the pidfd became readable or at exit: reaps a child and returns
+ * its wait status, -1 if it is not our child or still running. */
+int target_reap(struct target *t, bool wait);
+
+/* Kills a child that was never released (tracing failed to start). */
+void target_close(struct target *t);
+
+/* Resolves a command name through PATH like execvp would. */
+char *target_which(const char *name);
+
+#endif
