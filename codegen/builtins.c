@@ -169,7 +169,7 @@ static LLVMValueRef gen_exit(struct cg *cg, struct node *n, struct node *t)
 	LLVMBasicBlockRef ret = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "exitret");
 	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntSLT, rc, cg_const(cg, 0), ""), lost, ret);
 	LLVMPositionBuilderAtEnd(cg->b, lost);
-	cg_error_count(cg, ERR_SLOT_LOST_EVENTS(cg->syms->nmaps));
+	cg_error_count(cg, ERR_SLOT_LOST_EVENTS);
 	LLVMBuildBr(cg->b, ret);
 	/* exit() ends the probe, as in bpftrace: later statements do not run. */
 	LLVMPositionBuilderAtEnd(cg->b, ret);

@@ -21,9 +21,13 @@ struct cg_maps {
 	int events_fd;		/* ring buffer: exit(), printf() */
 };
 
-/* Counter slots of the errors map after the per-map "map full" slots. */
-#define ERR_SLOT_LOST_EVENTS(nmaps) ((nmaps) + 0)
-#define ERR_SLOT_COUNT(nmaps) ((nmaps) + 1)
+/* Counter slots of the errors map: events lost, then one "map full"
+ * counter per map id.  Sized once, so maps can be added to a live
+ * session (REPL) without recreating it. */
+#define ERR_SLOT_LOST_EVENTS 0
+#define ERR_SLOT_MAP_FULL(id) (1 + (id))
+#define ERR_SLOTS 1024
+#define MAX_MAPS (ERR_SLOTS - 1)
 
 /* Ring-buffer event types (first u64 of every record). */
 enum event_type { EVENT_EXIT = 1 };

@@ -329,7 +329,7 @@ void cg_agg_update(struct cg *cg, const struct map_info *m, LLVMValueRef key,
 	LLVMBuildCondBr(cg->b, LLVMBuildIsNull(cg->b, p2, ""), full, found);
 
 	LLVMPositionBuilderAtEnd(cg->b, full);
-	cg_error_count(cg, m->id);
+	cg_error_count(cg, ERR_SLOT_MAP_FULL(m->id));
 	LLVMBuildBr(cg->b, done);
 
 	LLVMPositionBuilderAtEnd(cg->b, found);
@@ -366,7 +366,7 @@ static void cg_assign_plain(struct cg *cg, struct node *st)
 	LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "stored");
 	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntSLT, rc, cg_const(cg, 0), ""), bad, ok);
 	LLVMPositionBuilderAtEnd(cg->b, bad);
-	cg_error_count(cg, m->id);
+	cg_error_count(cg, ERR_SLOT_MAP_FULL(m->id));
 	LLVMBuildBr(cg->b, ok);
 	LLVMPositionBuilderAtEnd(cg->b, ok);
 }

@@ -100,6 +100,7 @@ static struct map_info *map_get(struct sema *s, struct node *n)
 	m->name = strdup(n->name);
 	m->loc = n->loc;
 	m->nkeys = -1;
+	m->id = s->syms->nmaps;	/* stable: kernel maps are indexed by it */
 	m->next = s->syms->maps;
 	s->syms->maps = m;
 	s->syms->nmaps++;
@@ -282,9 +283,8 @@ static int sema_call(struct sema *s, struct node *n)
 				  "stats hist lhist exit", "unknown function '%s'", n->name);
 	}
 	if (b->cls == B_AGG)
-		return diag_error(&n->loc, "assign it to a map: @name = ...",
-				  "%s() is an aggregation and only works as @map = %s", b->name,
-				  b->usage);
+		return diag_error(&n->loc, b->usage,
+				  "%s() is an aggregation: assign it to a map", b->name);
 	if (b->cls == B_VALUE)
 		return diag_error(&n->loc, NULL, "%s is not a function: write it without ()",
 				  b->name);
@@ -523,22 +523,20 @@ static int map_name_cmp(const void *a, const void *b)
 }
 
 /* Maps print in name order, so they are kept in that order with ids. */
-static int finish_maps(struct symtab *syms)
+static int finish_maps(struct symtab *syms, bool check_assigned)
 {
 	int n = syms->nmaps, i = 0;
 	struct map_info **v = calloc(n ? n : 1, sizeof(*v));
 	for (struct map_info *m = syms->maps; m; m = m->next)
 		v[i++] = m;
 	qsort(v, n, sizeof(*v), map_name_cmp);
-	for (i = 0; i < n; i++) {
-		v[i]->id = i;
+	for (i = 0; i < n; i++)
 		v[i]->next = i + 1 < n ? v[i + 1] : NULL;
-	}
 	syms->maps = n ? v[0] : NULL;
 	free(v);
 	int rc = 0;
 	for (struct map_info *m = syms->maps; m; m = m->next)
-		if (!m->agg && m->value.kind == T_NONE)
+		if (check_assigned && !m->agg && m->value.kind == T_NONE)
 			rc = diag_error(&m->loc, "assign it somewhere: @m = ...",
 					"map %s is never assigned", m->name);
 	return rc;
@@ -551,7 +549,8 @@ int sema_check(struct program *prog, const struct sema_env *env, struct symtab *
 	for (struct probe *p = prog->probes; p; p = p->next)
 		if (sema_probe(&s, p))
 			rc = -EINVAL;
-	if (finish_maps(syms))
+	/* "never assigned" would only echo an error already reported. */
+	if (finish_maps(syms, rc == 0))
 		rc = -EINVAL;
 	return rc;
 }

@@ -33,12 +33,12 @@ struct map_info {
 	int nkeys;
 	struct type keys[MAX_MAP_KEYS];
 	int64_t lhist_min, lhist_max, lhist_step;
-	int id;				/* index, in name order */
+	int id;				/* creation order; never reused */
 	struct map_info *next;
 };
 
 struct symtab {
-	struct map_info *maps;	/* sorted by name */
+	struct map_info *maps;	/* sorted by name after sema_check */
 	int nmaps;
 };
 

@@ -9,9 +9,9 @@
 #include "runtime/session.h"
 
 static const char usage_text[] =
-	"usage: btctrace [options] SCRIPT.btc [BINARY]\n"
-	"       btctrace [options] -e 'PROGRAM' [BINARY]\n"
-	"       btctrace [options] -            (program from stdin)\n"
+	"usage: btctrace [options] SCRIPT.btc [ARGS...]\n"
+	"       btctrace [options] -e 'PROGRAM' [ARGS...]\n"
+	"       btctrace [options] - [ARGS...]    (program from stdin)\n"
 	"\n"
 	"Traces Bitcoin Core's USDT tracepoints with a bpftrace-style language.\n"
 	"\n"
@@ -19,7 +19,7 @@ static const char usage_text[] =
 	"  -p PID           trace this process (its executable's probes)\n"
 	"  -c 'CMD ARGS'    start CMD, held until every probe is attached;\n"
 	"                   tracing ends when it exits\n"
-	"  BINARY           trace every process running this binary\n"
+	"  -b BINARY        trace every process running this binary\n"
 	"\n"
 	"options:\n"
 	"  -e PROGRAM       the program text\n"
@@ -37,6 +37,8 @@ struct cli {
 	const char *program;
 	const char *file;
 	const char *out_path;
+	char **params;		/* $1..$N */
+	int nparams;
 };
 
 static char *read_all(FILE *f)
@@ -95,7 +97,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, "+e:p:c:f:o:qh", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "e:p:c:b:f:o:qh", longs, NULL)) != -1) {
 		switch (c) {
 		case 'e': cli->program = optarg; break;
 		case 'p':
@@ -103,6 +105,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 				return -1;
 			break;
 		case 'c': cli->opts.cmd = optarg; break;
+		case 'b': cli->opts.path = optarg; break;
 		case 'f':
 			if (!strcmp(optarg, "json"))
 				cli->opts.format = FMT_JSON;
@@ -125,12 +128,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		}
 		cli->file = argv[optind++];
 	}
-	if (optind < argc)
-		cli->opts.path = argv[optind++];
-	if (optind < argc) {
-		fprintf(stderr, "btctrace: error: unexpected argument '%s'\n", argv[optind]);
-		return -1;
-	}
+	cli->params = argv + optind;
+	cli->nparams = argc - optind;
 	return 0;
 }
 

@@ -55,27 +55,36 @@ int maps_create(struct map_set *ms, const struct symtab *syms, uint32_t max_entr
 	ms->syms = syms;
 	ms->max_entries = max_entries;
 	ms->ncpu = libbpf_num_possible_cpus();
-	ms->fds = calloc(syms->nmaps ? syms->nmaps : 1, sizeof(int));
-	ms->errors_fd = ms->events_fd = -1;
-	for (const struct map_info *m = syms->maps; m; m = m->next) {
-		ms->fds[m->id] = create_one(m, max_entries);
-		if (ms->fds[m->id] < 0)
-			return ms->fds[m->id];
-	}
-	ms->nerr_slots = ERR_SLOT_COUNT(syms->nmaps);
+	ms->fds = calloc(MAX_MAPS, sizeof(int));
+	ms->nerr_slots = ERR_SLOTS;
 	ms->errors_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "errors", 4, 8,
 				       ms->nerr_slots, NULL);
 	ms->events_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "events", 0, 0, 1 << 20, NULL);
 	if (ms->errors_fd < 0 || ms->events_fd < 0)
 		return diag_error(NULL, errno == EPERM ? "run btctrace as root" : NULL,
 				  "cannot create maps: %s", strerror(errno)), -errno;
+	return maps_sync(ms);
+}
+
+int maps_sync(struct map_set *ms)
+{
+	for (const struct map_info *m = ms->syms->maps; m; m = m->next) {
+		if (ms->fds[m->id] > 0)
+			continue;
+		if (m->id >= MAX_MAPS)
+			return diag_error(&m->loc, NULL, "more than %d maps", MAX_MAPS);
+		int fd = create_one(m, ms->max_entries);
+		if (fd < 0)
+			return fd;
+		ms->fds[m->id] = fd;
+	}
 	return 0;
 }
 
 void maps_destroy(struct map_set *ms)
 {
 	if (ms->fds && ms->syms)
-		for (int i = 0; i < ms->syms->nmaps; i++)
+		for (int i = 0; i < MAX_MAPS; i++)
 			if (ms->fds[i] > 0)
 				close(ms->fds[i]);
 	if (ms->errors_fd >= 0)
@@ -262,7 +271,7 @@ bool maps_report_losses(struct map_set *ms, FILE *json_out)
 {
 	bool lost = false;
 	for (const struct map_info *m = ms->syms->maps; m; m = m->next) {
-		uint64_t n = maps_error_count(ms, m->id);
+		uint64_t n = maps_error_count(ms, ERR_SLOT_MAP_FULL(m->id));
 		if (!n)
 			continue;
 		lost = true;
@@ -270,7 +279,7 @@ bool maps_report_losses(struct map_set *ms, FILE *json_out)
 			"were dropped\nhint: raise the limit with --map-size N\n", m->name,
 			ms->max_entries, (unsigned long long)n);
 	}
-	uint64_t ev = maps_error_count(ms, ERR_SLOT_LOST_EVENTS(ms->syms->nmaps));
+	uint64_t ev = maps_error_count(ms, ERR_SLOT_LOST_EVENTS);
 	if (ev) {
 		lost = true;
 		if (json_out)

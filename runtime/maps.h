@@ -24,6 +24,9 @@ enum out_format { FMT_TEXT, FMT_JSON };
 int maps_create(struct map_set *ms, const struct symtab *syms, uint32_t max_entries);
 void maps_destroy(struct map_set *ms);
 
+/* Creates the kernel maps of symbols added since the last call. */
+int maps_sync(struct map_set *ms);
+
 /* Prints one map in the exit layout (top/div as print(@m, top, div)). */
 int maps_print_one(struct map_set *ms, const struct map_info *m, FILE *f,
 		   enum out_format fmt, int top, int div);

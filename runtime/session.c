@@ -23,6 +23,9 @@ int session_open(struct session *s, const struct session_opts *opts)
 	memset(s, 0, sizeof(*s));
 	s->opts = *opts;
 	s->child_status = -1;
+	s->target.pid = -1;
+	s->target.pidfd = -1;
+	s->target.release_fd = -1;
 	if (!s->opts.out)
 		s->opts.out = stdout;
 	if (!s->opts.map_size)
@@ -137,7 +140,8 @@ static int attach_usdt(struct session *s, const struct probe *p, struct attach_p
 	enum prog_kind kind = attach_have_uprobe_multi() ? PROG_UPROBE_MULTI : PROG_UPROBE;
 	bool done[up->nlocs];
 	memset(done, 0, sizeof(done));
-	pid_t pid = ap->path ? -1 : s->target.pid;
+	/* -p and -c trace one process, whichever way its probes were named. */
+	pid_t pid = s->target.pid > 0 ? s->target.pid : -1;
 	for (int i = 0; i < up->nlocs; i++) {
 		if (done[i])
 			continue;
@@ -205,6 +209,9 @@ int session_load(struct session *s, struct source *src)
 	struct sema_env env = { lookup_probe, s };
 	if (sema_check(s->prog, &env, &s->syms))
 		return -EINVAL;
+	/* usdt:PATH probes need no target, but -c and -p still name one. */
+	if ((s->opts.cmd || s->opts.pid > 0) && (rc = ensure_target(s)))
+		return rc;
 	if (!s->comp && (rc = compiler_new(&s->comp)))
 		return rc;
 	if ((rc = maps_create(&s->maps, &s->syms, s->opts.map_size)))

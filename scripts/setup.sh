@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what btctrace needs on a fresh Debian 12 machine, then builds
+# build/btctrace and build/btcsim.  Run as root (apt-get and BPF need it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+	cmake make gcc g++ pkg-config
+	llvm-dev libbpf-dev libelf-dev zlib1g-dev libzstd-dev
+	flex bison libreadline-dev systemtap-sdt-dev
+	bpftrace jq bc binutils
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+	echo "setup: installing ${missing[*]}"
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+fi
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake --build build -j"$(nproc)"

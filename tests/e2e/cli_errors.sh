@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Bad input gets a clear error and a non-zero status, never a crash or
+# silence: script errors with file:line:col and a caret, a probe missing
+# from the binary, a binary without probes, a failing -c command, exit(code).
+source "$BTC_SRC/tests/e2e/lib.sh"
+need
+
+# run_err NAME EXPECTED_STATUS EXPECTED_STDERR_FILE btctrace-args...
+run_err() {
+	local name=$1 want=$2 expected=$3
+	shift 3
+	set +e
+	"$BTCTRACE" "$@" >"$TMP/out" 2>"$TMP/err"
+	local rc=$?
+	set -e
+	expect_eq "$name: exit status" "$rc" "$want"
+	if [ -n "$expected" ]; then
+		printf '%s' "$expected" >"$TMP/want"
+		expect_file_eq "$name: message" "$TMP/err" "$TMP/want"
+	fi
+}
+
+printf 'utxocache:add\n{\n\t@v = hist(comm);\n}\n' >"$TMP/bad.btc"
+run_err "type error" 1 "$TMP/bad.btc:3:12: error: hist() needs an integer, this is string[16]
+	@v = hist(comm);
+	          ^~~~
+hint: pass an integer expression such as arg3 or args.value
+" "$TMP/bad.btc" -b "$BUILD/btcsim"
+
+run_err "syntax error" 1 "-e:1:20: error: syntax error, unexpected ';', expecting ')'
+BEGIN { @x = count(; }
+                   ^
+hint: a probe is \`context:event /predicate/ { statements; }\`, statements are separated by ';'
+" -e 'BEGIN { @x = count(; }'
+
+run_err "missing probe" 1 "" -e 'utxocache:added { @n = count(); }' -b "$BUILD/btcsim"
+grep -q "^-e:1:1: error: probe utxocache:added is not in $BUILD/btcsim" "$TMP/err" || fail "missing probe message: $(cat "$TMP/err")"
+grep -q "^hint: probes in this binary:.* utxocache:add " "$TMP/err" || fail "missing probe hint lists the probes"
+
+run_err "binary without probes" 1 "" -e 'utxocache:add { @n = count(); }' -b /bin/true
+grep -q "has no USDT probes" "$TMP/err" || fail "no-probes hint: $(cat "$TMP/err")"
+
+run_err "command not found" 1 "btctrace: error: command not found: ./no-such-binary
+hint: check the command's path, or that it is executable
+" -e 'utxocache:add { @n = count(); }' -c ./no-such-binary
+
+# A child that fails: its status is reported and becomes btctrace's.
+run_err "failing child" 2 "" -e 'BEGIN { @x = 1; }' -c "$BUILD/btcsim no-such-scenario"
+grep -q "the traced command exited with status 2" "$TMP/err" || fail "child status not reported: $(cat "$TMP/err")"
+
+run_err "exit code" 7 "" -e 'BEGIN { @x = 1; exit(7); }'
+expect_eq "exit() prints maps" "$(tail -1 "$TMP/out")" "@x: 1"
+
+run_err "no such pid" 1 "" -e 'utxocache:add { @n = count(); }' -p 999999
+grep -q "no process with PID 999999" "$TMP/err" || fail "bad pid message: $(cat "$TMP/err")"
+finish

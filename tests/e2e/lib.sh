@@ -1,0 +1,62 @@
+# Shared helpers of the end-to-end tests (sourced).  Every test traces a
+# real btcsim process with real BPF programs; nothing is mocked.
+set -euo pipefail
+
+BUILD=${BTC_BUILD:?run through ctest (BTC_BUILD unset)}
+SRC=${BTC_SRC:?run through ctest (BTC_SRC unset)}
+BTCTRACE=$BUILD/btctrace
+TMP=$(mktemp -d /tmp/btctrace-e2e.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+FAILS=0
+CHECKS=0
+
+fail() {
+	echo "FAIL: $*" >&2
+	FAILS=$((FAILS + 1))
+}
+
+need() {
+	for tool in "$@"; do
+		command -v "$tool" >/dev/null || { echo "FAIL: $tool is missing (run scripts/setup.sh)" >&2; exit 1; }
+	done
+	[ "$(id -u)" = 0 ] || { echo "FAIL: the end-to-end tests load BPF programs and need root" >&2; exit 1; }
+}
+
+# expect_eq WHAT GOT EXPECTED
+expect_eq() {
+	CHECKS=$((CHECKS + 1))
+	if [ "$2" != "$3" ]; then
+		fail "$1: got '$2', expected '$3'"
+	fi
+}
+
+# expect_file_eq WHAT GOT_FILE EXPECTED_FILE
+expect_file_eq() {
+	CHECKS=$((CHECKS + 1))
+	if ! diff -u "$3" "$2" >"$TMP/diff" 2>&1; then
+		fail "$1 differs (--- expected, +++ got):"
+		cat "$TMP/diff" >&2
+	fi
+}
+
+# truth FILE PROBE FIELD  -> .fires or .args[i].sum etc. (strings)
+truth() {
+	jq -r --arg p "$2" ".probes[\$p]$3" "$1"
+}
+
+# A histogram from btcsim's truth, printed as bpftrace prints hist():
+# truth_hist FILE PROBE ARGINDEX NAME
+truth_hist() {
+	jq -r --arg p "$2" --argjson i "$3" '.probes[$p].args[] | select(.index == $i) | .hist | map(tonumber) | @tsv' "$1" |
+		awk -v name="$4" -f "$SRC/tests/e2e/hist.awk"
+}
+
+# The map dump: everything after the banner line (the "\n\n" and maps).
+map_dump() {
+	sed -n '/^Attaching [0-9]* probes\?\.\.\.$/,$p' "$1" | tail -n +2
+}
+
+finish() {
+	echo "$CHECKS checks, $FAILS failed"
+	[ "$FAILS" = 0 ]
+}

@@ -1,0 +1,176 @@
+/* Lexer, parser and semantic analysis: programs that must be accepted,
+ * and the exact error messages (location, source line, caret, hint) of
+ * programs that must be rejected. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "lang/ast.h"
+#include "lang/sema.h"
+
+/* A stand-in for the target's notes: utxocache:add has bitcoind's shape. */
+static int fake_lookup(void *arg, struct attach_point *ap, struct probe_sig *sig)
+{
+	(void)arg;
+	if (strcmp(ap->provider, "utxocache") || strcmp(ap->event, "add"))
+		return diag_error(&ap->loc, NULL, "probe %s:%s is not in the binary",
+				  ap->provider, ap->event);
+	sig->nargs = 5;
+	sig->args[0] = type_int(8, false);
+	sig->args[1] = type_int(4, false);
+	sig->args[2] = type_int(4, false);
+	sig->args[3] = type_int(8, true);
+	sig->args[4] = type_int(1, false);
+	return 0;
+}
+
+/* Runs parse + sema; returns rc and the diagnostics text in *msgs. */
+static int check_program(const char *text, char **msgs)
+{
+	size_t len;
+	FILE *f = open_memstream(msgs, &len);
+	diag_set_stream(f);
+	struct source src = { "t.btc", text };
+	struct program *prog;
+	struct symtab syms = { 0 };
+	struct sema_env env = { fake_lookup, NULL };
+	int rc = parse_program(&src, &prog);
+	if (!rc) {
+		rc = sema_check(prog, &env, &syms);
+		symtab_free(&syms);
+		program_free(prog);
+	}
+	diag_set_stream(NULL);
+	fclose(f);
+	return rc;
+}
+
+static void accepts(const char *text)
+{
+	char *msgs;
+	int rc = check_program(text, &msgs);
+	check_count++;
+	if (rc) {
+		check_failures++;
+		fprintf(stderr, "rejected:\n%s\n%s\n", text, msgs);
+	}
+	free(msgs);
+}
+
+static void rejects(const char *text, const char *expected)
+{
+	char *msgs;
+	int rc = check_program(text, &msgs);
+	CHECK_INT(rc, -EINVAL);
+	CHECK_STR(msgs, expected);
+	free(msgs);
+}
+
+static void test_accepted(void)
+{
+	accepts("BEGIN { @x = 1; }");
+	accepts("BEGIN { @x = 1 }");
+	accepts("BEGIN { }");
+	accepts("utxocache:add { @n = count(); @v = hist(arg3); }");
+	accepts("utxocache:add /arg4 == 1/ { @cb[arg4] = count(); }");
+	accepts("utxocache:add /(arg3 / 2) > 5/ { @s = sum(arg3) }");
+	accepts("utxocache:add, utxocache:add { @h = lhist(arg1, 0, 100, 10); }");
+	accepts("usdt:/bin/x:utxocache:add { @m[comm, pid] = max(arg3); }");
+	accepts("BEGIN { $x = 5; if ($x > 3) { @a = 1; } else if ($x) { @a = 2 } else { @a = 3 } }");
+	accepts("BEGIN { @t[1, \"x\"] = count(); @ = count(); exit(); }");
+	accepts("BEGIN { @x = 1e6; @y = 0x10; @z = -5 + ~3 * (2 << 1) ^ 7 % 3; }");
+	accepts("/* comment */ BEGIN { // line comment\n @s = \"a\\tb\\x41\"; }");
+	accepts("BEGIN { @x = 1 ? 2 : 3; @y = comm == \"btcsim\"; @st = stats(5); @a = avg(1); }");
+	accepts("END { @e = min(1); @f = max(-1); exit(3); }");
+}
+
+static void test_syntax_errors(void)
+{
+	rejects("BEGIN { @x = ; }",
+		"t.btc:1:14: error: syntax error, unexpected ';'\n"
+		"BEGIN { @x = ; }\n"
+		"             ^\n"
+		"hint: a probe is `context:event /predicate/ { statements; }`, statements are "
+		"separated by ';'\n");
+	rejects("BEGIN {\n  @x = \"abc;\n}",
+		"t.btc:2:8: error: unterminated string\n"
+		"  @x = \"abc;\n"
+		"       ^~~~~\n"
+		"hint: close the string with \" on the same line\n");
+	rejects("BEGIN { @x = 1 # }",
+		"t.btc:1:16: error: unexpected character\n"
+		"BEGIN { @x = 1 # }\n"
+		"               ^\n"
+		"hint: remove it; strings go between double quotes\n");
+	rejects("", "t.btc:1:1: error: syntax error, unexpected end of file, expecting probe name\n"
+		"\n^\n"
+		"hint: a probe is `context:event /predicate/ { statements; }`, statements are "
+		"separated by ';'\n");
+}
+
+static void test_type_errors(void)
+{
+	rejects("utxocache:add { @v = hist(comm); }",
+		"t.btc:1:27: error: hist() needs an integer, this is string[16]\n"
+		"utxocache:add { @v = hist(comm); }\n"
+		"                          ^~~~\n"
+		"hint: pass an integer expression such as arg3 or args.value\n");
+	rejects("utxocache:add { @n = cuont(); }",
+		"t.btc:1:22: error: unknown function 'cuont'\n"
+		"utxocache:add { @n = cuont(); }\n"
+		"                     ^~~~~\n"
+		"hint: did you mean 'count'?\n");
+	rejects("utxocache:add { @n = arg7; }",
+		"t.btc:1:22: error: arg7 does not exist here\n"
+		"utxocache:add { @n = arg7; }\n"
+		"                     ^~~~\n"
+		"hint: this probe has 5 arguments (arg0..arg4)\n");
+	rejects("utxocache:ad { @n = count(); }",
+		"t.btc:1:1: error: probe utxocache:ad is not in the binary\n"
+		"utxocache:ad { @n = count(); }\n"
+		"^~~~~~~~~~~~\n");
+	rejects("BEGIN { @n = count(); @n = sum(1); }",
+		"t.btc:1:28: error: @n holds count(), not sum()\n"
+		"BEGIN { @n = count(); @n = sum(1); }\n"
+		"                           ^~~\n"
+		"hint: @n was first assigned at line 1; use another map name\n");
+	rejects("BEGIN { @m[1] = 1; @m[\"a\"] = 2; }",
+		"t.btc:1:23: error: key 1 of @m has another type here\n"
+		"BEGIN { @m[1] = 1; @m[\"a\"] = 2; }\n"
+		"                      ^~~\n"
+		"hint: first used at line 1 with 1 key\n");
+	rejects("BEGIN { @x = $y; }",
+		"t.btc:1:14: error: variable $y is used before it is assigned\n"
+		"BEGIN { @x = $y; }\n"
+		"             ^~\n"
+		"hint: assign it first: $x = ...\n");
+	rejects("BEGIN { @x = arg0; }",
+		"t.btc:1:14: error: probe arguments are only available in USDT probes\n"
+		"BEGIN { @x = arg0; }\n"
+		"             ^~~~\n"
+		"hint: BEGIN and END have no arguments\n");
+	rejects("kprobe:do_sys_open { @x = 1; }",
+		"t.btc:1:1: error: unsupported probe 'kprobe:do_sys_open'\n"
+		"kprobe:do_sys_open { @x = 1; }\n"
+		"^~~~~~~~~~~~~~~~~~\n"
+		"hint: btctrace traces Bitcoin Core's USDT probes: write context:event (e.g. "
+		"utxocache:add), usdt:PATH:context:event, BEGIN or END\n");
+	rejects("BEGIN { @l = lhist(1, 10, 0, 1); }",
+		"t.btc:1:27: error: lhist() max must exceed min\n"
+		"BEGIN { @l = lhist(1, 10, 0, 1); }\n"
+		"                          ^\n");
+	rejects("BEGIN { count(); }",
+		"t.btc:1:9: error: count() is an aggregation: assign it to a map\n"
+		"BEGIN { count(); }\n"
+		"        ^~~~~\n"
+		"hint: @m = count()\n");
+}
+
+int main(void)
+{
+	test_accepted();
+	test_syntax_errors();
+	test_type_errors();
+	return CHECK_DONE();
+}
