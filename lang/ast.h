@@ -84,6 +84,7 @@ struct probe {
 struct program {
 	struct source *src;
 	struct probe *probes;
+	struct program *next;	/* a session's programs */
 };
 
 struct node *node_new(enum node_kind kind, const struct loc *loc);

@@ -566,6 +566,21 @@ void symtab_free(struct symtab *syms)
 	syms->nmaps = 0;
 }
 
+void symtab_rollback(struct symtab *syms, int n)
+{
+	for (struct map_info **pp = &syms->maps; *pp;) {
+		struct map_info *m = *pp;
+		if (m->id >= n) {
+			*pp = m->next;
+			free(m->name);
+			free(m);
+			syms->nmaps--;
+		} else {
+			pp = &m->next;
+		}
+	}
+}
+
 static int field_size(const struct type *t)
 {
 	return t->kind == T_STR ? (t->size + 7) / 8 * 8 : 8;

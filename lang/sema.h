@@ -56,6 +56,9 @@ struct sema {
 int sema_check(struct program *prog, const struct sema_env *env, struct symtab *syms);
 void symtab_free(struct symtab *syms);
 
+/* Forgets maps created after the first n (a rejected REPL entry). */
+void symtab_rollback(struct symtab *syms, int n);
+
 /* Used by builtin type rules. */
 int sema_expr(struct sema *s, struct node *n);
 int key_size(const struct map_info *m);

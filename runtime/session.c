@@ -119,12 +119,44 @@ static struct attached_probe *add_attached(struct session *s, const char *name, 
 	struct attached_probe *a = calloc(1, sizeof(*a)), **pp = &s->probes;
 	a->name = strdup(name);
 	a->prog_fd = fd;
-	int id = 1;
-	for (; *pp; pp = &(*pp)->next)
-		id = (*pp)->id + 1;
-	a->id = id;
+	a->id = s->next_probe_id++;
+	while (*pp)
+		pp = &(*pp)->next;
 	*pp = a;
 	return a;
+}
+
+static void free_attached(struct attached_probe *a)
+{
+	detach_uprobes(a->link);
+	close(a->prog_fd);
+	free(a->name);
+	free(a);
+}
+
+int session_detach(struct session *s, int id)
+{
+	for (struct attached_probe **pp = &s->probes; *pp; pp = &(*pp)->next)
+		if ((*pp)->id == id) {
+			struct attached_probe *a = *pp;
+			*pp = a->next;
+			free_attached(a);
+			return 0;
+		}
+	return -ENOENT;
+}
+
+void session_detach_from(struct session *s, int first_id)
+{
+	for (struct attached_probe **pp = &s->probes; *pp;) {
+		struct attached_probe *a = *pp;
+		if (a->id >= first_id) {
+			*pp = a->next;
+			free_attached(a);
+		} else {
+			pp = &a->next;
+		}
+	}
 }
 
 static bool same_layout(const struct usdt_location *a, const struct usdt_location *b)
@@ -201,18 +233,13 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-int session_load(struct session *s, struct source *src)
+/* Kernel objects shared by every program of the session. */
+static int session_start(struct session *s)
 {
-	int rc = parse_program(src, &s->prog);
-	if (rc)
-		return rc;
-	struct sema_env env = { lookup_probe, s };
-	if (sema_check(s->prog, &env, &s->syms))
-		return -EINVAL;
-	/* usdt:PATH probes need no target, but -c and -p still name one. */
-	if ((s->opts.cmd || s->opts.pid > 0) && (rc = ensure_target(s)))
-		return rc;
-	if (!s->comp && (rc = compiler_new(&s->comp)))
+	int rc;
+	if (s->comp)
+		return 0;
+	if ((rc = compiler_new(&s->comp)))
 		return rc;
 	if ((rc = maps_create(&s->maps, &s->syms, s->opts.map_size)))
 		return rc;
@@ -220,10 +247,44 @@ int session_load(struct session *s, struct source *src)
 	if (!s->rb)
 		return diag_error(NULL, NULL, "cannot open the event ring buffer: %s",
 				  strerror(errno));
-	for (struct probe *p = s->prog->probes; p; p = p->next)
-		if ((rc = load_probe(s, p)))
-			return rc;
 	return 0;
+}
+
+int session_add(struct session *s, struct source *src, int *first_id)
+{
+	struct program *prog;
+	int rc = parse_program(src, &prog);
+	if (rc)
+		return rc;
+	int nmaps = s->syms.nmaps, id = s->next_probe_id;
+	struct sema_env env = { lookup_probe, s };
+	if (sema_check(prog, &env, &s->syms)) {
+		symtab_rollback(&s->syms, nmaps);
+		program_free(prog);
+		return -EINVAL;
+	}
+	/* usdt:PATH probes need no target, but -c and -p still name one. */
+	if ((s->opts.cmd || s->opts.pid > 0) && (rc = ensure_target(s)))
+		goto fail;
+	if ((rc = session_start(s)) || (rc = maps_sync(&s->maps)))
+		goto fail;
+	for (struct probe *p = prog->probes; p; p = p->next)
+		if ((rc = load_probe(s, p)))
+			goto fail;
+	if (first_id)
+		*first_id = id;
+	prog->next = s->progs;
+	s->progs = prog;
+	return 0;
+fail:
+	session_detach_from(s, id);
+	program_free(prog);
+	return rc;
+}
+
+int session_load(struct session *s, struct source *src)
+{
+	return session_add(s, src, NULL);
 }
 
 /* ---- running ---- */
@@ -364,13 +425,7 @@ int session_run(struct session *s)
 
 void session_close(struct session *s)
 {
-	for (struct attached_probe *a = s->probes, *next; a; a = next) {
-		next = a->next;
-		detach_uprobes(a->link);
-		close(a->prog_fd);
-		free(a->name);
-		free(a);
-	}
+	session_detach_from(s, 0);
 	for (int i = 0; i < s->nbegin; i++)
 		close(s->begin_fds[i]);
 	for (int i = 0; i < s->nend; i++)
@@ -378,7 +433,10 @@ void session_close(struct session *s)
 	ring_buffer__free(s->rb);
 	maps_destroy(&s->maps);
 	symtab_free(&s->syms);
-	program_free(s->prog);
+	for (struct program *p = s->progs, *next; p; p = next) {
+		next = p->next;
+		program_free(p);
+	}
 	compiler_free(s->comp);
 	for (int i = 0; i < s->nbins; i++) {
 		usdt_free_binary(&s->bins[i]);

@@ -38,7 +38,8 @@ struct session {
 	char **bin_paths;
 	int nbins;
 	struct compiler *comp;
-	struct program *prog;
+	struct program *progs;		/* every program added, newest first */
+	int next_probe_id;
 	struct symtab syms;
 	struct map_set maps;
 	struct attached_probe *probes;
@@ -56,6 +57,17 @@ int session_open(struct session *s, const struct session_opts *opts);
 
 /* Parses, checks, compiles, loads and attaches a whole program. */
 int session_load(struct session *s, struct source *src);
+
+/* The same for one more program in a live session (the REPL): maps it
+ * names that exist keep their values; new ones are created.  On error
+ * nothing of it stays attached.  *first_id is the id of its first
+ * attached probe; ids count up. */
+int session_add(struct session *s, struct source *src, int *first_id);
+
+/* Detaches one attached probe by id (-ENOENT if there is none), or every
+ * probe whose id is at least first_id. */
+int session_detach(struct session *s, int id);
+void session_detach_from(struct session *s, int first_id);
 
 /* Runs BEGIN, releases a -c child and traces until exit()/a signal/the
  * target exits; then END, the map dump and detach.  Returns the exit
