@@ -19,6 +19,8 @@ struct cg_maps {
 	const int *map_fds;	/* by map_info id */
 	int errors_fd;		/* per-CPU array of u64 counters, see ERR_SLOT_* */
 	int events_fd;		/* ring buffer: exit(), printf() */
+	int read_err_slot;	/* errors-map slot counting failed reads of
+				 * this program's string/hash arguments */
 };
 
 /* Counter slots of the errors map: events lost, then one "map full"
@@ -27,7 +29,10 @@ struct cg_maps {
 #define ERR_SLOT_LOST_EVENTS 0
 #define ERR_SLOT_MAP_FULL(id) (1 + (id))
 #define ERR_SLOTS 1024
-#define MAX_MAPS (ERR_SLOTS - 1)
+#define MAX_MAPS 511
+/* Failed reads of user memory, one counter per probe name. */
+#define ERR_SLOT_READ(i) (1 + MAX_MAPS + (i))
+#define MAX_READ_SLOTS (ERR_SLOTS - 1 - MAX_MAPS)
 
 /* Ring-buffer event types (first u64 of every record). */
 enum event_type { EVENT_EXIT = 1 };

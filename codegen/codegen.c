@@ -155,6 +155,67 @@ static LLVMValueRef cg_usdt_arg(struct cg *cg, const struct usdt_arg *a)
 	return cg_const(cg, 0);
 }
 
+/* A C string argument: read max_chars + 1 bytes so that a longer string
+ * is seen as longer, and marked "..." rather than cut silently.  A failed
+ * read is counted and shows as "(unreadable)", never as "". */
+static LLVMValueRef cg_read_str(struct cg *cg, LLVMValueRef ptr, int size)
+{
+	int max_chars = size - 4;
+	LLVMValueRef buf = cg_alloca_zero(cg, size, "argstr");
+	LLVMValueRef args[3] = { buf, LLVMConstInt(cg->i32, max_chars + 2, 0),
+				 LLVMBuildIntToPtr(cg->b, ptr, cg->i8p, "") };
+	LLVMValueRef rc = cg_helper(cg, BPF_FUNC_probe_read_user_str, cg->i64, args, 3);
+	LLVMBasicBlockRef bad = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "strfail");
+	LLVMBasicBlockRef chk = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "strlen");
+	LLVMBasicBlockRef cut = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "strcut");
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "strdone");
+	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntSLT, rc, cg_const(cg, 0), ""), bad, chk);
+	LLVMPositionBuilderAtEnd(cg->b, bad);
+	cg_error_count(cg, cg->maps->read_err_slot);
+	static const char unreadable[] = "(unreadable)";
+	for (int i = 0; i < (int)sizeof(unreadable) && i < size; i++)
+		LLVMBuildStore(cg->b, LLVMConstInt(cg->i8, unreadable[i], 0), cg_gep(cg, buf, i));
+	LLVMBuildBr(cg->b, done);
+	LLVMPositionBuilderAtEnd(cg->b, chk);
+	LLVMValueRef longer = LLVMBuildICmp(cg->b, LLVMIntEQ, rc, cg_const(cg, max_chars + 2), "");
+	LLVMBuildCondBr(cg->b, longer, cut, done);
+	LLVMPositionBuilderAtEnd(cg->b, cut);
+	static const char dots[] = "...";
+	for (int i = 0; i < 4; i++)
+		LLVMBuildStore(cg->b, LLVMConstInt(cg->i8, dots[i], 0), cg_gep(cg, buf, max_chars + i));
+	LLVMBuildBr(cg->b, done);
+	LLVMPositionBuilderAtEnd(cg->b, done);
+	return buf;
+}
+
+static LLVMValueRef cg_read_hash(struct cg *cg, LLVMValueRef ptr)
+{
+	LLVMValueRef buf = cg_alloca_zero(cg, 32, "hash");
+	LLVMValueRef args[3] = { buf, LLVMConstInt(cg->i32, 32, 0),
+				 LLVMBuildIntToPtr(cg->b, ptr, cg->i8p, "") };
+	LLVMValueRef rc = cg_helper(cg, BPF_FUNC_probe_read_user, cg->i64, args, 3);
+	LLVMBasicBlockRef bad = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "hashfail");
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "hashdone");
+	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntSLT, rc, cg_const(cg, 0), ""), bad, done);
+	LLVMPositionBuilderAtEnd(cg->b, bad);
+	cg_error_count(cg, cg->maps->read_err_slot);
+	LLVMBuildBr(cg->b, done);
+	LLVMPositionBuilderAtEnd(cg->b, done);
+	return buf;
+}
+
+static LLVMValueRef cg_arg(struct cg *cg, struct node *n)
+{
+	LLVMValueRef v = cg_usdt_arg(cg, &cg->loc->args[n->ival]);
+	if (!n->typed)
+		return v;
+	switch (n->type.kind) {
+	case T_STR: return cg_read_str(cg, v, n->type.size);
+	case T_HASH: return cg_read_hash(cg, v);
+	default: return v;
+	}
+}
+
 /* ---- expressions ---- */
 
 static LLVMValueRef cg_string_literal(struct cg *cg, struct node *n)
@@ -208,7 +269,7 @@ static LLVMValueRef cg_compare(struct cg *cg, struct node *n, LLVMValueRef a, LL
 
 static LLVMValueRef cg_binary(struct cg *cg, struct node *n)
 {
-	if (n->lhs->type.kind == T_STR)
+	if (n->lhs->type.kind != T_INT)
 		return cg_str_eq(cg, n);
 	LLVMValueRef a = cg_expr(cg, n->lhs), b = cg_expr(cg, n->rhs);
 	bool sgn = n->type.is_signed;
@@ -244,7 +305,7 @@ static LLVMValueRef cg_ternary(struct cg *cg, struct node *n)
 {
 	LLVMValueRef c = to_bool(cg, cg_expr(cg, n->cond));
 	LLVMValueRef a = cg_expr(cg, n->then), b = cg_expr(cg, n->els);
-	if (n->type.kind != T_STR)
+	if (n->type.kind == T_INT)
 		return LLVMBuildSelect(cg->b, c, a, b, "");
 	/* Strings: copy the chosen branch into a buffer of the result's size. */
 	LLVMValueRef out = cg_alloca_zero(cg, n->type.size, "tern");
@@ -265,7 +326,7 @@ static LLVMValueRef cg_ternary(struct cg *cg, struct node *n)
 static LLVMValueRef cg_var(struct cg *cg, struct node *n)
 {
 	LLVMValueRef slot = cg->vars[n->var_slot];
-	return n->type.kind == T_STR ? slot : load64(cg, slot);
+	return n->type.kind != T_INT ? slot : load64(cg, slot);
 }
 
 LLVMValueRef cg_expr(struct cg *cg, struct node *n)
@@ -274,7 +335,7 @@ LLVMValueRef cg_expr(struct cg *cg, struct node *n)
 	case N_INT: return cg_const(cg, n->ival);
 	case N_STR: return cg_string_literal(cg, n);
 	case N_VAR: return cg_var(cg, n);
-	case N_ARG: return cg_usdt_arg(cg, &cg->loc->args[n->ival]);
+	case N_ARG: return cg_arg(cg, n);
 	case N_BUILTIN:
 	case N_CALL: return n->builtin->codegen(cg, n, NULL);
 	case N_BINARY: return cg_binary(cg, n);
@@ -296,7 +357,7 @@ LLVMValueRef cg_map_key(struct cg *cg, struct node *map, int extra)
 	for (struct node *k = map->args; k; k = k->next, i++) {
 		LLVMValueRef dst = cg_gep(cg, key, key_offset(m, i));
 		LLVMValueRef v = cg_expr(cg, k);
-		if (k->type.kind == T_STR)
+		if (k->type.kind != T_INT)
 			LLVMBuildMemCpy(cg->b, dst, 1, v, 1, LLVMConstInt(cg->i64, k->type.size, 0));
 		else
 			store64(cg, v, dst);
@@ -352,7 +413,7 @@ static void cg_assign_plain(struct cg *cg, struct node *st)
 	LLVMValueRef key = cg_map_key(cg, st->map, 0);
 	LLVMValueRef v = cg_expr(cg, st->rhs);
 	LLVMValueRef val;
-	if (m->value.kind == T_STR) {
+	if (m->value.kind != T_INT) {
 		val = cg_alloca_zero(cg, m->value.size, "mval");
 		LLVMBuildMemCpy(cg->b, val, 1, v, 1, LLVMConstInt(cg->i64, st->rhs->type.size, 0));
 	} else {
@@ -388,10 +449,10 @@ static LLVMValueRef var_slot(struct cg *cg, int slot, int size)
 
 static void cg_assign_var(struct cg *cg, struct node *st)
 {
-	int size = st->type.kind == T_STR ? st->type.size : 8;
+	int size = st->type.kind != T_INT ? st->type.size : 8;
 	LLVMValueRef slot = var_slot(cg, st->var_slot, size);
 	LLVMValueRef v = cg_expr(cg, st->rhs);
-	if (st->type.kind == T_STR) {
+	if (st->type.kind != T_INT) {
 		LLVMBuildMemSet(cg->b, slot, LLVMConstInt(cg->i8, 0, 0),
 				LLVMConstInt(cg->i64, st->type.size, 0), 1);
 		LLVMBuildMemCpy(cg->b, slot, 1, v, 1, LLVMConstInt(cg->i64, st->rhs->type.size, 0));

@@ -21,7 +21,8 @@ enum node_kind {
 	N_MAP,		/* @name[args...]; args NULL for a scalar map  */
 	N_VAR,		/* $name                                      */
 	N_BUILTIN,	/* name: pid tid nsecs cpu comm ...            */
-	N_ARG,		/* argN (ival = N) or args.name (name)         */
+	N_ARG,		/* argN (ival = N) or args.name (name); after sema
+			 * ival is the index and `typed` says args.name */
 	N_CALL,		/* name(args...)                              */
 	N_BINARY,	/* lhs op rhs                                 */
 	N_UNARY,	/* op lhs                                     */
@@ -59,6 +60,8 @@ struct node {
 	const struct builtin *builtin;	/* N_CALL, N_BUILTIN */
 	struct map_info *mapinfo;	/* N_MAP */
 	int var_slot;			/* N_VAR, N_ASSIGN_VAR */
+	bool typed;			/* N_ARG: read with the catalog's type */
+	int len_index;			/* N_ARG of bytes[]: its length argument */
 };
 
 enum attach_kind { ATTACH_BEGIN, ATTACH_END, ATTACH_USDT };
@@ -81,14 +84,37 @@ struct probe {
 	struct probe *next;
 };
 
+/* A tracepoint declaration of the catalog (stdlib/) or of a script. */
+struct decl_arg {
+	char *name;
+	char *doc;
+	char *len_arg;		/* bytes[LEN_ARG]: the length argument's name */
+	int len_index;		/* its index, set when the declaration is read */
+	int max_chars;		/* string[N] */
+	struct type type;
+	struct loc loc;
+};
+
+struct tp_decl {
+	char *provider, *event;
+	int since, until;	/* release numbers; until 0 = still current */
+	char *doc;
+	int nargs;
+	struct decl_arg args[12];
+	struct loc loc;
+	struct tp_decl *next;
+};
+
 struct program {
 	struct source *src;
 	struct probe *probes;
+	struct tp_decl *decls;
 	struct program *next;	/* a session's programs */
 };
 
 struct node *node_new(enum node_kind kind, const struct loc *loc);
 void program_free(struct program *prog);
+void decl_free(struct tp_decl *d);
 
 /* Parses src into *out.  Errors are reported through diag and make the
  * result -EINVAL; nothing is returned half-built. */

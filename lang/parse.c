@@ -162,6 +162,7 @@ void program_free(struct program *prog)
 		node_free(p->body);
 		free(p);
 	}
+	decl_free(prog->decls);
 	free(prog);
 }
 

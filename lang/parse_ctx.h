@@ -10,6 +10,7 @@ struct parse_ctx {
 	int line, col;
 	int brace_depth, paren_depth;
 	int comment_return;
+	int in_decl;		/* inside `tracepoint ... ;` */
 	int errors;
 };
 
@@ -24,5 +25,14 @@ int lex_string(struct parse_ctx *ctx, struct YYLTYPE *lloc, union YYSTYPE *lval,
 	       const char *text, int len);
 
 struct loc loc_from(struct parse_ctx *ctx, const struct YYLTYPE *lloc);
+
+/* Tracepoint declarations (lang/decl.c). */
+struct decl_arg;
+struct tp_decl;
+int release_number(char *text, const struct YYLTYPE *l, struct parse_ctx *ctx);
+int decl_arg_type(struct decl_arg *a, char *type, int64_t dim, char *len_arg,
+		  const struct YYLTYPE *l, struct parse_ctx *ctx);
+int decl_set_names(struct tp_decl *d, char *name, int since, int until, char *doc,
+		   struct parse_ctx *ctx);
 
 #endif

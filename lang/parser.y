@@ -37,6 +37,22 @@ static struct node *binary(struct parse_ctx *ctx, YYLTYPE l, enum op op,
 	return n;
 }
 
+static void add_probe(struct program *prog, struct probe *p)
+{
+	struct probe **pp = &prog->probes;
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = p;
+}
+
+static void add_decl(struct program *prog, struct tp_decl *d)
+{
+	struct tp_decl **pp = &prog->decls;
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = d;
+}
+
 static struct node *append(struct node *list, struct node *n)
 {
 	if (!list)
@@ -55,6 +71,8 @@ static struct node *append(struct node *list, struct node *n)
 	struct node *node;
 	struct probe *probe;
 	struct attach_point *ap;
+	struct tp_decl *decl;
+	struct decl_arg darg;
 	struct { char *s; int len; } str;
 }
 
@@ -63,9 +81,13 @@ static struct node *append(struct node *list, struct node *n)
 %token <str> STRING "string"
 %token PRED_OPEN "predicate '/'" PRED_CLOSE "end of predicate '/'"
 %token IF "if" ELSE "else" ARROW "->"
+%token TRACEPOINT "tracepoint" SINCE "since" UNTIL "until"
 %token EQ "==" NE "!=" LE "<=" GE ">=" LAND "&&" LOR "||" SHL "<<" SHR ">>"
 
-%type <probe> probes probe
+%type <probe> probe
+%type <decl> decl decl_args
+%type <darg> decl_arg
+%type <i> opt_until
 %type <ap> attach_list attach_point
 %type <node> pred block stmts stmt compound if_stmt expr primary map call_args opt_args
 
@@ -87,12 +109,39 @@ static struct node *append(struct node *list, struct node *n)
 
 %%
 
-program: probes			{ ctx->prog->probes = $1; }
+program: item
+	| program item
 	;
 
-probes: probe			{ $$ = $1; }
-	| probes probe		{ struct probe *p = $1; while (p->next) p = p->next;
-				  p->next = $2; $$ = $1; }
+item: probe			{ add_probe(ctx->prog, $1); }
+	| decl			{ add_decl(ctx->prog, $1); }
+	;
+
+decl: TRACEPOINT ATTACH SINCE IDENT opt_until STRING '(' decl_args ')' ';'
+				{ $$ = $8; $$->loc = LOC(@2);
+				  int since = release_number($4, &@4, ctx);
+				  if (since < 0 || decl_set_names($$, $2, since, $5, $6.s, ctx))
+					YYABORT; }
+	;
+
+opt_until: %empty		{ $$ = 0; }
+	| UNTIL IDENT		{ $$ = release_number($2, &@2, ctx); if ($$ < 0) YYABORT; }
+	;
+
+decl_args: %empty		{ $$ = calloc(1, sizeof(*$$)); }
+	| decl_arg		{ $$ = calloc(1, sizeof(*$$)); $$->args[$$->nargs++] = $1; }
+	| decl_args ',' decl_arg	{ $$ = $1;
+				  if ($$->nargs == 12) { struct loc l = LOC(@3);
+				    diag_error(&l, NULL, "at most 12 arguments"); ctx->errors++; YYABORT; }
+				  $$->args[$$->nargs++] = $3; }
+	;
+
+decl_arg: IDENT IDENT STRING	{ if (decl_arg_type(&$$, $1, 0, NULL, &@1, ctx)) YYABORT;
+				  $$.name = $2; $$.doc = $3.s; }
+	| IDENT '[' INT ']' IDENT STRING	{ if (decl_arg_type(&$$, $1, $3, NULL, &@1, ctx)) YYABORT;
+				  $$.name = $5; $$.doc = $6.s; }
+	| IDENT '[' IDENT ']' IDENT STRING	{ if (decl_arg_type(&$$, $1, 0, $3, &@1, ctx)) YYABORT;
+				  $$.name = $5; $$.doc = $6.s; }
 	;
 
 probe: attach_list pred block	{ $$ = calloc(1, sizeof(*$$)); $$->points = $1;
@@ -193,6 +242,7 @@ static void yyerror(YYLTYPE *lloc, void *scanner, struct parse_ctx *ctx, const c
 	(void)scanner;
 	struct loc loc = loc_from(ctx, lloc);
 	ctx->errors++;
-	diag_error(&loc, "a probe is `context:event /predicate/ { statements; }`, "
-		   "statements are separated by ';'", "%s", msg);
+	diag_error(&loc, ctx->in_decl ? "a declaration is `tracepoint context:event since vN "
+		   "\"doc\" (type name \"doc\", ...);`" : "a probe is `context:event /predicate/ "
+		   "{ statements; }`, statements are separated by ';'", "%s", msg);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "builtin.h"
+#include "suggest.h"
 
 static const char *const value_builtins_hint =
 	"builtins are pid tid nsecs cpu comm arg0..arg11";
@@ -23,6 +24,12 @@ const char *type_name(const struct type *t, char *buf, int len)
 		break;
 	case T_AGG:
 		snprintf(buf, len, "aggregation");
+		break;
+	case T_HASH:
+		snprintf(buf, len, "hash");
+		break;
+	case T_BYTES:
+		snprintf(buf, len, "bytes");
 		break;
 	default:
 		snprintf(buf, len, "nothing");
@@ -107,6 +114,11 @@ static struct map_info *map_get(struct sema *s, struct node *n)
 	return m;
 }
 
+static bool is_value_type(const struct type *t)
+{
+	return t->kind == T_INT || t->kind == T_STR || t->kind == T_HASH;
+}
+
 static int same_kind(const struct type *a, const struct type *b)
 {
 	return a->kind == b->kind;
@@ -118,8 +130,8 @@ static int check_keys(struct sema *s, struct map_info *m, struct node *n)
 	for (struct node *k = n->args; k; k = k->next, nkeys++) {
 		if (sema_expr(s, k))
 			return -EINVAL;
-		if (k->type.kind != T_INT && k->type.kind != T_STR)
-			return diag_error(&k->loc, "keys are integers or strings",
+		if (!is_value_type(&k->type))
+			return diag_error(&k->loc, "keys are integers, strings or hashes",
 					  "this cannot be a map key");
 	}
 	if (nkeys > MAX_MAP_KEYS)
@@ -174,7 +186,7 @@ static int assign_map(struct sema *s, struct node *st)
 	} else if (sema_expr(s, rhs)) {
 		return -EINVAL;
 	}
-	if (!agg && rhs->type.kind != T_INT && rhs->type.kind != T_STR)
+	if (!agg && !is_value_type(&rhs->type))
 		return diag_error(&rhs->loc, NULL, "this has no value to store in %s", m->name);
 
 	bool first = !m->agg && m->value.kind == T_NONE;
@@ -198,8 +210,11 @@ static int assign_map(struct sema *s, struct node *st)
 				  m->agg ? m->agg->name : "a value", m->agg ? "()" : "",
 				  agg ? agg->name : "a plain value", agg ? "()" : "");
 	if (!agg && !same_kind(&m->value, &rhs->type))
+	{
+		char t[32];
 		return diag_error(&rhs->loc, where, "%s holds %s values", m->name,
-				  m->value.kind == T_STR ? "string" : "integer");
+				  type_name(&m->value, t, sizeof(t)));
+	}
 	if (!agg && rhs->type.kind == T_STR && rhs->type.size > m->value.size)
 		m->value.size = rhs->type.size;
 	if (agg && !strcmp(agg->name, "lhist") &&
@@ -219,6 +234,52 @@ static int var_find(struct sema *s, const char *name)
 	return -1;
 }
 
+static const char *closest_arg(const struct tp_decl *d, const char *name)
+{
+	const char *best = NULL;
+	int bestd = 4;
+	for (int i = 0; i < d->nargs; i++) {
+		int dist = edit_distance(name, d->args[i].name);
+		/* A prefix or suffix match ("value" for "val") counts as close. */
+		if (strstr(d->args[i].name, name) || strstr(name, d->args[i].name))
+			dist = dist < 2 ? dist : 2;
+		if (dist < bestd) {
+			bestd = dist;
+			best = d->args[i].name;
+		}
+	}
+	return best;
+}
+
+static int sema_named_arg(struct sema *s, struct node *n)
+{
+	const struct tp_decl *d = s->sig.decl;
+	if (!d)
+		return diag_error(&n->loc, "use arg0..arg11 for this probe",
+				  "args.%s: %s", n->name, s->sig.no_decl_why ? s->sig.no_decl_why :
+				  "the catalog does not describe this probe");
+	for (int i = 0; i < d->nargs; i++) {
+		if (strcmp(d->args[i].name, n->name))
+			continue;
+		if (d->args[i].type.kind == T_BYTES)
+			return diag_error(&n->loc, "its length is args.size; reading payload "
+					  "bytes is not supported yet",
+					  "args.%s is a byte buffer", n->name);
+		n->ival = i;
+		n->typed = true;
+		n->type = d->args[i].type;
+		return 0;
+	}
+	char hint[256];
+	const char *near = closest_arg(d, n->name);
+	size_t off = near ? snprintf(hint, sizeof(hint), "did you mean args.%s? ", near) : 0;
+	off += snprintf(hint + off, sizeof(hint) - off, "%s:%s has", d->provider, d->event);
+	for (int i = 0; i < d->nargs && off < sizeof(hint); i++)
+		off += snprintf(hint + off, sizeof(hint) - off, " %s", d->args[i].name);
+	return diag_error(&n->loc, hint, "%s:%s has no argument '%s'", d->provider, d->event,
+			  n->name);
+}
+
 static int sema_arg(struct sema *s, struct node *n)
 {
 	if (n->str && strcmp(n->str, "args"))
@@ -228,8 +289,7 @@ static int sema_arg(struct sema *s, struct node *n)
 		return diag_error(&n->loc, "BEGIN and END have no arguments",
 				  "probe arguments are only available in USDT probes");
 	if (n->ival < 0)
-		return diag_error(&n->loc, "named arguments come with the probe catalog; "
-				  "use arg0..arg11 meanwhile", "unknown argument name '%s'", n->name);
+		return sema_named_arg(s, n);
 	if (n->ival >= s->sig.nargs) {
 		char hint[96];
 		snprintf(hint, sizeof(hint), "this probe has %d argument%s (arg0..arg%d)",
@@ -307,9 +367,15 @@ static int sema_binary(struct sema *s, struct node *n)
 		return -EINVAL;
 	struct type *a = &n->lhs->type, *b = &n->rhs->type;
 	bool cmp = n->op == OP_EQ || n->op == OP_NE;
-	if (cmp && a->kind == T_STR && b->kind == T_STR) {
+	if (cmp && a->kind == b->kind && (a->kind == T_STR || a->kind == T_HASH)) {
 		n->type = type_int(8, true);
 		return 0;
+	}
+	if (a->kind == T_HASH || b->kind == T_HASH) {
+		char ta[32], tb[32];
+		return diag_error(&n->loc, "a hash compares only with another hash, using == or !=",
+				  "cannot apply this operator to %s and %s",
+				  type_name(a, ta, sizeof(ta)), type_name(b, tb, sizeof(tb)));
 	}
 	if (a->kind == T_STR || b->kind == T_STR)
 		return diag_error(&n->loc, cmp ? "compare a string only with another string" :
@@ -401,7 +467,7 @@ static int assign_var(struct sema *s, struct node *st)
 {
 	if (sema_expr(s, st->rhs))
 		return -EINVAL;
-	if (st->rhs->type.kind != T_INT && st->rhs->type.kind != T_STR)
+	if (!is_value_type(&st->rhs->type))
 		return diag_error(&st->rhs->loc, NULL, "this has no value to store in %s",
 				  st->name);
 	int i = var_find(s, st->name);
@@ -412,9 +478,10 @@ static int assign_var(struct sema *s, struct node *st)
 		s->vars[i].name = st->name;
 		s->vars[i].type = st->rhs->type;
 	} else if (s->vars[i].type.kind != st->rhs->type.kind) {
+		char t[32];
 		return diag_error(&st->rhs->loc, "use another variable",
-				  "%s was an %s, it cannot change type", st->name,
-				  s->vars[i].type.kind == T_STR ? "string" : "integer");
+				  "%s holds a %s, it cannot change type", st->name,
+				  type_name(&s->vars[i].type, t, sizeof(t)));
 	} else if (st->rhs->type.kind == T_STR && st->rhs->type.size > s->vars[i].type.size) {
 		return diag_error(&st->rhs->loc, "assign the longest string first",
 				  "string longer than %s's first value", st->name);
@@ -459,6 +526,18 @@ static int sema_stmts(struct sema *s, struct node *n)
 	return rc;
 }
 
+static bool same_decl_args(const struct tp_decl *a, const struct tp_decl *b)
+{
+	if (a->nargs != b->nargs)
+		return false;
+	for (int i = 0; i < a->nargs; i++)
+		if (strcmp(a->args[i].name, b->args[i].name) ||
+		    a->args[i].type.kind != b->args[i].type.kind ||
+		    a->args[i].type.size != b->args[i].type.size)
+			return false;
+	return true;
+}
+
 static int same_sig_args(struct sema *s, struct attach_point *ap, const struct probe_sig *sig)
 {
 	for (int i = 0; i < s->sig.nargs && i < sig->nargs; i++) {
@@ -470,6 +549,11 @@ static int same_sig_args(struct sema *s, struct attach_point *ap, const struct p
 	}
 	if (sig->nargs < s->sig.nargs)
 		s->sig.nargs = sig->nargs;
+	/* Named arguments need the same names and types in every probe. */
+	if (s->sig.decl && (!sig->decl || !same_decl_args(s->sig.decl, sig->decl))) {
+		s->sig.decl = NULL;
+		s->sig.no_decl_why = "the probes of this block have different named arguments";
+	}
 	return 0;
 }
 
@@ -583,7 +667,7 @@ void symtab_rollback(struct symtab *syms, int n)
 
 static int field_size(const struct type *t)
 {
-	return t->kind == T_STR ? (t->size + 7) / 8 * 8 : 8;
+	return t->kind == T_INT ? 8 : (t->size + 7) / 8 * 8;
 }
 
 int key_offset(const struct map_info *m, int field)

@@ -14,7 +14,9 @@
 /* What the target says about one attach point. */
 struct probe_sig {
 	int nargs;
-	struct type args[MAX_PROBE_ARGS];
+	struct type args[MAX_PROBE_ARGS];	/* argN: as the note records them */
+	const struct tp_decl *decl;		/* args.NAME: NULL if unknown */
+	const char *no_decl_why;		/* why not, for the error message */
 };
 
 struct sema_env {

@@ -10,6 +10,8 @@ enum type_kind {
 	T_VOID,		/* calls that return nothing: exit() */
 	T_INT,
 	T_STR,		/* NUL-padded char buffer of `size` bytes */
+	T_HASH,		/* 32 bytes in Bitcoin's internal order; prints reversed */
+	T_BYTES,	/* a buffer whose length is another argument */
 	T_AGG,		/* the result of count(), hist(), ...: only assignable to a map */
 };
 
@@ -27,6 +29,20 @@ static inline struct type type_int(int size, bool is_signed)
 static inline struct type type_str(int size)
 {
 	return (struct type){ .kind = T_STR, .size = size };
+}
+
+static inline struct type type_hash(void)
+{
+	return (struct type){ .kind = T_HASH, .size = 32 };
+}
+
+/* Bytes kept of a bytes[] argument: a BPF stack slot is small. */
+#define BYTES_MAX 64
+
+/* string[N] keeps N characters, "..." when cut, and the NUL. */
+static inline int str_buffer_size(int max_chars)
+{
+	return max_chars + 4;
 }
 
 const char *type_name(const struct type *t, char *buf, int len);

@@ -6,12 +6,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "runtime/probes.h"
+#include "runtime/repl.h"
 #include "runtime/session.h"
 
 static const char usage_text[] =
 	"usage: btctrace [options] SCRIPT.btc [ARGS...]\n"
 	"       btctrace [options] -e 'PROGRAM' [ARGS...]\n"
 	"       btctrace [options] - [ARGS...]    (program from stdin)\n"
+	"       btctrace [options] [-i]           (interactive: attach probe blocks one\n"
+	"                                          by one; the default on a terminal)\n"
 	"\n"
 	"Traces Bitcoin Core's USDT tracepoints with a bpftrace-style language.\n"
 	"\n"
@@ -23,9 +27,14 @@ static const char usage_text[] =
 	"\n"
 	"options:\n"
 	"  -e PROGRAM       the program text\n"
+	"  -i               the REPL (docs/repl.md), also from a pipe; a program\n"
+	"                   given with it is attached first\n"
 	"  -f text|json     output format (json: one object per line)\n"
 	"  -o FILE          write output to FILE\n"
 	"  -q               no 'Attaching N probes...' line\n"
+	"  -l [PATTERN]     list the target's probes with their arguments\n"
+	"                   (PATTERN: utxocache:*, or usdt:PATH:* for a binary);\n"
+	"                   -lv adds each argument's description\n"
 	"  --map-size N     entries per map (default 4096)\n"
 	"  -h, --help       this text\n"
 	"\n"
@@ -37,6 +46,8 @@ struct cli {
 	const char *program;
 	const char *file;
 	const char *out_path;
+	bool list, verbose;	/* -l, -lv */
+	bool repl;		/* -i, or a terminal and no program */
 	char **params;		/* $1..$N */
 	int nparams;
 };
@@ -97,7 +108,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, "e:p:c:b:f:o:qh", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "e:p:c:b:f:o:qhlvi", longs, NULL)) != -1) {
 		switch (c) {
 		case 'e': cli->program = optarg; break;
 		case 'p':
@@ -116,12 +127,21 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			break;
 		case 'o': cli->out_path = optarg; break;
 		case 'q': cli->opts.quiet = true; break;
+		case 'l': cli->list = true; break;
+		case 'i': cli->repl = true; break;
+		case 'v': cli->verbose = true; break;
 		case 'M': cli->opts.map_size = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		default: fputs(usage_text, stderr); return -1;
 		}
 	}
-	if (!cli->program) {
+	if (cli->list) {
+		cli->file = optind < argc ? argv[optind++] : NULL;
+		return 0;
+	}
+	if (!cli->program && optind >= argc && (cli->repl || isatty(STDIN_FILENO))) {
+		cli->repl = true;
+	} else if (!cli->program) {
 		if (optind >= argc) {
 			fputs(usage_text, stderr);
 			return -1;
@@ -138,13 +158,28 @@ int main(int argc, char **argv)
 	struct cli cli = { 0 };
 	if (parse_args(argc, argv, &cli))
 		return 1;
-	struct source src;
-	if (load_source(&cli, &src))
+	if (cli.list)
+		return list_command(cli.file, cli.verbose, cli.opts.pid, cli.opts.cmd,
+				    cli.opts.path) < 0 ? 1 : 0;
+	struct source src = { 0 };
+	if (cli.repl && cli.file && !strcmp(cli.file, "-")) {
+		fprintf(stderr, "btctrace: error: -i reads its entries from stdin: give the "
+			"program with -e or a file\n");
+		return 1;
+	}
+	if ((cli.program || cli.file) && load_source(&cli, &src))
 		return 1;
 	if (cli.out_path && !(cli.opts.out = fopen(cli.out_path, "w"))) {
 		fprintf(stderr, "btctrace: error: cannot write %s: %s\n", cli.out_path,
 			strerror(errno));
 		return 1;
+	}
+	if (cli.repl) {
+		int status = repl_main(&cli.opts, src.text ? &src : NULL);
+		free((char *)src.text);
+		if (cli.opts.out)
+			fclose(cli.opts.out);
+		return status;
 	}
 	struct session s;
 	session_open(&s, &cli.opts);

@@ -32,7 +32,7 @@ static int value_size(const struct map_info *m)
 {
 	if (m->agg)
 		return (int)m->agg->value_size;
-	return m->value.kind == T_STR ? m->value.size : 8;
+	return m->value.kind == T_INT ? 8 : m->value.size;
 }
 
 static int create_one(const struct map_info *m, uint32_t max_entries)
@@ -130,6 +130,21 @@ static struct out_entry *entry_for(struct entries *es, const void *ukey)
 	return &es->v[es->n++];
 }
 
+/* A hash prints as Bitcoin's RPC and block explorers show it: its 32
+ * bytes reversed, in hex. */
+static char *hash_hex(const unsigned char *h)
+{
+	char *s = malloc(65);
+	for (int i = 0; i < 32; i++)
+		sprintf(s + 2 * i, "%02x", h[31 - i]);
+	return s;
+}
+
+static char *text_of(const struct type *t, const char *p)
+{
+	return t->kind == T_HASH ? hash_hex((const unsigned char *)p) : strndup(p, t->size);
+}
+
 static void decode_key(const struct map_info *m, const char *raw, struct out_entry *e)
 {
 	if (m->nkeys <= 0)
@@ -138,9 +153,9 @@ static void decode_key(const struct map_info *m, const char *raw, struct out_ent
 	for (int i = 0; i < m->nkeys; i++) {
 		const char *p = raw + key_offset(m, i);
 		struct out_field *f = &e->key[i];
-		if (m->keys[i].kind == T_STR) {
+		if (m->keys[i].kind != T_INT) {
 			f->kind = OUT_STR;
-			f->s = strndup(p, m->keys[i].size);
+			f->s = text_of(&m->keys[i], p);
 		} else {
 			f->kind = m->keys[i].is_signed ? OUT_INT : OUT_UINT;
 			memcpy(&f->i, p, 8);
@@ -176,8 +191,8 @@ static void add_value(struct map_set *ms, const struct map_info *m, struct entri
 	if (m->agg) {
 		size_t stride = (value_size(m) + 7) / 8 * 8;
 		m->agg->fold(m, vals, ms->ncpu, stride, e);
-	} else if (m->value.kind == T_STR) {
-		e->str = strndup(vals, m->value.size);
+	} else if (m->value.kind != T_INT) {
+		e->str = text_of(&m->value, vals);
 	} else {
 		int64_t v;
 		memcpy(&v, vals, 8);
@@ -243,7 +258,7 @@ int maps_print_one(struct map_set *ms, const struct map_info *m, FILE *f,
 	read_entries(ms, m, &es);
 	struct out_map om = {
 		.name = m->name,
-		.kind = m->agg ? m->agg->agg_kind : (m->value.kind == T_STR ? AGG_STR : AGG_INT),
+		.kind = m->agg ? m->agg->agg_kind : (m->value.kind != T_INT ? AGG_STR : AGG_INT),
 		.value_unsigned = m->agg ? m->value_unsigned : !m->value.is_signed,
 		.nkey = m->nkeys > 0 ? m->nkeys : 0,
 		.lmin = m->lhist_min, .lmax = m->lhist_max, .lstep = m->lhist_step,

@@ -16,6 +16,7 @@
 
 #include "codegen/cg.h"
 #include "runtime/attach.h"
+#include "runtime/probes.h"
 #include "runtime/usdt.h"
 
 int session_open(struct session *s, const struct session_opts *opts)
@@ -78,6 +79,8 @@ static void list_probes_hint(const struct usdt_binary *bin, char *buf, size_t le
 static int lookup_probe(void *arg, struct attach_point *ap, struct probe_sig *sig)
 {
 	struct session *s = arg;
+	if (!s->cat.stdlib && catalog_load(&s->cat))
+		return -EINVAL;
 	if (!ap->path && ensure_target(s))
 		return -ENOENT;
 	const char *path = attach_path(s, ap);
@@ -95,15 +98,40 @@ static int lookup_probe(void *arg, struct attach_point *ap, struct probe_sig *si
 	sig->nargs = loc->nargs;
 	for (int i = 0; i < loc->nargs; i++)
 		sig->args[i] = type_int(loc->args[i].size, loc->args[i].is_signed);
+	char why[1024];
+	sig->decl = shape_for(&s->cat, p, why, sizeof(why));
+	if (!sig->decl && s->nwhys < (int)(sizeof(s->whys) / sizeof(s->whys[0]))) {
+		s->whys[s->nwhys] = strdup(why);
+		sig->no_decl_why = s->whys[s->nwhys++];
+	}
+	/* A shape the catalog does not know is worth a word even if the
+	 * script uses only arg0..argN: the numbers may not mean what it thinks. */
+	const struct tp_decl *known[1];
+	if (why[0] && catalog_shapes(&s->cat, p->provider, p->name, known, 1))
+		diag_warn(&ap->loc, NULL, "%s", why);
 	return 0;
 }
 
 /* ---- compiling, loading and attaching ---- */
 
+/* Failed reads are counted per probe name, so the report can name it. */
+static int read_slot(struct session *s, const char *name)
+{
+	int i;
+	for (i = 0; i < s->nread_names; i++)
+		if (!strcmp(s->read_names[i], name))
+			return ERR_SLOT_READ(i);
+	if (i == MAX_READ_SLOTS)
+		return ERR_SLOT_READ(MAX_READ_SLOTS - 1);	/* shared by the rest */
+	s->read_names[s->nread_names++] = strdup(name);
+	return ERR_SLOT_READ(i);
+}
+
 static int load_one(struct session *s, const struct probe *p, const struct usdt_location *loc,
 		    const char *name, enum prog_kind kind)
 {
-	struct cg_maps cm = { s->maps.fds, s->maps.errors_fd, s->maps.events_fd };
+	struct cg_maps cm = { s->maps.fds, s->maps.errors_fd, s->maps.events_fd,
+			      read_slot(s, name) };
 	struct bpf_insn *insns;
 	size_t n;
 	int rc = compile_probe(s->comp, &s->syms, &cm, p, loc, name, &insns, &n);
@@ -120,6 +148,8 @@ static struct attached_probe *add_attached(struct session *s, const char *name, 
 	a->name = strdup(name);
 	a->prog_fd = fd;
 	a->id = s->next_probe_id++;
+	const char *ir = s->comp ? compiler_last_ir(s->comp) : NULL;
+	a->ir = ir ? strdup(ir) : NULL;	/* for the REPL's .ir ID */
 	while (*pp)
 		pp = &(*pp)->next;
 	*pp = a;
@@ -131,6 +161,7 @@ static void free_attached(struct attached_probe *a)
 	detach_uprobes(a->link);
 	close(a->prog_fd);
 	free(a->name);
+	free(a->ir);
 	free(a);
 }
 
@@ -258,6 +289,7 @@ int session_add(struct session *s, struct source *src, int *first_id)
 		return rc;
 	int nmaps = s->syms.nmaps, id = s->next_probe_id;
 	struct sema_env env = { lookup_probe, s };
+	s->cat.script = prog;
 	if (sema_check(prog, &env, &s->syms)) {
 		symtab_rollback(&s->syms, nmaps);
 		program_free(prog);
@@ -380,6 +412,21 @@ static void print_banner(struct session *s)
 	fflush(s->opts.out);
 }
 
+static bool report_read_failures(struct session *s)
+{
+	bool any = false;
+	for (int i = 0; i < s->nread_names; i++) {
+		uint64_t n = maps_error_count(&s->maps, ERR_SLOT_READ(i));
+		if (!n)
+			continue;
+		any = true;
+		fprintf(stderr, "btctrace: warning: %llu read%s of string or hash arguments failed "
+			"in %s (page not resident or bad pointer); those values show as "
+			"(unreadable)\n", (unsigned long long)n, n == 1 ? "" : "s", s->read_names[i]);
+	}
+	return any;
+}
+
 static void finish(struct session *s)
 {
 	s->exiting = false;
@@ -400,27 +447,10 @@ int session_run(struct session *s)
 		rc = target_release(&s->target);
 	if (!rc)
 		trace_loop(s, sfd);
-	int status = s->exit_code;
-	finish(s);
-	/* Results are out before the slow part: detaching waits for RCU. */
-	bool lost = maps_report_losses(&s->maps, s->opts.format == FMT_JSON ? s->opts.out : NULL);
-	fflush(s->opts.out);
-	if (s->target.is_child && s->child_status < 0 && s->target.pid > 0 && !s->target_gone) {
-		/* Tracing ended first (exit() or a signal): the child is ours to end. */
-		kill(s->target.pid, SIGTERM);
-		s->child_status = target_reap(&s->target, true);
-		s->child_status = -1;
-	}
-	int child = child_exit_status(s);
+	int status = session_end(s, rc);
 	close(sfd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	if (rc)
-		return 1;
-	if (child)
-		return child;
-	if (status)
-		return status;
-	return lost ? 3 : 0;
+	return status;
 }
 
 void session_close(struct session *s)
@@ -444,5 +474,106 @@ void session_close(struct session *s)
 	}
 	free(s->bins);
 	free(s->bin_paths);
+	for (int i = 0; i < s->nread_names; i++)
+		free(s->read_names[i]);
+	for (int i = 0; i < s->nwhys; i++)
+		free(s->whys[i]);
+	catalog_free(&s->cat);
 	target_close(&s->target);
+}
+
+/* ---- driving a session from another event loop (the REPL) ---- */
+
+int session_end(struct session *s, int rc)
+{
+	int status = s->exit_code;
+	finish(s);
+	/* Results are out before the slow part: detaching waits for RCU. */
+	bool lost = maps_report_losses(&s->maps, s->opts.format == FMT_JSON ? s->opts.out : NULL);
+	lost |= report_read_failures(s);
+	fflush(s->opts.out);
+	if (s->target.is_child && s->child_status < 0 && s->target.pid > 0 && !s->target_gone) {
+		/* Tracing ended first (exit() or a signal): the child is ours to end. */
+		kill(s->target.pid, SIGTERM);
+		s->child_status = target_reap(&s->target, true);
+		s->child_status = -1;
+	}
+	int child = child_exit_status(s);
+	if (rc)
+		return 1;
+	if (child)
+		return child;
+	if (status)
+		return status;
+	return lost ? 3 : 0;
+}
+
+int session_prepare(struct session *s)
+{
+	int rc = ensure_target(s);
+	return rc ? rc : session_start(s);
+}
+
+const struct usdt_binary *session_target_binary(struct session *s)
+{
+	return s->target.path ? binary_for(s, s->target.path) : NULL;
+}
+
+void session_mark(struct session *s, struct session_mark *m)
+{
+	m->next_probe_id = s->next_probe_id;
+	m->nmaps = s->syms.nmaps;
+	m->nbegin = s->nbegin;
+	m->nend = s->nend;
+}
+
+void session_rollback(struct session *s, const struct session_mark *m)
+{
+	session_detach_from(s, m->next_probe_id);
+	while (s->nbegin > m->nbegin)
+		close(s->begin_fds[--s->nbegin]);
+	while (s->nend > m->nend)
+		close(s->end_fds[--s->nend]);
+	for (int id = m->nmaps; s->maps.fds && id < MAX_MAPS; id++)
+		if (s->maps.fds[id] > 0) {
+			close(s->maps.fds[id]);
+			s->maps.fds[id] = 0;
+		}
+	symtab_rollback(&s->syms, m->nmaps);
+	s->cat.script = s->progs;	/* the failed program is freed */
+}
+
+int session_ir(struct session *s, struct source *src, FILE *out)
+{
+	struct program *prog;
+	int rc = parse_program(src, &prog);
+	if (rc)
+		return rc;
+	struct session_mark mark;
+	session_mark(s, &mark);
+	struct sema_env env = { lookup_probe, s };
+	s->cat.script = prog;
+	rc = sema_check(prog, &env, &s->syms);
+	if (!rc)
+		rc = session_start(s);
+	struct cg_maps cm = { .map_fds = s->maps.fds, .errors_fd = s->maps.errors_fd,
+			      .events_fd = s->maps.events_fd };
+	for (struct probe *p = prog->probes; p && !rc; p = p->next)
+		for (struct attach_point *ap = p->points; ap && !rc; ap = ap->next) {
+			const struct usdt_location *loc = NULL;
+			if (ap->kind == ATTACH_USDT)
+				loc = &usdt_find_probe(binary_for(s, attach_path(s, ap)),
+						       ap->provider, ap->event)->locs[0];
+			struct bpf_insn *insns;
+			size_t n;
+			rc = compile_probe(s->comp, &s->syms, &cm, p, loc, ap->spec, &insns, &n);
+			if (!rc) {
+				free(insns);
+				fprintf(out, "; %s: %zu BPF instructions\n%s", ap->spec, n,
+					compiler_last_ir(s->comp));
+			}
+		}
+	session_rollback(s, &mark);
+	program_free(prog);
+	return rc;
 }

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "lang/ast.h"
+#include "lang/catalog.h"
 #include "lang/sema.h"
 #include "runtime/maps.h"
 #include "runtime/target.h"
@@ -28,6 +29,7 @@ struct attached_probe {
 	char *name;		/* "utxocache:add" or "BEGIN" */
 	int prog_fd;
 	struct attachment *link;
+	char *ir;		/* its LLVM IR (the REPL's .ir ID), or NULL */
 	struct attached_probe *next;
 };
 
@@ -51,6 +53,11 @@ struct session {
 	int exit_code;
 	int child_status;	/* -1 until a -c child has been reaped */
 	bool target_gone;
+	struct catalog cat;
+	char *whys[64];		/* why args.NAME is unavailable, per probe */
+	int nwhys;
+	char *read_names[512];	/* probe names by failed-read counter slot */
+	int nread_names;
 };
 
 int session_open(struct session *s, const struct session_opts *opts);
@@ -75,5 +82,33 @@ void session_detach_from(struct session *s, int first_id);
 int session_run(struct session *s);
 
 void session_close(struct session *s);
+
+/* ---- driving a session from another event loop (the REPL) ---- */
+
+/* The end of session_run: END blocks, the map dump, losses reported, a -c
+ * child ended.  rc != 0: tracing failed to start.  Returns the exit status
+ * btctrace should end with.  Needs a started session (session_prepare). */
+int session_end(struct session *s, int rc);
+
+/* Resolves the target and creates the compiler, the maps and the ring
+ * buffer before any program is added.  0 or -errno after a message. */
+int session_prepare(struct session *s);
+
+/* The target binary's notes (NULL without a target); valid until the next
+ * program is added. */
+const struct usdt_binary *session_target_binary(struct session *s);
+
+/* What the session holds before an entry; session_rollback() forgets what
+ * a failed session_add() left behind: BEGIN/END blocks, maps it created. */
+struct session_mark {
+	int next_probe_id, nmaps, nbegin, nend;
+};
+void session_mark(struct session *s, struct session_mark *m);
+void session_rollback(struct session *s, const struct session_mark *m);
+
+/* Writes the LLVM IR of each probe of src (for the first location of each
+ * attach point) to out.  Nothing is loaded or attached; maps it would
+ * create are forgotten.  0 or -errno after a message. */
+int session_ir(struct session *s, struct source *src, FILE *out);
 
 #endif

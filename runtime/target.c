@@ -18,7 +18,7 @@
 #include "lang/diag.h"
 
 static const char *const find_hint =
-	"name the target with -p PID, -c 'CMD ...', a binary path (btctrace SCRIPT PATH) "
+	"name the target with -p PID, -c 'CMD ...', -b BINARY "
 	"or usdt:PATH:context:event probes";
 
 static int pidfd_of(pid_t pid)

@@ -9,10 +9,14 @@
 #include "lang/ast.h"
 #include "lang/sema.h"
 
-/* A stand-in for the target's notes: utxocache:add has bitcoind's shape. */
+static struct program *catalog;
+
+/* A stand-in for the target's notes: utxocache:add has bitcoind's shape,
+ * and the catalog's declaration names its arguments. */
 static int fake_lookup(void *arg, struct attach_point *ap, struct probe_sig *sig)
 {
 	(void)arg;
+	sig->decl = catalog ? catalog->decls : NULL;
 	if (strcmp(ap->provider, "utxocache") || strcmp(ap->event, "add"))
 		return diag_error(&ap->loc, NULL, "probe %s:%s is not in the binary",
 				  ap->provider, ap->event);
@@ -103,7 +107,7 @@ static void test_syntax_errors(void)
 		"BEGIN { @x = 1 # }\n"
 		"               ^\n"
 		"hint: remove it; strings go between double quotes\n");
-	rejects("", "t.btc:1:1: error: syntax error, unexpected end of file, expecting probe name\n"
+	rejects("", "t.btc:1:1: error: syntax error, unexpected end of file, expecting probe name or tracepoint\n"
 		"\n^\n"
 		"hint: a probe is `context:event /predicate/ { statements; }`, statements are "
 		"separated by ';'\n");
@@ -167,8 +171,59 @@ static void test_type_errors(void)
 		"hint: @m = count()\n");
 }
 
+static void test_named_args(void)
+{
+	static struct source src = { "<cat>",
+		"tracepoint utxocache:add since v23 \"a coin was added\" (\n"
+		"  hash txid \"txid\", uint32 vout \"\", uint32 height \"\",\n"
+		"  int64 value \"sat\", bool is_coinbase \"\");" };
+	CHECK_INT(parse_program(&src, &catalog), 0);
+	CHECK_STR(catalog->decls->provider, "utxocache");
+	CHECK_INT(catalog->decls->nargs, 5);
+	CHECK_INT(catalog->decls->args[0].type.kind, T_HASH);
+	accepts("utxocache:add { @v = hist(args.value); @c[args.is_coinbase] = count(); }");
+	accepts("utxocache:add /args->vout == 0/ { @[args.txid] = sum(args.value); }");
+	accepts("utxocache:add { @t = args.txid; $h = args.txid; @same = $h == args.txid; }");
+	rejects("utxocache:add { @v = hist(args.vaule); }",
+		"t.btc:1:32: error: utxocache:add has no argument 'vaule'\n"
+		"utxocache:add { @v = hist(args.vaule); }\n"
+		"                               ^~~~~\n"
+		"hint: did you mean args.value? utxocache:add has txid vout height value "
+		"is_coinbase\n");
+	rejects("utxocache:add /args.txid == 5/ { @n = count(); }",
+		"t.btc:1:26: error: cannot apply this operator to hash and int64\n"
+		"utxocache:add /args.txid == 5/ { @n = count(); }\n"
+		"                         ^~\n"
+		"hint: a hash compares only with another hash, using == or !=\n");
+	rejects("utxocache:add { @h = hist(args.txid); }",
+		"t.btc:1:32: error: hist() needs an integer, this is hash\n"
+		"utxocache:add { @h = hist(args.txid); }\n"
+		"                               ^~~~\n"
+		"hint: pass an integer expression such as arg3 or args.value\n");
+	rejects("tracepoint x:y since 23 \"\" ();",
+		"t.btc:1:22: error: syntax error, unexpected integer, expecting identifier\n"
+		"tracepoint x:y since 23 \"\" ();\n"
+		"                     ^~\n"
+		"hint: a declaration is `tracepoint context:event since vN \"doc\" (type name "
+		"\"doc\", ...);`\n");
+	rejects("tracepoint x:y since x23 \"\" ();",
+		"t.btc:1:22: error: 'x23' is not a release\n"
+		"tracepoint x:y since x23 \"\" ();\n"
+		"                     ^~~\n"
+		"hint: write the release as v23, v29 ...\n");
+	rejects("tracepoint x:y since v1 \"\" (float f \"\");",
+		"t.btc:1:29: error: 'float' is not an argument type here\n"
+		"tracepoint x:y since v1 \"\" (float f \"\");\n"
+		"                            ^~~~~\n"
+		"hint: types are int8..int64, uint8..uint64, bool, string[MAX], hash and "
+		"bytes[LENGTH_ARG]\n");
+	program_free(catalog);
+	catalog = NULL;
+}
+
 int main(void)
 {
+	test_named_args();
 	test_accepted();
 	test_syntax_errors();
 	test_type_errors();

@@ -1,0 +1,6 @@
+#ifndef BTCTRACE_SUGGEST_H
+#define BTCTRACE_SUGGEST_H
+
+int edit_distance(const char *a, const char *b);
+
+#endif

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Every script in examples/ runs against btcsim and exits 0; every line it
+# prints with -f json is one JSON object (jq parses it); and the workshop's
+# Task 3 gives the same numbers by name (args.value) as by position (arg3).
+source "$BTC_SRC/tests/e2e/lib.sh"
+need jq
+
+for ex in "$SRC"/examples/*.btc; do
+	name=$(basename "$ex")
+	"$BTCTRACE" "$ex" -c "$BUILD/btcsim all --seed 1 --count 30" >"$TMP/text" 2>"$TMP/err"
+	expect_eq "$name: exit status" "$?" 0
+	grep -q '^@' "$TMP/text" || fail "$name printed no map"
+	"$BTCTRACE" -f json "$ex" -c "$BUILD/btcsim all --seed 1 --count 30" >"$TMP/json"
+	expect_eq "$name: json exit status" "$?" 0
+	lines=$(wc -l <"$TMP/json")
+	objects=$(jq -c 'select(type == "object" and has("type") and has("data"))' "$TMP/json" | wc -l)
+	expect_eq "$name: every json line is an object" "$objects" "$lines"
+	expect_eq "$name: no empty json line" "$(grep -c '^$' "$TMP/json" || true)" 0
+done
+
+cmd="$BUILD/btcsim coins --seed 7 --count 4000"
+"$BTCTRACE" "$SRC/examples/utxo_task3.btc" -c "$cmd" >"$TMP/positional"
+"$BTCTRACE" "$SRC/examples/utxo_task3_named.btc" -c "$cmd" | grep -v '^@added_coinbase' >"$TMP/named"
+expect_file_eq "Task 3 by name and by position" "$TMP/named" "$TMP/positional"
+finish
