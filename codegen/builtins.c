@@ -7,6 +7,7 @@
 
 #include "cg.h"
 #include "lang/builtin.h"
+#include "lang/format.h"
 #include "lang/suggest.h"
 #include "runtime/output.h"
 
@@ -43,8 +44,7 @@ static int want_int_arg(struct sema *s, struct node *a, const char *fn)
 static int type_value_int(struct sema *s, struct node *n)
 {
 	(void)s;
-	n->type = type_int(8, strcmp(n->name, "pid") && strcmp(n->name, "tid") &&
-			   strcmp(n->name, "nsecs") && strcmp(n->name, "cpu"));
+	n->type = type_int(8, false);
 	return 0;
 }
 
@@ -116,6 +116,131 @@ static int type_exit(struct sema *s, struct node *n)
 	return n->args ? want_int_arg(s, n->args, "exit") : 0;
 }
 
+static int type_printf(struct sema *s, struct node *n)
+{
+	n->type.kind = T_VOID;
+	if (!n->args || n->args->kind != N_STR)
+		return diag_error(&n->loc, "printf(\"format\", args...)",
+				  "printf() needs a string literal as its format");
+	for (struct node *a = n->args->next; a; a = a->next)
+		if (sema_expr(s, a))
+			return -EINVAL;
+	struct fmt_info *fi = calloc(1, sizeof(*fi));
+	if (format_check(n->args->str, n->args->slen, &n->args->loc, n->args->next, fi)) {
+		format_free(fi);
+		return -EINVAL;
+	}
+	n->ival = symtab_add_format(s->syms, fi);
+	return 0;
+}
+
+/* A keyless @m naming a whole map (print, clear, zero). */
+static int want_whole_map(struct sema *s, struct node *a, const char *fn)
+{
+	if (!a || a->kind != N_MAP || a->args)
+		return diag_error(a ? &a->loc : NULL, "name a whole map: @m",
+				  "%s() takes a map", fn);
+	return sema_map_ref(s, a);
+}
+
+static int want_const(struct node *a, const char *what)
+{
+	if (a->kind == N_INT && a->ival >= 0)
+		return 0;
+	return diag_error(&a->loc, "use a non-negative integer constant", "%s must be a constant",
+			  what);
+}
+
+/* print(@m[, top[, div]]) prints a map; print(value) prints a value. */
+static int type_print(struct sema *s, struct node *n)
+{
+	n->type.kind = T_VOID;
+	if (want_args(n, 1, 3))
+		return -EINVAL;
+	struct node *a = n->args;
+	if (a->kind == N_MAP && !a->args) {
+		if (want_whole_map(s, a, "print"))
+			return -EINVAL;
+		for (struct node *k = a->next; k; k = k->next)
+			if (want_const(k, k == a->next ? "print()'s top" : "print()'s div"))
+				return -EINVAL;
+		return 0;
+	}
+	if (a->next)
+		return diag_error(&a->next->loc, "top and div apply to maps", "print(value) takes "
+				  "one argument");
+	if (sema_expr(s, a))
+		return -EINVAL;
+	struct fmt_info *fi = calloc(1, sizeof(*fi));
+	bool text = a->type.kind == T_STR || a->type.kind == T_HASH;
+	const char *fmt = text ? "%s\n" : (a->type.is_signed ? "%ld\n" : "%lu\n");
+	if (format_check(fmt, (int)strlen(fmt), &a->loc, a, fi)) {
+		format_free(fi);
+		return -EINVAL;
+	}
+	fi->is_value = true;
+	n->ival = symtab_add_format(s->syms, fi);
+	return 0;
+}
+
+static int type_map_op(struct sema *s, struct node *n)
+{
+	n->type.kind = T_VOID;
+	if (want_args(n, 1, 1))
+		return -EINVAL;
+	return want_whole_map(s, n->args, n->name);
+}
+
+static int type_delete(struct sema *s, struct node *n)
+{
+	n->type.kind = T_VOID;
+	if (want_args(n, 1, 1))
+		return -EINVAL;
+	struct node *a = n->args;
+	if (a->kind != N_MAP || (!a->args && 0))
+		return diag_error(&a->loc, "delete(@m[key])", "delete() takes a map entry");
+	return sema_map_ref(s, a);
+}
+
+static int type_time(struct sema *s, struct node *n)
+{
+	n->type.kind = T_VOID;
+	if (want_args(n, 0, 1))
+		return -EINVAL;
+	if (n->args && n->args->kind != N_STR)
+		return diag_error(&n->args->loc, "time(\"%H:%M:%S\\n\")",
+				  "time() takes a strftime format literal");
+	struct fmt_info *fi = calloc(1, sizeof(*fi));
+	const char *fmt = n->args ? n->args->str : "%H:%M:%S\n";
+	fi->segs = calloc(1, sizeof(char *));
+	fi->segs[0] = strdup(fmt);
+	fi->nsegs = 1;
+	fi->is_time = true;
+	n->ival = symtab_add_format(s->syms, fi);
+	return 0;
+}
+
+/* str(ptr[, size]): a C string of user memory, bpftrace's 64 bytes by default. */
+static int type_str_fn(struct sema *s, struct node *n)
+{
+	if (want_args(n, 1, 2) || sema_expr(s, n->args))
+		return -EINVAL;
+	if (n->args->type.kind == T_STR && !n->args->next) {
+		n->type = n->args->type;	/* str($1) of a string parameter */
+		return 0;
+	}
+	if (want_int_arg(s, n->args, "str"))
+		return -EINVAL;
+	int64_t size = 64;
+	if (n->args->next) {
+		if (const_int(n->args->next, &size) || size < 2 || size > 4096)
+			return diag_error(&n->args->next->loc, "a constant from 2 to 4096",
+					  "str()'s size must be a constant");
+	}
+	n->type = type_str(str_buffer_size((int)size - 1));
+	return 0;
+}
+
 /* ---- code generators ---- */
 
 static LLVMValueRef gen_pid_tgid(struct cg *cg)
@@ -154,6 +279,151 @@ static LLVMValueRef gen_comm(struct cg *cg, struct node *n, struct node *t)
 	LLVMValueRef args[2] = { buf, LLVMConstInt(cg->i32, 16, 0) };
 	cg_helper(cg, BPF_FUNC_get_current_comm, cg->i64, args, 2);
 	return buf;
+}
+
+static LLVMValueRef events_map(struct cg *cg)
+{
+	return cg_map_ptr(cg, cg->maps->events_fd);
+}
+
+static void count_lost_if(struct cg *cg, LLVMValueRef failed)
+{
+	LLVMBasicBlockRef lost = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "lost");
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "sent");
+	LLVMBuildCondBr(cg->b, failed, lost, done);
+	LLVMPositionBuilderAtEnd(cg->b, lost);
+	cg_error_count(cg, ERR_SLOT_LOST_EVENTS);
+	LLVMBuildBr(cg->b, done);
+	LLVMPositionBuilderAtEnd(cg->b, done);
+}
+
+/* A small fixed event from the stack. */
+static void send_words(struct cg *cg, const LLVMValueRef *words, int n)
+{
+	LLVMValueRef ev = cg_alloca(cg, 8 * n, "event");
+	for (int i = 0; i < n; i++)
+		cg_store64(cg, words[i], cg_gep(cg, ev, 8 * i));
+	LLVMValueRef args[4] = { events_map(cg), ev, cg_const(cg, 8 * n), cg_const(cg, 0) };
+	LLVMValueRef rc = cg_helper(cg, BPF_FUNC_ringbuf_output, cg->i64, args, 4);
+	count_lost_if(cg, LLVMBuildICmp(cg->b, LLVMIntSLT, rc, cg_const(cg, 0), ""));
+}
+
+/* printf and print(value): the arguments are computed first, then written
+ * straight into a reserved ring-buffer record, so big strings need no
+ * stack; a reservation that fails is counted as a lost event. */
+static void send_record(struct cg *cg, const struct fmt_info *fi, struct node *args, int id)
+{
+	LLVMValueRef vals[FMT_MAX_ARGS];
+	int i = 0;
+	for (struct node *a = args; a; a = a->next, i++)
+		vals[i] = cg_expr(cg, a);
+	LLVMValueRef rargs[3] = { events_map(cg), cg_const(cg, fi->record_size), cg_const(cg, 0) };
+	LLVMValueRef rec = cg_helper(cg, BPF_FUNC_ringbuf_reserve, cg->i8p, rargs, 3);
+	LLVMBasicBlockRef fill = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "fill");
+	LLVMBasicBlockRef lost = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "lost");
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "sent");
+	LLVMBuildCondBr(cg->b, LLVMBuildIsNull(cg->b, rec, ""), lost, fill);
+	LLVMPositionBuilderAtEnd(cg->b, lost);
+	cg_error_count(cg, ERR_SLOT_LOST_EVENTS);
+	LLVMBuildBr(cg->b, done);
+	LLVMPositionBuilderAtEnd(cg->b, fill);
+	cg_store64(cg, cg_const(cg, EVENT_PRINTF), rec);
+	cg_store64(cg, cg_const(cg, id), cg_gep(cg, rec, 8));
+	for (i = 0; i < fi->nargs; i++) {
+		const struct fmt_arg *a = &fi->args[i];
+		LLVMValueRef dst = cg_gep(cg, rec, a->offset);
+		if (a->type.kind == T_STR || a->type.kind == T_HASH)
+			LLVMBuildMemCpy(cg->b, dst, 1, vals[i], 1, LLVMConstInt(cg->i64, a->type.size, 0));
+		else
+			cg_store64(cg, vals[i], dst);
+	}
+	LLVMValueRef sargs[2] = { rec, cg_const(cg, 0) };
+	cg_helper(cg, BPF_FUNC_ringbuf_submit, LLVMVoidTypeInContext(cg->ctx), sargs, 2);
+	LLVMBuildBr(cg->b, done);
+	LLVMPositionBuilderAtEnd(cg->b, done);
+}
+
+static LLVMValueRef gen_printf(struct cg *cg, struct node *n, struct node *t)
+{
+	(void)t;
+	send_record(cg, symtab_format(cg->syms, (int)n->ival), n->args->next, (int)n->ival);
+	return NULL;
+}
+
+static void send_map_op(struct cg *cg, enum map_op op, const struct node *map, int64_t top,
+			int64_t div)
+{
+	LLVMValueRef w[5] = { cg_const(cg, EVENT_MAP_OP), cg_const(cg, op),
+			      cg_const(cg, map->mapinfo->id), cg_const(cg, top), cg_const(cg, div) };
+	send_words(cg, w, 5);
+}
+
+static LLVMValueRef gen_print(struct cg *cg, struct node *n, struct node *t)
+{
+	(void)t;
+	struct node *a = n->args;
+	if (a->kind == N_MAP && !a->args) {
+		int64_t top = a->next ? a->next->ival : 0;
+		int64_t div = a->next && a->next->next ? a->next->next->ival : 0;
+		send_map_op(cg, MAP_OP_PRINT, a, top, div);
+	} else {
+		send_record(cg, symtab_format(cg->syms, (int)n->ival), a, (int)n->ival);
+	}
+	return NULL;
+}
+
+static LLVMValueRef gen_map_op(struct cg *cg, struct node *n, struct node *t)
+{
+	(void)t;
+	send_map_op(cg, !strcmp(n->name, "clear") ? MAP_OP_CLEAR : MAP_OP_ZERO, n->args, 0, 0);
+	return NULL;
+}
+
+/* Histograms keep one kernel entry per bucket, so user space deletes
+ * them; other maps delete their key in place. */
+static LLVMValueRef gen_delete(struct cg *cg, struct node *n, struct node *t)
+{
+	(void)t;
+	const struct map_info *m = n->args->mapinfo;
+	LLVMValueRef key = cg_map_key(cg, n->args, 0);
+	bool hist = m->agg && (m->agg->agg_kind == AGG_HIST || m->agg->agg_kind == AGG_LHIST);
+	if (!hist) {
+		LLVMValueRef args[2] = { cg_map_ptr(cg, cg->maps->map_fds[m->id]), key };
+		cg_helper(cg, BPF_FUNC_map_delete_elem, cg->i64, args, 2);
+		return NULL;
+	}
+	int ks = key_size(m) ? key_size(m) : 8;
+	LLVMValueRef ev = cg_alloca_zero(cg, 16 + ks, "delev");
+	cg_store64(cg, cg_const(cg, EVENT_DELETE), ev);
+	cg_store64(cg, cg_const(cg, m->id), cg_gep(cg, ev, 8));
+	LLVMBuildMemCpy(cg->b, cg_gep(cg, ev, 16), 1, key, 1, LLVMConstInt(cg->i64, ks, 0));
+	LLVMValueRef args[4] = { events_map(cg), ev, cg_const(cg, 16 + ks), cg_const(cg, 0) };
+	LLVMValueRef rc = cg_helper(cg, BPF_FUNC_ringbuf_output, cg->i64, args, 4);
+	count_lost_if(cg, LLVMBuildICmp(cg->b, LLVMIntSLT, rc, cg_const(cg, 0), ""));
+	return NULL;
+}
+
+static LLVMValueRef gen_time(struct cg *cg, struct node *n, struct node *t)
+{
+	(void)t;
+	LLVMValueRef w[2] = { cg_const(cg, EVENT_TIME), cg_const(cg, n->ival) };
+	send_words(cg, w, 2);
+	return NULL;
+}
+
+static LLVMValueRef gen_str(struct cg *cg, struct node *n, struct node *t)
+{
+	(void)t;
+	if (n->args->type.kind == T_STR)
+		return cg_expr(cg, n->args);
+	return cg_read_str(cg, cg_expr(cg, n->args), n->type.size);
+}
+
+static LLVMValueRef gen_elapsed(struct cg *cg, struct node *n, struct node *t)
+{
+	(void)n, (void)t;
+	LLVMValueRef now = cg_helper(cg, BPF_FUNC_ktime_get_ns, cg->i64, NULL, 0);
+	return LLVMBuildSub(cg->b, now, cg_const(cg, (int64_t)cg->maps->start_ns), "");
 }
 
 static LLVMValueRef gen_exit(struct cg *cg, struct node *n, struct node *t)
@@ -423,7 +693,16 @@ static const struct builtin builtins[] = {
 	{ "hist", B_AGG, AGG_HIST, "@m = hist(value)", type_one_int, gen_hist, 8, NULL },
 	{ "lhist", B_AGG, AGG_LHIST, "@m = lhist(value, min, max, step)", type_lhist,
 	  gen_lhist, 8, NULL },
+	{ "elapsed", B_VALUE, 0, "elapsed", type_value_int, gen_elapsed, 0, NULL },
 	{ "exit", B_FUNC, 0, "exit() or exit(code)", type_exit, gen_exit, 0, NULL },
+	{ "printf", B_FUNC, 0, "printf(\"format\", args...)", type_printf, gen_printf, 0, NULL },
+	{ "print", B_FUNC, 0, "print(@m[, top[, div]]) or print(value)", type_print, gen_print,
+	  0, NULL },
+	{ "clear", B_FUNC, 0, "clear(@m)", type_map_op, gen_map_op, 0, NULL },
+	{ "zero", B_FUNC, 0, "zero(@m)", type_map_op, gen_map_op, 0, NULL },
+	{ "delete", B_FUNC, 0, "delete(@m[key])", type_delete, gen_delete, 0, NULL },
+	{ "time", B_FUNC, 0, "time() or time(\"%H:%M:%S\\n\")", type_time, gen_time, 0, NULL },
+	{ "str", B_FUNC, 0, "str(pointer[, size])", type_str_fn, gen_str, 0, NULL },
 };
 
 const struct builtin *builtin_find(const char *name)

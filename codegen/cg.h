@@ -21,6 +21,7 @@ struct cg_maps {
 	int events_fd;		/* ring buffer: exit(), printf() */
 	int read_err_slot;	/* errors-map slot counting failed reads of
 				 * this program's string/hash arguments */
+	uint64_t start_ns;	/* CLOCK_MONOTONIC at start, for elapsed */
 };
 
 /* Counter slots of the errors map: events lost, then one "map full"
@@ -35,7 +36,22 @@ struct cg_maps {
 #define MAX_READ_SLOTS (ERR_SLOTS - 1 - MAX_MAPS)
 
 /* Ring-buffer event types (first u64 of every record). */
-enum event_type { EVENT_EXIT = 1 };
+enum event_type {
+	EVENT_EXIT = 1,		/* struct event_exit */
+	EVENT_PRINTF,		/* u64 type, u64 format id, the arguments */
+	EVENT_TIME,		/* u64 type, u64 format id */
+	EVENT_MAP_OP,		/* struct event_map_op */
+	EVENT_DELETE,		/* u64 type, u64 map id, the key (histograms) */
+};
+
+enum map_op { MAP_OP_PRINT, MAP_OP_CLEAR, MAP_OP_ZERO };
+
+struct event_map_op {
+	uint64_t type;
+	uint64_t op;
+	uint64_t map_id;
+	int64_t top, div;
+};
 
 struct event_exit {
 	uint64_t type;
@@ -82,6 +98,8 @@ struct cg {
 void cg_release_temps(struct cg *cg);
 
 LLVMValueRef cg_expr(struct cg *cg, struct node *n);
+LLVMValueRef cg_read_str(struct cg *cg, LLVMValueRef ptr, int size);
+void cg_store64(struct cg *cg, LLVMValueRef v, LLVMValueRef p);
 LLVMValueRef cg_helper(struct cg *cg, int id, LLVMTypeRef ret, LLVMValueRef *args, int nargs);
 LLVMValueRef cg_map_ptr(struct cg *cg, int fd);
 LLVMValueRef cg_alloca(struct cg *cg, int size, const char *name);

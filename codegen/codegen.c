@@ -100,6 +100,11 @@ static void store64(struct cg *cg, LLVMValueRef v, LLVMValueRef p)
 	LLVMBuildStore(cg->b, v, cg_ptr_to(cg, p, cg->i64));
 }
 
+void cg_store64(struct cg *cg, LLVMValueRef v, LLVMValueRef p)
+{
+	store64(cg, v, p);
+}
+
 void cg_error_count(struct cg *cg, int slot)
 {
 	LLVMValueRef key = cg_alloca(cg, 4, "errkey");
@@ -158,7 +163,7 @@ static LLVMValueRef cg_usdt_arg(struct cg *cg, const struct usdt_arg *a)
 /* A C string argument: read max_chars + 1 bytes so that a longer string
  * is seen as longer, and marked "..." rather than cut silently.  A failed
  * read is counted and shows as "(unreadable)", never as "". */
-static LLVMValueRef cg_read_str(struct cg *cg, LLVMValueRef ptr, int size)
+LLVMValueRef cg_read_str(struct cg *cg, LLVMValueRef ptr, int size)
 {
 	int max_chars = size - 4;
 	LLVMValueRef buf = cg_alloca_zero(cg, size, "argstr");
@@ -267,12 +272,30 @@ static LLVMValueRef cg_compare(struct cg *cg, struct node *n, LLVMValueRef a, LL
 	return zext_bool(cg, LLVMBuildICmp(cg->b, p, a, b, ""));
 }
 
+static bool is_buffer(const struct type *t)
+{
+	return t->kind == T_STR || t->kind == T_HASH;
+}
+
+/* p + n and p - n move by n pointees, as in C. */
+static void scale_pointer_operand(struct cg *cg, struct node *n, LLVMValueRef *a, LLVMValueRef *b)
+{
+	if (n->type.kind != T_PTR || n->type.size <= 1)
+		return;
+	LLVMValueRef size = cg_const(cg, n->type.size);
+	if (n->lhs->type.kind == T_PTR)
+		*b = LLVMBuildMul(cg->b, *b, size, "");
+	else
+		*a = LLVMBuildMul(cg->b, *a, size, "");
+}
+
 static LLVMValueRef cg_binary(struct cg *cg, struct node *n)
 {
-	if (n->lhs->type.kind != T_INT)
+	if (is_buffer(&n->lhs->type))
 		return cg_str_eq(cg, n);
 	LLVMValueRef a = cg_expr(cg, n->lhs), b = cg_expr(cg, n->rhs);
 	bool sgn = n->type.is_signed;
+	scale_pointer_operand(cg, n, &a, &b);
 	switch (n->op) {
 	case OP_ADD: return LLVMBuildAdd(cg->b, a, b, "");
 	case OP_SUB: return LLVMBuildSub(cg->b, a, b, "");
@@ -305,7 +328,7 @@ static LLVMValueRef cg_ternary(struct cg *cg, struct node *n)
 {
 	LLVMValueRef c = to_bool(cg, cg_expr(cg, n->cond));
 	LLVMValueRef a = cg_expr(cg, n->then), b = cg_expr(cg, n->els);
-	if (n->type.kind == T_INT)
+	if (!is_buffer(&n->type))
 		return LLVMBuildSelect(cg->b, c, a, b, "");
 	/* Strings: copy the chosen branch into a buffer of the result's size. */
 	LLVMValueRef out = cg_alloca_zero(cg, n->type.size, "tern");
@@ -326,7 +349,53 @@ static LLVMValueRef cg_ternary(struct cg *cg, struct node *n)
 static LLVMValueRef cg_var(struct cg *cg, struct node *n)
 {
 	LLVMValueRef slot = cg->vars[n->var_slot];
-	return n->type.kind != T_INT ? slot : load64(cg, slot);
+	return is_buffer(&n->type) ? slot : load64(cg, slot);
+}
+
+static LLVMValueRef cg_cast(struct cg *cg, struct node *n)
+{
+	LLVMValueRef v = cg_expr(cg, n->lhs);
+	if (n->type.kind == T_PTR)
+		return v;
+	return extend(cg, v, n->type.size, n->type.is_signed);
+}
+
+/* *(uintN *)p: N/8 bytes of user memory; a failed read counts and gives 0. */
+static LLVMValueRef cg_deref(struct cg *cg, struct node *n)
+{
+	LLVMValueRef addr = cg_expr(cg, n->lhs);
+	LLVMValueRef slot = cg_alloca(cg, 8, "deref");
+	store64(cg, cg_const(cg, 0), slot);
+	LLVMValueRef args[3] = { slot, LLVMConstInt(cg->i32, n->type.size, 0),
+				 LLVMBuildIntToPtr(cg->b, addr, cg->i8p, "") };
+	LLVMValueRef rc = cg_helper(cg, BPF_FUNC_probe_read_user, cg->i64, args, 3);
+	LLVMBasicBlockRef bad = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "dereffail");
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "derefdone");
+	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntSLT, rc, cg_const(cg, 0), ""), bad, done);
+	LLVMPositionBuilderAtEnd(cg->b, bad);
+	cg_error_count(cg, cg->maps->read_err_slot);
+	LLVMBuildBr(cg->b, done);
+	LLVMPositionBuilderAtEnd(cg->b, done);
+	return extend(cg, load64(cg, slot), n->type.size, n->type.is_signed);
+}
+
+/* @m[k] read in an expression: its value, or zero when the key is absent. */
+static LLVMValueRef cg_map_read(struct cg *cg, struct node *n)
+{
+	const struct map_info *m = n->mapinfo;
+	int size = is_buffer(&m->value) ? m->value.size : 8;
+	LLVMValueRef out = cg_alloca_zero(cg, size, "mread");
+	LLVMValueRef key = cg_map_key(cg, n, 0);
+	LLVMValueRef args[2] = { cg_map_ptr(cg, cg->maps->map_fds[m->id]), key };
+	LLVMValueRef p = cg_helper(cg, BPF_FUNC_map_lookup_elem, cg->i8p, args, 2);
+	LLVMBasicBlockRef found = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "mfound");
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "mdone");
+	LLVMBuildCondBr(cg->b, LLVMBuildIsNull(cg->b, p, ""), done, found);
+	LLVMPositionBuilderAtEnd(cg->b, found);
+	LLVMBuildMemCpy(cg->b, out, 8, p, 8, LLVMConstInt(cg->i64, size, 0));
+	LLVMBuildBr(cg->b, done);
+	LLVMPositionBuilderAtEnd(cg->b, done);
+	return is_buffer(&m->value) ? out : load64(cg, out);
 }
 
 LLVMValueRef cg_expr(struct cg *cg, struct node *n)
@@ -341,6 +410,9 @@ LLVMValueRef cg_expr(struct cg *cg, struct node *n)
 	case N_BINARY: return cg_binary(cg, n);
 	case N_UNARY: return cg_unary(cg, n);
 	case N_TERNARY: return cg_ternary(cg, n);
+	case N_CAST: return cg_cast(cg, n);
+	case N_DEREF: return cg_deref(cg, n);
+	case N_MAP: return cg_map_read(cg, n);
 	default: return cg_const(cg, 0);
 	}
 }
@@ -357,7 +429,7 @@ LLVMValueRef cg_map_key(struct cg *cg, struct node *map, int extra)
 	for (struct node *k = map->args; k; k = k->next, i++) {
 		LLVMValueRef dst = cg_gep(cg, key, key_offset(m, i));
 		LLVMValueRef v = cg_expr(cg, k);
-		if (k->type.kind != T_INT)
+		if (is_buffer(&k->type))
 			LLVMBuildMemCpy(cg->b, dst, 1, v, 1, LLVMConstInt(cg->i64, k->type.size, 0));
 		else
 			store64(cg, v, dst);
@@ -413,7 +485,7 @@ static void cg_assign_plain(struct cg *cg, struct node *st)
 	LLVMValueRef key = cg_map_key(cg, st->map, 0);
 	LLVMValueRef v = cg_expr(cg, st->rhs);
 	LLVMValueRef val;
-	if (m->value.kind != T_INT) {
+	if (is_buffer(&m->value)) {
 		val = cg_alloca_zero(cg, m->value.size, "mval");
 		LLVMBuildMemCpy(cg->b, val, 1, v, 1, LLVMConstInt(cg->i64, st->rhs->type.size, 0));
 	} else {
@@ -449,10 +521,10 @@ static LLVMValueRef var_slot(struct cg *cg, int slot, int size)
 
 static void cg_assign_var(struct cg *cg, struct node *st)
 {
-	int size = st->type.kind != T_INT ? st->type.size : 8;
+	int size = is_buffer(&st->type) ? st->type.size : 8;
 	LLVMValueRef slot = var_slot(cg, st->var_slot, size);
 	LLVMValueRef v = cg_expr(cg, st->rhs);
-	if (st->type.kind != T_INT) {
+	if (is_buffer(&st->type)) {
 		LLVMBuildMemSet(cg->b, slot, LLVMConstInt(cg->i8, 0, 0),
 				LLVMConstInt(cg->i64, st->type.size, 0), 1);
 		LLVMBuildMemCpy(cg->b, slot, 1, v, 1, LLVMConstInt(cg->i64, st->rhs->type.size, 0));
@@ -491,6 +563,10 @@ static void cg_stmt(struct cg *cg, struct node *st)
 		break;
 	case N_IF:
 		cg_if(cg, st);
+		break;
+	case N_UNROLL:
+		for (int i = 0; i < st->ival; i++)
+			cg_stmts(cg, st->then);
 		break;
 	case N_EXPR_STMT:
 		cg_expr(cg, st->lhs);

@@ -27,6 +27,10 @@ enum node_kind {
 	N_BINARY,	/* lhs op rhs                                 */
 	N_UNARY,	/* op lhs                                     */
 	N_TERNARY,	/* cond ? then : els                          */
+	N_CAST,		/* (type) lhs; type set by the parser         */
+	N_DEREF,	/* *lhs: reads user memory                    */
+	N_PARAM,	/* $N (ival = N), $# (ival = -1)               */
+	N_UNROLL,	/* unroll (ival) then                          */
 };
 
 enum op {
@@ -64,7 +68,7 @@ struct node {
 	int len_index;			/* N_ARG of bytes[]: its length argument */
 };
 
-enum attach_kind { ATTACH_BEGIN, ATTACH_END, ATTACH_USDT };
+enum attach_kind { ATTACH_BEGIN, ATTACH_END, ATTACH_USDT, ATTACH_INTERVAL };
 
 struct attach_point {
 	enum attach_kind kind;
@@ -72,6 +76,7 @@ struct attach_point {
 	char *spec;		/* as written: "utxocache:add" */
 	char *path;		/* usdt:PATH:... form, else NULL */
 	char *provider, *event;
+	uint64_t period_ns;	/* interval:s:N, interval:ms:N, interval:us:N */
 	struct attach_point *next;
 };
 
@@ -113,6 +118,8 @@ struct program {
 };
 
 struct node *node_new(enum node_kind kind, const struct loc *loc);
+struct node *node_copy(const struct node *n);
+void node_free(struct node *n);
 void program_free(struct program *prog);
 void decl_free(struct tp_decl *d);
 

@@ -120,7 +120,26 @@ struct node *node_new(enum node_kind kind, const struct loc *loc)
 	return n;
 }
 
-static void node_free(struct node *n)
+struct node *node_copy(const struct node *n)
+{
+	if (!n)
+		return NULL;
+	struct node *c = node_new(n->kind, &n->loc);
+	*c = *n;
+	c->name = n->name ? strdup(n->name) : NULL;
+	c->str = n->str ? strdup(n->str) : NULL;
+	c->lhs = node_copy(n->lhs);
+	c->rhs = node_copy(n->rhs);
+	c->cond = node_copy(n->cond);
+	c->then = node_copy(n->then);
+	c->els = node_copy(n->els);
+	c->args = node_copy(n->args);
+	c->map = node_copy(n->map);
+	c->next = node_copy(n->next);
+	return c;
+}
+
+void node_free(struct node *n)
 {
 	while (n) {
 		struct node *next = n->next;

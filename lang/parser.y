@@ -53,6 +53,30 @@ static void add_decl(struct program *prog, struct tp_decl *d)
 	*pp = d;
 }
 
+static struct node *one(struct parse_ctx *ctx, YYLTYPE l)
+{
+	struct node *n = mk(N_INT, ctx, l);
+	n->ival = 1;
+	return n;
+}
+
+/* `x op= e` and `x++` are `x = x op e`; the target is copied, keys and all. */
+static struct node *compound_assign(struct parse_ctx *ctx, YYLTYPE l, struct node *target,
+				    enum op op, struct node *e)
+{
+	struct node *st = mk(target->kind == N_MAP ? N_ASSIGN_MAP : N_ASSIGN_VAR, ctx, l);
+	struct node *read = node_copy(target);
+	st->rhs = binary(ctx, l, op, read, e);
+	if (target->kind == N_MAP) {
+		st->map = target;
+	} else {
+		st->name = strdup(target->name);
+		st->loc = target->loc;
+		node_free(target);
+	}
+	return st;
+}
+
 static struct node *append(struct node *list, struct node *n)
 {
 	if (!list)
@@ -82,6 +106,8 @@ static struct node *append(struct node *list, struct node *n)
 %token PRED_OPEN "predicate '/'" PRED_CLOSE "end of predicate '/'"
 %token IF "if" ELSE "else" ARROW "->"
 %token TRACEPOINT "tracepoint" SINCE "since" UNTIL "until"
+%token UNROLL "unroll" INC "++" DEC "--" PARAM_COUNT "$#"
+%token <i> TYPE "type" PARAM "positional parameter" OP_ASSIGN "compound assignment"
 %token EQ "==" NE "!=" LE "<=" GE ">=" LAND "&&" LOR "||" SHL "<<" SHR ">>"
 
 %type <probe> probe
@@ -90,6 +116,7 @@ static struct node *append(struct node *list, struct node *n)
 %type <i> opt_until
 %type <ap> attach_list attach_point
 %type <node> pred block stmts stmt compound if_stmt expr primary map call_args opt_args
+%type <node> assignable
 
 %destructor { free($$); } <s>
 %destructor { free($$.s); } <str>
@@ -170,6 +197,7 @@ stmts: %empty			{ $$ = NULL; }
 	;
 
 compound: if_stmt		{ $$ = $1; }
+	| UNROLL '(' INT ')' block	{ $$ = mk(N_UNROLL, ctx, @1); $$->ival = $3; $$->then = $5; }
 	;
 
 if_stmt: IF '(' expr ')' block	{ $$ = mk(N_IF, ctx, @1); $$->cond = $3; $$->then = $5; }
@@ -181,7 +209,16 @@ if_stmt: IF '(' expr ')' block	{ $$ = mk(N_IF, ctx, @1); $$->cond = $3; $$->then
 
 stmt: map '=' expr		{ $$ = mk(N_ASSIGN_MAP, ctx, @2); $$->map = $1; $$->rhs = $3; }
 	| VAR '=' expr		{ $$ = mk(N_ASSIGN_VAR, ctx, @1); $$->name = $1; $$->rhs = $3; }
+	| assignable OP_ASSIGN expr	{ $$ = compound_assign(ctx, @2, $1, (enum op)$2, $3); }
+	| assignable INC	{ $$ = compound_assign(ctx, @2, $1, OP_ADD, one(ctx, @2)); }
+	| assignable DEC	{ $$ = compound_assign(ctx, @2, $1, OP_SUB, one(ctx, @2)); }
+	| INC assignable	{ $$ = compound_assign(ctx, @1, $2, OP_ADD, one(ctx, @1)); }
+	| DEC assignable	{ $$ = compound_assign(ctx, @1, $2, OP_SUB, one(ctx, @1)); }
 	| expr			{ $$ = mk(N_EXPR_STMT, ctx, @1); $$->lhs = $1; }
+	;
+
+assignable: map			{ $$ = $1; }
+	| VAR			{ $$ = mk(N_VAR, ctx, @1); $$->name = $1; }
 	;
 
 map: MAP			{ $$ = mk(N_MAP, ctx, @1); $$->name = $1; }
@@ -220,9 +257,16 @@ expr: primary			{ $$ = $1; }
 	| '-' expr %prec UNARY	{ $$ = mk(N_UNARY, ctx, @1); $$->op = OP_NEG; $$->lhs = $2; }
 	| '!' expr %prec UNARY	{ $$ = mk(N_UNARY, ctx, @1); $$->op = OP_NOT; $$->lhs = $2; }
 	| '~' expr %prec UNARY	{ $$ = mk(N_UNARY, ctx, @1); $$->op = OP_BNOT; $$->lhs = $2; }
+	| '*' expr %prec UNARY	{ $$ = mk(N_DEREF, ctx, @1); $$->lhs = $2; }
+	| '(' TYPE ')' expr %prec UNARY	{ $$ = mk(N_CAST, ctx, @2); $$->lhs = $4;
+				  $$->type = type_int($2 & 0xff, $2 >> 8); }
+	| '(' TYPE '*' ')' expr %prec UNARY	{ $$ = mk(N_CAST, ctx, @2); $$->lhs = $5;
+				  $$->type = type_ptr($2 & 0xff, $2 >> 8); }
 	;
 
 primary: INT			{ $$ = mk(N_INT, ctx, @1); $$->ival = $1; }
+	| PARAM			{ $$ = mk(N_PARAM, ctx, @1); $$->ival = $1; }
+	| PARAM_COUNT		{ $$ = mk(N_PARAM, ctx, @1); $$->ival = -1; }
 	| STRING		{ $$ = mk(N_STR, ctx, @1); $$->str = $1.s; $$->slen = $1.len; }
 	| map			{ $$ = $1; }
 	| VAR			{ $$ = mk(N_VAR, ctx, @1); $$->name = $1; }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "builtin.h"
+#include "format.h"
 #include "suggest.h"
 
 static const char *const value_builtins_hint =
@@ -31,6 +32,9 @@ const char *type_name(const struct type *t, char *buf, int len)
 	case T_BYTES:
 		snprintf(buf, len, "bytes");
 		break;
+	case T_PTR:
+		snprintf(buf, len, "%sint%d *", t->is_signed ? "" : "u", t->size * 8);
+		break;
 	default:
 		snprintf(buf, len, "nothing");
 	}
@@ -38,6 +42,28 @@ const char *type_name(const struct type *t, char *buf, int len)
 }
 
 /* ---- attach points ---- */
+
+/* interval:s:N, interval:ms:N, interval:us:N (bpftrace's units). */
+static int split_interval(struct attach_point *ap, const char *unit, const char *count)
+{
+	static const struct { const char *name; uint64_t ns; } units[] = {
+		{ "s", 1000000000ull }, { "ms", 1000000ull }, { "us", 1000ull }, { "hz", 0 },
+	};
+	ap->kind = ATTACH_INTERVAL;
+	char *end;
+	unsigned long long n = count ? strtoull(count, &end, 10) : 0;
+	for (size_t i = 0; unit && n && !*end && i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strncmp(unit, units[i].name, strlen(units[i].name)) ||
+		    unit[strlen(units[i].name)] != ':')
+			continue;
+		ap->period_ns = units[i].ns ? units[i].ns * n : 1000000000ull / n;
+		if (ap->period_ns >= 1000000)
+			return 0;
+		break;
+	}
+	return diag_error(&ap->loc, "write interval:s:N, interval:ms:N or interval:hz:N; "
+			  "periods start at 1 ms", "bad interval probe '%s'", ap->spec);
+}
 
 static int split_attach(struct attach_point *ap)
 {
@@ -67,9 +93,11 @@ static int split_attach(struct attach_point *ap)
 		ap->event = strndup(parts[3], len[3]);
 		return 0;
 	}
+	if (len[0] == 8 && !strncmp(parts[0], "interval", 8))
+		return split_interval(ap, n == 3 ? parts[1] : NULL, n == 3 ? parts[2] : NULL);
 	if (n == 2 && !(len[0] == 4 && !strncmp(parts[0], "usdt", 4))) {
 		static const char *const others[] = { "kprobe", "kretprobe", "uprobe",
-			"uretprobe", "tracepoint", "interval", "profile", "software",
+			"uretprobe", "tracepoint", "profile", "software",
 			"hardware", "kfunc", "kretfunc", NULL };
 		for (int i = 0; others[i]; i++)
 			if ((int)strlen(others[i]) == len[0] && !strncmp(parts[0], others[i], len[0]))
@@ -116,7 +144,13 @@ static struct map_info *map_get(struct sema *s, struct node *n)
 
 static bool is_value_type(const struct type *t)
 {
-	return t->kind == T_INT || t->kind == T_STR || t->kind == T_HASH;
+	return t->kind == T_INT || t->kind == T_STR || t->kind == T_HASH || t->kind == T_PTR;
+}
+
+/* Pointers live in maps and variables as the integers they are. */
+static struct type stored_type(const struct type *t)
+{
+	return t->kind == T_PTR ? type_int(8, false) : *t;
 }
 
 static int same_kind(const struct type *a, const struct type *b)
@@ -140,7 +174,7 @@ static int check_keys(struct sema *s, struct map_info *m, struct node *n)
 		m->nkeys = nkeys;
 		int i = 0;
 		for (struct node *k = n->args; k; k = k->next, i++)
-			m->keys[i] = k->type;
+			m->keys[i] = stored_type(&k->type);
 		return 0;
 	}
 	char where[64];
@@ -151,7 +185,8 @@ static int check_keys(struct sema *s, struct map_info *m, struct node *n)
 				  nkeys, nkeys == 1 ? "" : "s");
 	int i = 0;
 	for (struct node *k = n->args; k; k = k->next, i++) {
-		if (!same_kind(&m->keys[i], &k->type))
+		struct type kt = stored_type(&k->type);
+		if (!same_kind(&m->keys[i], &kt))
 			return diag_error(&k->loc, where, "key %d of %s has another type here",
 					  i + 1, m->name);
 		if (k->type.kind == T_STR && k->type.size > m->keys[i].size)
@@ -160,7 +195,7 @@ static int check_keys(struct sema *s, struct map_info *m, struct node *n)
 	return 0;
 }
 
-static int sema_map_ref(struct sema *s, struct node *n)
+int sema_map_ref(struct sema *s, struct node *n)
 {
 	struct map_info *m = map_get(s, n);
 	n->mapinfo = m;
@@ -189,10 +224,14 @@ static int assign_map(struct sema *s, struct node *st)
 	if (!agg && !is_value_type(&rhs->type))
 		return diag_error(&rhs->loc, NULL, "this has no value to store in %s", m->name);
 
-	bool first = !m->agg && m->value.kind == T_NONE;
+	bool first = !m->agg && (m->value.kind == T_NONE || m->value_guessed);
 	if (first) {
+		if (m->value_guessed && (agg || stored_type(&rhs->type).kind != T_INT))
+			return diag_error(&rhs->loc, "read a map only after storing integers in it",
+					  "%s is read as an integer before this assignment", m->name);
+		m->value_guessed = false;
 		m->agg = agg;
-		m->value = agg ? rhs->type : rhs->type;
+		m->value = stored_type(&rhs->type);
 		if (agg && rhs->args)
 			m->value_unsigned = rhs->args->type.kind == T_INT && !rhs->args->type.is_signed;
 		if (agg && !strcmp(agg->name, "lhist")) {
@@ -209,7 +248,8 @@ static int assign_map(struct sema *s, struct node *st)
 		return diag_error(&rhs->loc, where, "%s holds %s%s, not %s%s", m->name,
 				  m->agg ? m->agg->name : "a value", m->agg ? "()" : "",
 				  agg ? agg->name : "a plain value", agg ? "()" : "");
-	if (!agg && !same_kind(&m->value, &rhs->type))
+	struct type rt = stored_type(&rhs->type);
+	if (!agg && !same_kind(&m->value, &rt))
 	{
 		char t[32];
 		return diag_error(&rhs->loc, where, "%s holds %s values", m->name,
@@ -225,6 +265,56 @@ static int assign_map(struct sema *s, struct node *st)
 }
 
 /* ---- expressions ---- */
+
+/* Reading @m[k] in an expression: plain maps only, 0 when the key is
+ * missing (bpftrace's semantics).  A map first read, then assigned, is an
+ * integer map. */
+static int sema_map_read(struct sema *s, struct node *n)
+{
+	if (sema_map_ref(s, n))
+		return -EINVAL;
+	struct map_info *m = n->mapinfo;
+	if (m->agg)
+		return diag_error(&n->loc, "aggregations are read when printed: print(@m)",
+				  "%s holds %s(), which a probe cannot read", m->name, m->agg->name);
+	if (m->value.kind == T_NONE) {
+		m->value = type_int(8, true);
+		m->value_guessed = true;
+	}
+	n->type = m->value;
+	return 0;
+}
+
+/* $1..$N are the words after the script: numbers are integers, the rest
+ * strings, as in bpftrace; $# is their count. */
+static int sema_param(struct sema *s, struct node *n)
+{
+	const struct symtab *st = s->syms;
+	if (n->ival < 0) {
+		n->kind = N_INT;
+		n->ival = st->nparams;
+		n->type = type_int(8, true);
+		return 0;
+	}
+	if (n->ival == 0 || n->ival > st->nparams)
+		return diag_error(&n->loc, "pass it after the script: btctrace script.btc VALUE...",
+				  "positional parameter $%d has no value (%d given)", (int)n->ival,
+				  st->nparams);
+	const char *v = st->params[n->ival - 1];
+	char *end;
+	long long x = strtoll(v, &end, 0);
+	if (*v && !*end) {
+		n->kind = N_INT;
+		n->ival = x;
+		n->type = type_int(8, true);
+	} else {
+		n->kind = N_STR;
+		n->str = strdup(v);
+		n->slen = (int)strlen(v);
+		n->type = type_str(n->slen + 1);
+	}
+	return 0;
+}
 
 static int var_find(struct sema *s, const char *name)
 {
@@ -354,7 +444,7 @@ static int sema_call(struct sema *s, struct node *n)
 
 static int need_int(struct node *n, const char *what)
 {
-	if (n->type.kind == T_INT)
+	if (n->type.kind == T_INT || n->type.kind == T_PTR)
 		return 0;
 	char t[32];
 	return diag_error(&n->loc, "only integers work here",
@@ -383,7 +473,12 @@ static int sema_binary(struct sema *s, struct node *n)
 				  "cannot apply this operator to a string");
 	if (need_int(n->lhs, "this operator") || need_int(n->rhs, "this operator"))
 		return -EINVAL;
-	bool is_unsigned = (!a->is_signed && a->size == 8) || (!b->is_signed && b->size == 8);
+	bool is_unsigned = (!a->is_signed && a->size == 8) || (!b->is_signed && b->size == 8) ||
+			   a->kind == T_PTR || b->kind == T_PTR;
+	if ((n->op == OP_ADD || n->op == OP_SUB) && (a->kind == T_PTR) != (b->kind == T_PTR)) {
+		n->type = a->kind == T_PTR ? *a : *b;	/* p + n moves by n pointees */
+		return 0;
+	}
 	switch (n->op) {
 	case OP_EQ: case OP_NE: case OP_LT: case OP_LE: case OP_GT: case OP_GE:
 	case OP_LAND: case OP_LOR:
@@ -425,10 +520,21 @@ int sema_expr(struct sema *s, struct node *n)
 		n->type = type_str(n->slen + 1);
 		return 0;
 	case N_MAP:
-		if (sema_map_ref(s, n))
+		return sema_map_read(s, n);
+	case N_CAST:
+		if (sema_expr(s, n->lhs) || need_int(n->lhs, "a cast"))
 			return -EINVAL;
-		return diag_error(&n->loc, "maps are written with @m = ... and printed at exit",
-				  "reading a map inside a probe is not supported yet");
+		return 0;
+	case N_DEREF:
+		if (sema_expr(s, n->lhs))
+			return -EINVAL;
+		if (n->lhs->type.kind != T_PTR)
+			return diag_error(&n->loc, "cast it to a pointer first: *(uint8 *)expr",
+					  "only a pointer can be dereferenced");
+		n->type = type_int(n->lhs->type.size, n->lhs->type.is_signed);
+		return 0;
+	case N_PARAM:
+		return sema_param(s, n);
 	case N_VAR: {
 		int i = var_find(s, n->name);
 		if (i < 0)
@@ -498,6 +604,11 @@ static int sema_stmt(struct sema *s, struct node *st)
 		return assign_map(s, st);
 	case N_ASSIGN_VAR:
 		return assign_var(s, st);
+	case N_UNROLL:
+		if (st->ival < 1 || st->ival > 100)
+			return diag_error(&st->loc, "use a count from 1 to 100",
+					  "unroll(%lld) is out of range", (long long)st->ival);
+		return sema_stmts(s, st->then);
 	case N_IF:
 		if (sema_expr(s, st->cond) || need_int(st->cond, "if"))
 			return -EINVAL;
@@ -648,6 +759,27 @@ void symtab_free(struct symtab *syms)
 	}
 	syms->maps = NULL;
 	syms->nmaps = 0;
+	format_free(syms->fmts);
+	syms->fmts = NULL;
+	syms->nfmts = 0;
+}
+
+int symtab_add_format(struct symtab *syms, struct fmt_info *fi)
+{
+	struct fmt_info **pp = &syms->fmts;
+	while (*pp)
+		pp = &(*pp)->next;
+	fi->id = syms->nfmts++;
+	*pp = fi;
+	return fi->id;
+}
+
+const struct fmt_info *symtab_format(const struct symtab *syms, int id)
+{
+	for (const struct fmt_info *f = syms->fmts; f; f = f->next)
+		if (f->id == id)
+			return f;
+	return NULL;
 }
 
 void symtab_rollback(struct symtab *syms, int n)

@@ -32,6 +32,7 @@ struct map_info {
 	const struct builtin *agg;	/* NULL: plain value (int or string) */
 	struct type value;		/* plain maps: the value's type */
 	bool value_unsigned;		/* sum/min/max of unsigned values */
+	bool value_guessed;		/* read before assigned: int assumed */
 	int nkeys;
 	struct type keys[MAX_MAP_KEYS];
 	int64_t lhist_min, lhist_max, lhist_step;
@@ -39,10 +40,20 @@ struct map_info {
 	struct map_info *next;
 };
 
+struct fmt_info;
+
 struct symtab {
 	struct map_info *maps;	/* sorted by name after sema_check */
 	int nmaps;
+	struct fmt_info *fmts;	/* printf/print/time formats, by id */
+	int nfmts;
+	const char *const *params;	/* $1..$N (script arguments) */
+	int nparams;
 };
+
+/* Registers a format; returns its id. */
+int symtab_add_format(struct symtab *syms, struct fmt_info *fi);
+const struct fmt_info *symtab_format(const struct symtab *syms, int id);
 
 struct sema {
 	const struct sema_env *env;
@@ -64,6 +75,7 @@ void symtab_rollback(struct symtab *syms, int n);
 /* Used by builtin type rules. */
 int sema_expr(struct sema *s, struct node *n);
 int key_size(const struct map_info *m);
+int sema_map_ref(struct sema *s, struct node *n);
 int key_offset(const struct map_info *m, int field);
 
 #endif

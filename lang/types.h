@@ -12,6 +12,7 @@ enum type_kind {
 	T_STR,		/* NUL-padded char buffer of `size` bytes */
 	T_HASH,		/* 32 bytes in Bitcoin's internal order; prints reversed */
 	T_BYTES,	/* a buffer whose length is another argument */
+	T_PTR,		/* a user-space address; size/is_signed: the pointee's */
 	T_AGG,		/* the result of count(), hist(), ...: only assignable to a map */
 };
 
@@ -29,6 +30,11 @@ static inline struct type type_int(int size, bool is_signed)
 static inline struct type type_str(int size)
 {
 	return (struct type){ .kind = T_STR, .size = size };
+}
+
+static inline struct type type_ptr(int size, bool is_signed)
+{
+	return (struct type){ .kind = T_PTR, .size = size, .is_signed = is_signed };
 }
 
 static inline struct type type_hash(void)

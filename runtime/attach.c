@@ -3,7 +3,11 @@
  * Two attach routes: one uprobe_multi link for all locations of a binary
  * (kernel 6.6+), or one perf event per location.  They work the same, but
  * closing a perf-event uprobe waits for an RCU grace period each (40-130 ms
- * measured, one after another), while a uprobe_multi link pays it once. */
+ * measured, one after another), while a uprobe_multi link pays it once.
+ * Every link still pays its own waits (synchronize_rcu_tasks_trace, then
+ * synchronize_srcu, in uprobe_unregister_sync), so detaching many links at
+ * once closes them from concurrent threads: waits that overlap share a
+ * grace period (20 links: ~1.1 s one after another, ~70 ms together). */
 #include "runtime/attach.h"
 #include "lang/diag.h"
 
@@ -14,6 +18,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -439,4 +444,110 @@ void detach_uprobes(struct attachment *a)
 	for (int i = 0; i < a->nfds; i++)
 		close(a->fds[i]);
 	free(a);
+}
+
+/* ---- detaching many links at once ------------------------------------ */
+
+/* Closer threads only wait in the kernel: a small stack is plenty. */
+#define CLOSER_STACK_SIZE (64u << 10)
+/* Threads beyond this take several fds each; the waits are shared anyway. */
+#define MAX_CLOSERS 256
+
+/* Holds the closers until all of them exist, so that their releases (and
+ * RCU waits) start together. */
+struct gate {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool open;
+};
+
+struct closer {
+	struct gate *gate;
+	const int *fds;
+	int nfds;
+	pthread_t tid;
+	bool running;
+};
+
+static void close_all(const int *fds, int n)
+{
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+/* A link is released in the thread that drops its last reference, as
+ * task work on the way back from close(): when close() returns, its
+ * uprobes are gone and its semaphores lowered. */
+static void *closer_main(void *arg)
+{
+	struct closer *c = arg;
+	pthread_mutex_lock(&c->gate->mu);
+	while (!c->gate->open)
+		pthread_cond_wait(&c->gate->cv, &c->gate->mu);
+	pthread_mutex_unlock(&c->gate->mu);
+	close_all(c->fds, c->nfds);
+	return NULL;
+}
+
+/* Closes fds[0..n) from concurrent threads and returns when all are
+ * closed.  What no thread could be started for is closed here. */
+static void close_concurrently(const int *fds, int n)
+{
+	int nslices = n < MAX_CLOSERS ? n : MAX_CLOSERS;
+	struct closer *cs = n > 1 ? calloc((size_t)nslices, sizeof(*cs)) : NULL;
+	if (!cs) {
+		close_all(fds, n);
+		return;
+	}
+	struct gate gate = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false };
+	pthread_attr_t attr;
+	bool have_attr = pthread_attr_init(&attr) == 0;
+	if (have_attr)
+		pthread_attr_setstacksize(&attr, CLOSER_STACK_SIZE);
+	for (int t = 0, at = 0; t < nslices; t++) {
+		int k = n / nslices + (t < n % nslices);
+		cs[t] = (struct closer){ .gate = &gate, .fds = fds + at, .nfds = k };
+		at += k;
+		cs[t].running = pthread_create(&cs[t].tid, have_attr ? &attr : NULL,
+					       closer_main, &cs[t]) == 0;
+	}
+	pthread_mutex_lock(&gate.mu);
+	gate.open = true;
+	pthread_cond_broadcast(&gate.cv);
+	pthread_mutex_unlock(&gate.mu);
+	for (int t = 0; t < nslices; t++)
+		if (!cs[t].running)
+			close_all(cs[t].fds, cs[t].nfds);
+	for (int t = 0; t < nslices; t++)
+		if (cs[t].running)
+			pthread_join(cs[t].tid, NULL);
+	if (have_attr)
+		pthread_attr_destroy(&attr);
+	free(cs);
+}
+
+void detach_uprobes_all(struct attachment **v, int n)
+{
+	int nfds = 0;
+	for (int i = 0; i < n; i++)
+		nfds += v[i] ? v[i]->nfds : 0;
+	int *fds = malloc((size_t)(nfds ? nfds : 1) * sizeof(*fds));
+	if (!fds) {
+		for (int i = 0; i < n; i++) {
+			detach_uprobes(v[i]);
+			v[i] = NULL;
+		}
+		return;
+	}
+	nfds = 0;
+	for (int i = 0; i < n; i++) {
+		if (!v[i])
+			continue;
+		for (int j = 0; j < v[i]->nfds; j++)
+			fds[nfds++] = v[i]->fds[j];
+		free(v[i]);
+		v[i] = NULL;
+	}
+	close_concurrently(fds, nfds);
+	free(fds);
 }

@@ -46,6 +46,14 @@ int attach_uprobes(int prog_fd, const char *path, pid_t pid,
 /* Detaches and frees (NULL is fine). */
 void detach_uprobes(struct attachment *a);
 
+/* Detaches and frees n attachments together (NULL entries are fine) and
+ * sets every v[i] to NULL.  Each link's release waits for RCU grace
+ * periods; one after another that is 30-60 ms per link, so the links are
+ * closed from concurrent threads whose waits share grace periods.  Returns
+ * when every link is gone (the uprobes are removed and the semaphores
+ * lowered), as detach_uprobes() does. */
+void detach_uprobes_all(struct attachment **v, int n);
+
 /* Whether this kernel has uprobe_multi links (6.6+); probed once. */
 bool attach_have_uprobe_multi(void);
 

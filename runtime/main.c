@@ -32,6 +32,7 @@ static const char usage_text[] =
 	"  -f text|json     output format (json: one object per line)\n"
 	"  -o FILE          write output to FILE\n"
 	"  -q               no 'Attaching N probes...' line\n"
+	"  -B none|line|full  output buffering (default: line)\n"
 	"  -l [PATTERN]     list the target's probes with their arguments\n"
 	"                   (PATTERN: utxocache:*, or usdt:PATH:* for a binary);\n"
 	"                   -lv adds each argument's description\n"
@@ -47,9 +48,8 @@ struct cli {
 	const char *file;
 	const char *out_path;
 	bool list, verbose;	/* -l, -lv */
+	int buffering;		/* -B: _IONBF, _IOLBF or _IOFBF; 0 = default */
 	bool repl;		/* -i, or a terminal and no program */
-	char **params;		/* $1..$N */
-	int nparams;
 };
 
 static char *read_all(FILE *f)
@@ -108,7 +108,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, "e:p:c:b:f:o:qhlvi", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "e:p:c:b:f:o:qhlviB:", longs, NULL)) != -1) {
 		switch (c) {
 		case 'e': cli->program = optarg; break;
 		case 'p':
@@ -128,6 +128,18 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case 'o': cli->out_path = optarg; break;
 		case 'q': cli->opts.quiet = true; break;
 		case 'l': cli->list = true; break;
+		case 'B':
+			if (!strcmp(optarg, "none"))
+				cli->buffering = _IONBF;
+			else if (!strcmp(optarg, "line"))
+				cli->buffering = _IOLBF;
+			else if (!strcmp(optarg, "full"))
+				cli->buffering = _IOFBF;
+			else {
+				fprintf(stderr, "btctrace: error: -B takes none, line or full\n");
+				return -1;
+			}
+			break;
 		case 'i': cli->repl = true; break;
 		case 'v': cli->verbose = true; break;
 		case 'M': cli->opts.map_size = (uint32_t)strtoul(optarg, NULL, 10); break;
@@ -148,8 +160,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		}
 		cli->file = argv[optind++];
 	}
-	cli->params = argv + optind;
-	cli->nparams = argc - optind;
+	cli->opts.params = (const char *const *)argv + optind;
+	cli->opts.nparams = argc - optind;
 	return 0;
 }
 
@@ -181,6 +193,9 @@ int main(int argc, char **argv)
 			fclose(cli.opts.out);
 		return status;
 	}
+	/* As bpftrace: line-buffered output unless -B says otherwise, so
+	 * printf lines reach a pipe as they happen. */
+	setvbuf(cli.opts.out ? cli.opts.out : stdout, NULL, cli.buffering ? cli.buffering : _IOLBF, 0);
 	struct session s;
 	session_open(&s, &cli.opts);
 	int status = 1;

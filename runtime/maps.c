@@ -225,6 +225,48 @@ static int read_entries(struct map_set *ms, const struct map_info *m, struct ent
 	return 0;
 }
 
+/* All kernel keys first, then the changes: deleting while walking with
+ * get_next_key would restart the walk. */
+static char *all_keys(int fd, int kk, size_t *n)
+{
+	size_t cap = 64;
+	char *keys = malloc(cap * kk), *prev = NULL;
+	*n = 0;
+	while (bpf_map_get_next_key(fd, prev, keys + *n * kk) == 0) {
+		prev = keys + *n * kk;
+		if (++*n == cap) {
+			keys = realloc(keys, (cap *= 2) * kk);
+			prev = keys + (*n - 1) * kk;
+		}
+	}
+	return keys;
+}
+
+void maps_clear(struct map_set *ms, const struct map_info *m, const char *key)
+{
+	int fd = ms->fds[m->id], kk = kernel_key_size(m), uk = user_key_size(m);
+	size_t n;
+	char *keys = all_keys(fd, kk, &n);
+	for (size_t i = 0; i < n; i++)
+		if (!key || !memcmp(keys + i * kk, key, uk))
+			bpf_map_delete_elem(fd, keys + i * kk);
+	free(keys);
+}
+
+void maps_zero(struct map_set *ms, const struct map_info *m)
+{
+	int fd = ms->fds[m->id], kk = kernel_key_size(m);
+	size_t vbytes = m->agg ? (size_t)ms->ncpu * ((value_size(m) + 7) / 8 * 8)
+			       : (size_t)value_size(m);
+	char *zero = calloc(1, vbytes);
+	size_t n;
+	char *keys = all_keys(fd, kk, &n);
+	for (size_t i = 0; i < n; i++)
+		bpf_map_update_elem(fd, keys + i * kk, zero, BPF_EXIST);
+	free(keys);
+	free(zero);
+}
+
 static void free_entries(const struct map_info *m, struct entries *es)
 {
 	for (int i = 0; i < es->n; i++) {

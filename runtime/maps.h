@@ -34,6 +34,13 @@ int maps_print_one(struct map_set *ms, const struct map_info *m, FILE *f,
 /* Prints every map in name order. */
 int maps_print_all(struct map_set *ms, FILE *f, enum out_format fmt);
 
+/* clear(@m): deletes every entry, or with `key` (user-key bytes) only
+ * that key's (a histogram's every bucket of it). */
+void maps_clear(struct map_set *ms, const struct map_info *m, const char *key);
+
+/* zero(@m): keeps the keys, sets every value to zero. */
+void maps_zero(struct map_set *ms, const struct map_info *m);
+
 /* Sum over CPUs of an error counter slot. */
 uint64_t maps_error_count(struct map_set *ms, int slot);
 

@@ -427,7 +427,7 @@ static void json_escape(FILE *f, const char *str)
 	}
 }
 
-static void json_string(FILE *f, const char *s)
+void out_json_string(FILE *f, const char *s)
 {
 	fputc('"', f);
 	json_escape(f, s);
@@ -509,7 +509,7 @@ static void json_value(FILE *f, const struct out_map *m,
 {
 	switch (m->kind) {
 	case AGG_STR:
-		json_string(f, e->str);
+		out_json_string(f, e->str);
 		break;
 	case AGG_HIST:
 	case AGG_LHIST:
@@ -543,7 +543,7 @@ void out_print_map_json(FILE *f, const struct out_map *m, int top, int div)
 		return;
 	items = shown_entries(m, top, &n);
 	fprintf(f, "{\"type\": \"%s\", \"data\": {", json_type(m));
-	json_string(f, m->name);
+	out_json_string(f, m->name);
 	fputs(keyed ? ": {" : ": ", f);
 	for (int i = 0; i < n; i++) {
 		if (i)

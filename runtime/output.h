@@ -65,6 +65,9 @@ void out_print_map_text(FILE *f, const struct out_map *m, int top, int div);
  * '\n'; nothing for a map with no entries. */
 void out_print_map_json(FILE *f, const struct out_map *m, int top, int div);
 
+/* A JSON string literal, quotes included, escaped as bpftrace does. */
+void out_json_string(FILE *f, const char *s);
+
 /* Labels as bpftrace writes them: "[4, 8)", "[1K, 2K)", "(..., 0)", ... */
 void out_hist_label(char *buf, size_t len, int slot);
 void out_lhist_label(char *buf, size_t len, int slot, int64_t min, int64_t max,

@@ -11,7 +11,9 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "codegen/cg.h"
@@ -24,6 +26,9 @@ int session_open(struct session *s, const struct session_opts *opts)
 	memset(s, 0, sizeof(*s));
 	s->opts = *opts;
 	s->child_status = -1;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	s->start_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	s->target.pid = -1;
 	s->target.pidfd = -1;
 	s->target.release_fd = -1;
@@ -131,7 +136,7 @@ static int load_one(struct session *s, const struct probe *p, const struct usdt_
 		    const char *name, enum prog_kind kind)
 {
 	struct cg_maps cm = { s->maps.fds, s->maps.errors_fd, s->maps.events_fd,
-			      read_slot(s, name) };
+			      read_slot(s, name), s->start_ns };
 	struct bpf_insn *insns;
 	size_t n;
 	int rc = compile_probe(s->comp, &s->syms, &cm, p, loc, name, &insns, &n);
@@ -236,6 +241,17 @@ static int load_probe(struct session *s, const struct probe *p)
 				return -EINVAL;
 			continue;
 		}
+		if (ap->kind == ATTACH_INTERVAL) {
+			if (s->nintervals == 16)
+				return diag_error(&ap->loc, NULL, "at most 16 interval probes");
+			int fd = load_one(s, p, NULL, ap->spec, PROG_RUN_ONCE);
+			if (fd < 0)
+				return fd;
+			s->intervals[s->nintervals].prog_fd = fd;
+			s->intervals[s->nintervals].timer_fd = -1;
+			s->intervals[s->nintervals++].period_ns = ap->period_ns;
+			continue;
+		}
 		bool begin = ap->kind == ATTACH_BEGIN;
 		int *n = begin ? &s->nbegin : &s->nend;
 		if (*n == 16)
@@ -250,18 +266,7 @@ static int load_probe(struct session *s, const struct probe *p)
 
 static int handle_event(void *ctx, void *data, size_t size)
 {
-	struct session *s = ctx;
-	if (size < 8)
-		return 0;
-	uint64_t type;
-	memcpy(&type, data, 8);
-	if (type == EVENT_EXIT && size >= sizeof(struct event_exit)) {
-		const struct event_exit *ev = data;
-		if (!s->exiting)
-			s->exit_code = (int)ev->code;
-		s->exiting = true;
-	}
-	return 0;
+	return session_handle_event(ctx, data, size);
 }
 
 /* Kernel objects shared by every program of the session. */
@@ -290,6 +295,8 @@ int session_add(struct session *s, struct source *src, int *first_id)
 	int nmaps = s->syms.nmaps, id = s->next_probe_id;
 	struct sema_env env = { lookup_probe, s };
 	s->cat.script = prog;
+	s->syms.params = s->opts.params;
+	s->syms.nparams = s->opts.nparams;
 	if (sema_check(prog, &env, &s->syms)) {
 		symtab_rollback(&s->syms, nmaps);
 		program_free(prog);
@@ -351,6 +358,38 @@ static void note_target_exit(struct session *s)
 		fprintf(stderr, "btctrace: process %d exited; tracing ends\n", s->target.pid);
 }
 
+/* interval probes run in btctrace itself, from a timer in the event loop
+ * (BPF_PROG_TEST_RUN), so they cost no perf event and no detach. */
+static void start_intervals(struct session *s, int ep)
+{
+	for (int i = 0; i < s->nintervals; i++) {
+		int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+		uint64_t ns = s->intervals[i].period_ns;
+		struct itimerspec its = {
+			.it_interval = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) },
+			.it_value = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) },
+		};
+		timerfd_settime(tfd, 0, &its, NULL);
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = tfd };
+		epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
+		s->intervals[i].timer_fd = tfd;
+	}
+}
+
+static bool run_interval(struct session *s, int fd)
+{
+	for (int i = 0; i < s->nintervals; i++) {
+		if (s->intervals[i].timer_fd != fd)
+			continue;
+		uint64_t ticks;
+		if (read(fd, &ticks, sizeof(ticks)) == sizeof(ticks) && !s->exiting)
+			prog_run_once(s->intervals[i].prog_fd);
+		ring_buffer__consume(s->rb);
+		return true;
+	}
+	return false;
+}
+
 static void trace_loop(struct session *s, int sfd)
 {
 	int ep = epoll_create1(EPOLL_CLOEXEC);
@@ -364,10 +403,13 @@ static void trace_loop(struct session *s, int sfd)
 		ev.data.fd = s->target.pidfd;
 		epoll_ctl(ep, EPOLL_CTL_ADD, s->target.pidfd, &ev);
 	}
+	start_intervals(s, ep);
 	while (!s->exiting && !s->target_gone) {
-		struct epoll_event got[4];
-		int n = epoll_wait(ep, got, 4, 1000);
+		struct epoll_event got[8];
+		int n = epoll_wait(ep, got, 8, 1000);
 		for (int i = 0; i < n; i++) {
+			if (run_interval(s, got[i].data.fd))
+				continue;
 			if (got[i].data.fd == sfd) {
 				struct signalfd_siginfo si;
 				if (read(sfd, &si, sizeof(si)) > 0)
@@ -455,9 +497,28 @@ int session_run(struct session *s)
 
 void session_close(struct session *s)
 {
+	/* All links together: their RCU waits overlap (detach_uprobes_all). */
+	int nlinks = 0;
+	for (struct attached_probe *a = s->probes; a; a = a->next)
+		nlinks++;
+	struct attachment **links = calloc(nlinks ? nlinks : 1, sizeof(*links));
+	if (links) {
+		int i = 0;
+		for (struct attached_probe *a = s->probes; a; a = a->next) {
+			links[i++] = a->link;
+			a->link = NULL;
+		}
+		detach_uprobes_all(links, nlinks);
+		free(links);
+	}
 	session_detach_from(s, 0);
 	for (int i = 0; i < s->nbegin; i++)
 		close(s->begin_fds[i]);
+	for (int i = 0; i < s->nintervals; i++) {
+		close(s->intervals[i].prog_fd);
+		if (s->intervals[i].timer_fd >= 0)
+			close(s->intervals[i].timer_fd);
+	}
 	for (int i = 0; i < s->nend; i++)
 		close(s->end_fds[i]);
 	ring_buffer__free(s->rb);

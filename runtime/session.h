@@ -22,6 +22,8 @@ struct session_opts {
 	enum out_format format;
 	FILE *out;
 	bool quiet;
+	const char *const *params;	/* $1..$N */
+	int nparams;
 };
 
 struct attached_probe {
@@ -48,12 +50,15 @@ struct session {
 	int nattach_points;
 	int begin_fds[16], nbegin;
 	int end_fds[16], nend;
+	struct { int prog_fd, timer_fd; uint64_t period_ns; } intervals[16];
+	int nintervals;
 	struct ring_buffer *rb;
 	bool exiting;
 	int exit_code;
 	int child_status;	/* -1 until a -c child has been reaped */
 	bool target_gone;
 	struct catalog cat;
+	uint64_t start_ns;		/* CLOCK_MONOTONIC when the session opened */
 	char *whys[64];		/* why args.NAME is unavailable, per probe */
 	int nwhys;
 	char *read_names[512];	/* probe names by failed-read counter slot */
@@ -82,6 +87,9 @@ void session_detach_from(struct session *s, int first_id);
 int session_run(struct session *s);
 
 void session_close(struct session *s);
+
+/* One ring-buffer record (runtime/events.c). */
+int session_handle_event(struct session *s, const void *data, size_t size);
 
 /* ---- driving a session from another event loop (the REPL) ---- */
 

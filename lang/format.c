@@ -1,0 +1,220 @@
+/* printf formats: parsing, type checking, and printing a record. */
+#include "format.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char conversions_hint[] =
+	"conversions are %d %i %u %x %X %o %c %s %p with flags -0+ #, a width, a "
+	"precision and l, ll, h or hh; write %% for a percent sign";
+
+static int fmt_error(const struct loc *loc, int at, int len, const char *msg)
+{
+	struct loc l = *loc;
+	l.col += 1 + at;	/* past the opening quote */
+	l.len = len > 0 ? len : 1;
+	return diag_error(&l, conversions_hint, "%s", msg);
+}
+
+/* One conversion at s (just past '%'): fills a and returns its length. */
+static int parse_spec(const char *s, struct fmt_arg *a)
+{
+	int i = 0, n = 0;
+	char spec[32];
+	spec[n++] = '%';
+	while (s[i] && strchr("-0+ #", s[i]) && n < 8)
+		spec[n++] = s[i++];
+	while (s[i] >= '0' && s[i] <= '9' && n < 16)
+		spec[n++] = s[i++];
+	if (s[i] == '.') {
+		spec[n++] = s[i++];
+		while (s[i] >= '0' && s[i] <= '9' && n < 24)
+			spec[n++] = s[i++];
+	}
+	a->length = 0;
+	if (s[i] == 'h') {
+		i++;
+		a->length = 'h';
+		if (s[i] == 'h') {
+			i++;
+			a->length = 'H';
+		}
+	} else if (s[i] == 'l') {
+		i++;
+		a->length = 'l';
+		if (s[i] == 'l')
+			i++;
+	}
+	a->conv = s[i];
+	if (!a->conv || !strchr("diuxXocsp", a->conv))
+		return -(i + 1);
+	spec[n] = 0;
+	snprintf(a->spec, sizeof(a->spec), "%s", spec);
+	return i + 1;
+}
+
+static int check_type(const struct fmt_arg *a, const struct node *arg, const struct loc *loc,
+		      int at, int len)
+{
+	bool want_str = a->conv == 's';
+	bool is_str = arg->type.kind == T_STR || arg->type.kind == T_HASH;
+	bool is_int = arg->type.kind == T_INT || arg->type.kind == T_PTR;
+	if (want_str == is_str && (is_int || is_str))
+		return 0;
+	char t[32], msg[128];
+	snprintf(msg, sizeof(msg), "%%%c needs %s, the argument is %s", a->conv,
+		 want_str ? "a string or a hash" : "an integer",
+		 type_name(&arg->type, t, sizeof(t)));
+	fmt_error(loc, at, len, msg);
+	return diag_error(&arg->loc, NULL, "this is the argument"), -EINVAL;
+}
+
+static int value_size(const struct type *t)
+{
+	return t->kind == T_INT || t->kind == T_PTR ? 8 : (t->size + 7) / 8 * 8;
+}
+
+static void add_segment(struct fmt_info *fi, const char *start, int len)
+{
+	fi->segs = realloc(fi->segs, (fi->nsegs + 1) * sizeof(char *));
+	fi->segs[fi->nsegs++] = strndup(start, len);
+}
+
+int format_check(const char *fmt, int fmt_len, const struct loc *loc, struct node *args,
+		 struct fmt_info *fi)
+{
+	memset(fi, 0, sizeof(*fi));
+	struct node *arg = args;
+	int seg = 0, off = 16;
+	char *text = malloc(fmt_len + 1);
+	int tn = 0;
+	for (int i = 0; i < fmt_len; i++) {
+		if (fmt[i] != '%') {
+			text[tn++] = fmt[i];
+			continue;
+		}
+		if (fmt[i + 1] == '%') {
+			text[tn++] = '%';
+			i++;
+			continue;
+		}
+		struct fmt_arg a;
+		int n = parse_spec(fmt + i + 1, &a);
+		if (n < 0) {
+			free(text);
+			return fmt_error(loc, i, 1 - n, "unknown conversion in the format");
+		}
+		if (fi->nargs == FMT_MAX_ARGS || !arg) {
+			free(text);
+			return fmt_error(loc, i, n + 1, arg ? "too many conversions" :
+					 "this conversion has no argument");
+		}
+		if (check_type(&a, arg, loc, i, n + 1)) {
+			free(text);
+			return -EINVAL;
+		}
+		add_segment(fi, text + seg, tn - seg);
+		seg = tn;
+		a.type = arg->type;
+		a.offset = off;
+		off += value_size(&arg->type);
+		fi->args[fi->nargs++] = a;
+		arg = arg->next;
+		i += n;
+	}
+	add_segment(fi, text + seg, tn - seg);
+	free(text);
+	fi->record_size = off;
+	if (arg)
+		return diag_error(&arg->loc, "remove it or add a conversion to the format",
+				  "this argument has no conversion in the format");
+	return 0;
+}
+
+static void print_hash(FILE *f, const char *spec, const unsigned char *h)
+{
+	char hex[65];
+	for (int i = 0; i < 32; i++)
+		sprintf(hex + 2 * i, "%02x", h[31 - i]);
+	fprintf(f, spec, hex);
+}
+
+static void print_int(FILE *f, const struct fmt_arg *a, int64_t v)
+{
+	char spec[40];
+	bool is_unsigned = strchr("uxXoc", a->conv) != NULL;
+	/* C's semantics, as bpftrace: no length modifier means int. */
+	if (a->conv == 'p') {
+		fprintf(f, "0x%llx", (unsigned long long)v);
+		return;
+	}
+	if (a->conv == 'c') {
+		snprintf(spec, sizeof(spec), "%sc", a->spec);
+		fprintf(f, spec, (int)(unsigned char)v);
+		return;
+	}
+	switch (a->length) {
+	case 'l':
+		snprintf(spec, sizeof(spec), "%sll%c", a->spec, a->conv);
+		fprintf(f, spec, (long long)v);
+		return;
+	case 'h':
+		snprintf(spec, sizeof(spec), "%s%c", a->spec, a->conv);
+		fprintf(f, spec, is_unsigned ? (int)(unsigned short)v : (int)(short)v);
+		return;
+	case 'H':
+		snprintf(spec, sizeof(spec), "%s%c", a->spec, a->conv);
+		fprintf(f, spec, is_unsigned ? (int)(unsigned char)v : (int)(signed char)v);
+		return;
+	default:
+		snprintf(spec, sizeof(spec), "%s%c", a->spec, a->conv);
+		if (is_unsigned)
+			fprintf(f, spec, (unsigned)v);
+		else
+			fprintf(f, spec, (int)v);
+	}
+}
+
+void format_print(FILE *f, const struct fmt_info *fi, const void *data, int size)
+{
+	const char *rec = data;
+	for (int i = 0; i < fi->nargs; i++) {
+		const struct fmt_arg *a = &fi->args[i];
+		fputs(fi->segs[i], f);
+		if (a->offset + value_size(&a->type) > size + 16)
+			break;	/* a short record: never read past it */
+		const char *p = rec + a->offset - 16;
+		if (a->type.kind == T_HASH) {
+			char spec[40];
+			snprintf(spec, sizeof(spec), "%ss", a->spec);
+			print_hash(f, spec, (const unsigned char *)p);
+		} else if (a->type.kind == T_STR) {
+			char spec[40], buf[4200];
+			int n = a->type.size < (int)sizeof(buf) - 1 ? a->type.size : (int)sizeof(buf) - 1;
+			memcpy(buf, p, n);
+			buf[n] = 0;
+			snprintf(spec, sizeof(spec), "%ss", a->spec);
+			fprintf(f, spec, buf);
+		} else {
+			int64_t v;
+			memcpy(&v, p, 8);
+			print_int(f, a, v);
+		}
+	}
+	fputs(fi->segs[fi->nargs], f);
+}
+
+void format_free(struct fmt_info *fi)
+{
+	while (fi) {
+		struct fmt_info *next = fi->next;
+		for (int i = 0; i < fi->nsegs; i++)
+			free(fi->segs[i]);
+		free(fi->segs);
+		free(fi->text);
+		free(fi);
+		fi = next;
+	}
+}

@@ -1,0 +1,44 @@
+/* printf() formats: parsed and checked against the argument types at
+ * compile time, applied in user space to the records probes send. */
+#ifndef BTCTRACE_FORMAT_H
+#define BTCTRACE_FORMAT_H
+
+#include <stdio.h>
+
+#include "ast.h"
+#include "types.h"
+
+#define FMT_MAX_ARGS 16
+
+struct fmt_arg {
+	struct type type;	/* of the value in the record */
+	int offset;		/* in the record, after the 16-byte header */
+	char spec[32];		/* the C conversion, e.g. "%-5lld" */
+	char conv;		/* d i u x X o c s p */
+	char length;		/* 0, 'h' (hh = 'H'), 'l' */
+};
+
+struct fmt_info {
+	int id;
+	char *text;		/* literal text with the conversions cut out: */
+	int nsegs;		/* segment i of text, then arg i, ... */
+	char **segs;
+	int nargs;
+	struct fmt_arg args[FMT_MAX_ARGS];
+	int record_size;	/* header + arguments */
+	bool is_value;		/* print(value): JSON type "value" */
+	bool is_time;		/* time(): segs[0] is a strftime format */
+	struct fmt_info *next;
+};
+
+/* Parses fmt (a printf literal at loc) for the typed args.  0 or -EINVAL
+ * after a diag with a caret on the offending conversion. */
+int format_check(const char *fmt, int fmt_len, const struct loc *loc, struct node *args,
+		 struct fmt_info *out);
+
+/* Writes a record's text: `data` points at the arguments. */
+void format_print(FILE *f, const struct fmt_info *fi, const void *data, int size);
+
+void format_free(struct fmt_info *fi);
+
+#endif

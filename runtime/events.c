@@ -1,0 +1,134 @@
+/* What probes send through the ring buffer: printf lines, time(), map
+ * operations (print/clear/zero/delete on histograms) and exit(). */
+#include <bpf/bpf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "codegen/cg.h"
+#include "lang/format.h"
+#include "runtime/output.h"
+#include "runtime/session.h"
+
+static const struct map_info *map_by_id(struct session *s, uint64_t id)
+{
+	for (const struct map_info *m = s->syms.maps; m; m = m->next)
+		if ((uint64_t)m->id == id)
+			return m;
+	return NULL;
+}
+
+/* Text goes out as it is; JSON wraps it as bpftrace's "printf"/"time". */
+static void emit_text(struct session *s, const char *type, const char *text, size_t len)
+{
+	FILE *f = s->opts.out;
+	if (s->opts.format == FMT_JSON) {
+		fprintf(f, "{\"type\": \"%s\", \"data\": ", type);
+		out_json_string(f, text);
+		fputs("}\n", f);
+	} else {
+		fwrite(text, 1, len, f);
+	}
+}
+
+static void on_printf(struct session *s, const char *data, size_t size)
+{
+	uint64_t id;
+	memcpy(&id, data + 8, 8);
+	const struct fmt_info *fi = symtab_format(&s->syms, (int)id);
+	if (!fi)
+		return;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+	format_print(m, fi, data + 16, (int)size - 16);
+	fclose(m);
+	if (fi->is_value && s->opts.format == FMT_JSON) {
+		/* print(value): a number stays a number. */
+		if (len && text[len - 1] == '\n')
+			text[--len] = 0;
+		bool num = fi->args[0].type.kind == T_INT || fi->args[0].type.kind == T_PTR;
+		fprintf(s->opts.out, "{\"type\": \"value\", \"data\": ");
+		if (num)
+			fputs(text, s->opts.out);
+		else
+			out_json_string(s->opts.out, text);
+		fputs("}\n", s->opts.out);
+	} else {
+		emit_text(s, "printf", text, len);
+	}
+	free(text);
+}
+
+static void on_time(struct session *s, const char *data)
+{
+	uint64_t id;
+	memcpy(&id, data + 8, 8);
+	const struct fmt_info *fi = symtab_format(&s->syms, (int)id);
+	if (!fi || !fi->is_time)
+		return;
+	char buf[512];
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	size_t n = strftime(buf, sizeof(buf), fi->segs[0], &tm);
+	emit_text(s, "time", buf, n);
+}
+
+static void on_map_op(struct session *s, const struct event_map_op *ev)
+{
+	const struct map_info *m = map_by_id(s, ev->map_id);
+	if (!m)
+		return;
+	switch (ev->op) {
+	case MAP_OP_PRINT:
+		maps_print_one(&s->maps, m, s->opts.out, s->opts.format, (int)ev->top, (int)ev->div);
+		break;
+	case MAP_OP_CLEAR:
+		maps_clear(&s->maps, m, NULL);
+		break;
+	case MAP_OP_ZERO:
+		maps_zero(&s->maps, m);
+		break;
+	}
+}
+
+int session_handle_event(struct session *s, const void *data, size_t size)
+{
+	uint64_t type;
+	if (size < 8)
+		return 0;
+	memcpy(&type, data, 8);
+	switch (type) {
+	case EVENT_EXIT:
+		if (size >= sizeof(struct event_exit)) {
+			const struct event_exit *ev = data;
+			if (!s->exiting)
+				s->exit_code = (int)ev->code;
+			s->exiting = true;
+		}
+		break;
+	case EVENT_PRINTF:
+		if (size >= 16)
+			on_printf(s, data, size);
+		break;
+	case EVENT_TIME:
+		if (size >= 16)
+			on_time(s, data);
+		break;
+	case EVENT_MAP_OP:
+		if (size >= sizeof(struct event_map_op))
+			on_map_op(s, data);
+		break;
+	case EVENT_DELETE:
+		if (size >= 16) {
+			uint64_t id;
+			memcpy(&id, (const char *)data + 8, 8);
+			const struct map_info *m = map_by_id(s, id);
+			if (m)
+				maps_clear(&s->maps, m, (const char *)data + 16);
+		}
+		break;
+	}
+	return 0;
+}
