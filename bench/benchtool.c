@@ -14,11 +14,13 @@
  *     where a uprobe's cost is paid.
  *
  *   benchtool run [--watch PID:FILE:VADDR[,VADDR...]] [--banner TEXT]
- *                 [--int-after MS] [--kill-at-attach] -- CMD ARGS...
+ *                 [--int-after MS] [--kill-at-attach] [--out FILE] -- CMD ARGS...
  *       Runs CMD; prints attach_ms (from just before fork to attached),
  *       wall_ms (start to exit), exit_ms (SIGINT to exit), rss_kb, status.
  *       Without --watch/--banner, "attached" is the start.  --int-after
  *       sends SIGINT MS after attached; --kill-at-attach SIGKILLs then.
+ *       CMD's stdout goes to FILE (default /dev/null), or to the banner
+ *       watch; its stderr is left alone.
  *
  *   benchtool sim [--raise FILE:VADDR] [--tracer-out FILE] -- BTCSIM ARGS... \
  *                 [--- TRACER ARGS...]
@@ -228,11 +230,14 @@ static int cmd_run(int argc, char **argv)
 {
 	char *watch = NULL;
 	const char *banner = NULL;
+	const char *out_path = "/dev/null";
 	long int_after = -1;
 	bool kill_at_attach = false;
 	int i = 0;
 	for (; i < argc && strcmp(argv[i], "--"); i++) {
-		if (!strcmp(argv[i], "--watch") && i + 1 < argc)
+		if (!strcmp(argv[i], "--out") && i + 1 < argc)
+			out_path = argv[++i];
+		else if (!strcmp(argv[i], "--watch") && i + 1 < argc)
 			watch = argv[++i];
 		else if (!strcmp(argv[i], "--banner") && i + 1 < argc)
 			banner = argv[++i];
@@ -271,10 +276,12 @@ static int cmd_run(int argc, char **argv)
 		out.text = banner;
 	}
 
+	int out_fd = pipefd[1];
+	if (!banner && (out_fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
+		die("cannot write %s", out_path);
 	double t0 = now_ms();
-	pid_t pid = spawn(cmd, pipefd[1]);
-	if (banner)
-		close(pipefd[1]);
+	pid_t pid = spawn(cmd, out_fd);
+	close(out_fd);
 	int pidfd = pidfd_of(pid);
 
 	double t_attach = watch || banner ? -1 : t0, t_int = -1, t_exit = -1;

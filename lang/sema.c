@@ -11,8 +11,30 @@
 #include "format.h"
 #include "suggest.h"
 
+/* bpftrace features a script may bring along that btctrace lacks: named,
+ * so the error says what is missing rather than "unknown". */
+static const char *const bpftrace_only[] = {
+	"kstack", "ustack", "ksym", "usym", "kaddr", "uaddr", "kptr", "uptr", "reg",
+	"retval", "func", "probe", "curtask", "rand", "cgroup", "uid", "gid", "username",
+	"join", "buf", "ntop", "strftime", "system", "cat", "signal", "override", "sizeof",
+	"offsetof", "macaddr", "cgroupid", "path", "strncmp", "strcontains", "while", "for",
+	"len", "has_key", "skboutput", "pton", "bswap", "percpu_kaddr", "jiffies", "numaid",
+	"args", "ctx", "sarg0", "sarg1", "sarg2", NULL,
+};
+
+static int unsupported(const struct node *n)
+{
+	for (int i = 0; bpftrace_only[i]; i++)
+		if (!strcmp(n->name, bpftrace_only[i]))
+			return diag_error(&n->loc, !strcmp(n->name, "while") || !strcmp(n->name, "for")
+					  ? "loops are written unroll(N) { ... }" :
+					  "see docs/compatibility.md for what btctrace supports",
+					  "'%s' is a bpftrace feature btctrace does not support", n->name);
+	return 0;
+}
+
 static const char *const value_builtins_hint =
-	"builtins are pid tid nsecs cpu comm arg0..arg11";
+	"builtins are pid tid nsecs elapsed cpu comm arg0..arg11 args.NAME";
 
 const char *type_name(const struct type *t, char *buf, int len)
 {
@@ -406,6 +428,8 @@ static int sema_builtin_value(struct sema *s, struct node *n)
 		}
 	}
 	const struct builtin *b = builtin_find(name);
+	if (!b && unsupported(n))
+		return -EINVAL;
 	if (!b) {
 		const char *near = builtin_suggest(name);
 		char hint[96];
@@ -424,13 +448,16 @@ static int sema_builtin_value(struct sema *s, struct node *n)
 static int sema_call(struct sema *s, struct node *n)
 {
 	const struct builtin *b = builtin_find(n->name);
+	if (!b && unsupported(n))
+		return -EINVAL;
 	if (!b) {
 		const char *near = builtin_suggest(n->name);
 		char hint[96];
 		if (near)
 			snprintf(hint, sizeof(hint), "did you mean '%s'?", near);
 		return diag_error(&n->loc, near ? hint : "functions are count sum min max avg "
-				  "stats hist lhist exit", "unknown function '%s'", n->name);
+				  "stats hist lhist printf print clear zero delete time str exit",
+				  "unknown function '%s'", n->name);
 	}
 	if (b->cls == B_AGG)
 		return diag_error(&n->loc, b->usage,

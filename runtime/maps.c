@@ -342,8 +342,8 @@ bool maps_report_losses(struct map_set *ms, FILE *json_out)
 		if (json_out)
 			fprintf(json_out, "{\"type\": \"lost_events\", \"data\": {\"events\": %llu}}\n",
 				(unsigned long long)ev);
-		else
-			fprintf(stderr, "Lost %llu events\n", (unsigned long long)ev);
+		fprintf(stderr, "btctrace: warning: %llu events were lost in total (the ring "
+			"buffer was full)\n", (unsigned long long)ev);
 	}
 	return lost;
 }

@@ -390,6 +390,16 @@ static bool run_interval(struct session *s, int fd)
 	return false;
 }
 
+/* While running, as bpftrace: "Lost N events" for each new batch. */
+static void report_lost_so_far(struct session *s)
+{
+	uint64_t lost = maps_error_count(&s->maps, ERR_SLOT_LOST_EVENTS);
+	if (lost <= s->lost_reported)
+		return;
+	fprintf(stderr, "Lost %llu events\n", (unsigned long long)(lost - s->lost_reported));
+	s->lost_reported = lost;
+}
+
 static void trace_loop(struct session *s, int sfd)
 {
 	int ep = epoll_create1(EPOLL_CLOEXEC);
@@ -419,6 +429,7 @@ static void trace_loop(struct session *s, int sfd)
 			}
 		}
 		ring_buffer__consume(s->rb);
+		report_lost_so_far(s);
 	}
 	close(ep);
 }

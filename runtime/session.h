@@ -58,7 +58,8 @@ struct session {
 	int child_status;	/* -1 until a -c child has been reaped */
 	bool target_gone;
 	struct catalog cat;
-	uint64_t start_ns;		/* CLOCK_MONOTONIC when the session opened */
+	uint64_t start_ns;
+	uint64_t lost_reported;		/* lost events already reported */		/* CLOCK_MONOTONIC when the session opened */
 	char *whys[64];		/* why args.NAME is unavailable, per probe */
 	int nwhys;
 	char *read_names[512];	/* probe names by failed-read counter slot */
