@@ -140,7 +140,7 @@ static int want_whole_map(struct sema *s, struct node *a, const char *fn)
 	if (!a || a->kind != N_MAP || a->args)
 		return diag_error(a ? &a->loc : NULL, "name a whole map: @m",
 				  "%s() takes a map", fn);
-	return sema_map_ref(s, a);
+	return sema_map_whole(s, a);
 }
 
 static int want_const(struct node *a, const char *what)

@@ -63,6 +63,14 @@ int diag_error(const struct loc *loc, const char *hint, const char *fmt, ...)
 	return -EINVAL;
 }
 
+void diag_note(const struct loc *loc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreport("note", loc, NULL, fmt, ap);
+	va_end(ap);
+}
+
 void diag_warn(const struct loc *loc, const char *hint, const char *fmt, ...)
 {
 	va_list ap;

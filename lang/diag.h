@@ -24,6 +24,8 @@ int diag_error(const struct loc *loc, const char *hint, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void diag_warn(const struct loc *loc, const char *hint, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* A second location that explains the error just reported. */
+void diag_note(const struct loc *loc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Where diagnostics go; stderr unless a test redirects them. */
 void diag_set_stream(FILE *f);

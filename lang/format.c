@@ -68,7 +68,8 @@ static int check_type(const struct fmt_arg *a, const struct node *arg, const str
 		 want_str ? "a string or a hash" : "an integer",
 		 type_name(&arg->type, t, sizeof(t)));
 	fmt_error(loc, at, len, msg);
-	return diag_error(&arg->loc, NULL, "this is the argument"), -EINVAL;
+	diag_note(&arg->loc, "this is the argument");
+	return -EINVAL;
 }
 
 static int value_size(const struct type *t)

@@ -217,6 +217,13 @@ static int check_keys(struct sema *s, struct map_info *m, struct node *n)
 	return 0;
 }
 
+/* @m naming the whole map (print, clear, zero): no keys to check. */
+int sema_map_whole(struct sema *s, struct node *n)
+{
+	n->mapinfo = map_get(s, n);
+	return 0;
+}
+
 int sema_map_ref(struct sema *s, struct node *n)
 {
 	struct map_info *m = map_get(s, n);

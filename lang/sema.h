@@ -76,6 +76,7 @@ void symtab_rollback(struct symtab *syms, int n);
 int sema_expr(struct sema *s, struct node *n);
 int key_size(const struct map_info *m);
 int sema_map_ref(struct sema *s, struct node *n);
+int sema_map_whole(struct sema *s, struct node *n);
 int key_offset(const struct map_info *m, int field);
 
 #endif

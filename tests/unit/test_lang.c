@@ -221,8 +221,59 @@ static void test_named_args(void)
 	catalog = NULL;
 }
 
+static void test_bpftrace_features(void)
+{
+	accepts("BEGIN { printf(\"%d %5s %-3x %lu %c %%\\n\", 1, \"a\", 2, 3, 65); }");
+	accepts("utxocache:add { $p = arg0 + 31; unroll(32) { printf(\"%02x\", *(uint8 *)$p); "
+		"$p -= 1; } @n++; @m += 2; @blocks = @blocks + 1; }");
+	accepts("utxocache:add { $v = (uint32)arg3; @c[(int64)arg1] = count(); print(@c, 2, 1); "
+		"clear(@c); zero(@c); delete(@c[1]); time(); @e = elapsed; }");
+	accepts("interval:ms:100 { @ticks = count(); } interval:s:1 { exit(); }");
+	rejects("BEGIN { printf(\"%d\\n\", \"text\"); }",
+		"t.btc:1:17: error: %d needs an integer, the argument is string[5]\n"
+		"BEGIN { printf(\"%d\\n\", \"text\"); }\n"
+		"                ^~\n"
+		"hint: conversions are %d %i %u %x %X %o %c %s %p with flags -0+ #, a width, a "
+		"precision and l, ll, h or hh; write %% for a percent sign\n"
+		"t.btc:1:24: note: this is the argument\n"
+		"BEGIN { printf(\"%d\\n\", \"text\"); }\n"
+		"                       ^~~~~~\n");
+	rejects("BEGIN { printf(\"%d %d\\n\", 1); }",
+		"t.btc:1:20: error: this conversion has no argument\n"
+		"BEGIN { printf(\"%d %d\\n\", 1); }\n"
+		"                   ^~\n"
+		"hint: conversions are %d %i %u %x %X %o %c %s %p with flags -0+ #, a width, a "
+		"precision and l, ll, h or hh; write %% for a percent sign\n");
+	rejects("utxocache:add { @x = *arg0; }",
+		"t.btc:1:22: error: only a pointer can be dereferenced\n"
+		"utxocache:add { @x = *arg0; }\n"
+		"                     ^\n"
+		"hint: cast it to a pointer first: *(uint8 *)expr\n");
+	rejects("BEGIN { @x = $2; }",
+		"t.btc:1:14: error: positional parameter $2 has no value (0 given)\n"
+		"BEGIN { @x = $2; }\n"
+		"             ^~\n"
+		"hint: pass it after the script: btctrace script.btc VALUE...\n");
+	rejects("BEGIN { unroll(500) { @x = 1; } }",
+		"t.btc:1:9: error: unroll(500) is out of range\n"
+		"BEGIN { unroll(500) { @x = 1; } }\n"
+		"        ^~~~~~\n"
+		"hint: use a count from 1 to 100\n");
+	rejects("interval:ms:0 { @x = 1; }",
+		"t.btc:1:1: error: bad interval probe 'interval:ms:0'\n"
+		"interval:ms:0 { @x = 1; }\n"
+		"^~~~~~~~~~~~~\n"
+		"hint: write interval:s:N, interval:ms:N or interval:hz:N; periods start at 1 ms\n");
+	rejects("BEGIN { @x = kstack; }",
+		"t.btc:1:14: error: 'kstack' is a bpftrace feature btctrace does not support\n"
+		"BEGIN { @x = kstack; }\n"
+		"             ^~~~~~\n"
+		"hint: see docs/compatibility.md for what btctrace supports\n");
+}
+
 int main(void)
 {
+	test_bpftrace_features();
 	test_named_args();
 	test_accepted();
 	test_syntax_errors();
