@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
 	cmake make gcc g++ pkg-config
-	llvm-dev libbpf-dev libelf-dev zlib1g-dev libzstd-dev
+	llvm-dev llvm-19-dev libbpf-dev libelf-dev zlib1g-dev libzstd-dev
 	flex bison libreadline-dev systemtap-sdt-dev
 	bpftrace jq bc binutils
 )
