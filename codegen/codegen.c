@@ -209,6 +209,29 @@ static LLVMValueRef cg_read_hash(struct cg *cg, LLVMValueRef ptr)
 	return buf;
 }
 
+/* A bytes[LEN] argument: LEN, then up to BYTES_MAX bytes of the buffer. */
+static LLVMValueRef cg_read_bytes(struct cg *cg, struct node *n, LLVMValueRef ptr)
+{
+	LLVMValueRef len = cg_usdt_arg(cg, &cg->loc->args[n->len_index]);
+	LLVMValueRef buf = cg_alloca_zero(cg, BYTES_VALUE_SIZE, "bytes");
+	store64(cg, len, buf);
+	LLVMValueRef big = LLVMBuildICmp(cg->b, LLVMIntUGT, len, cg_const(cg, BYTES_MAX), "");
+	LLVMValueRef size = LLVMBuildSelect(cg->b, big, cg_const(cg, BYTES_MAX), len, "");
+	/* The verifier needs the size's bound on the register itself. */
+	size = LLVMBuildAnd(cg->b, size, cg_const(cg, 2 * BYTES_MAX - 1), "");
+	LLVMValueRef args[3] = { cg_gep(cg, buf, 8), LLVMBuildTrunc(cg->b, size, cg->i32, ""),
+				 LLVMBuildIntToPtr(cg->b, ptr, cg->i8p, "") };
+	LLVMValueRef rc = cg_helper(cg, BPF_FUNC_probe_read_user, cg->i64, args, 3);
+	LLVMBasicBlockRef bad = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "bytesfail");
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "bytesdone");
+	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntSLT, rc, cg_const(cg, 0), ""), bad, done);
+	LLVMPositionBuilderAtEnd(cg->b, bad);
+	cg_error_count(cg, cg->maps->read_err_slot);
+	LLVMBuildBr(cg->b, done);
+	LLVMPositionBuilderAtEnd(cg->b, done);
+	return buf;
+}
+
 static LLVMValueRef cg_arg(struct cg *cg, struct node *n)
 {
 	LLVMValueRef v = cg_usdt_arg(cg, &cg->loc->args[n->ival]);
@@ -217,6 +240,7 @@ static LLVMValueRef cg_arg(struct cg *cg, struct node *n)
 	switch (n->type.kind) {
 	case T_STR: return cg_read_str(cg, v, n->type.size);
 	case T_HASH: return cg_read_hash(cg, v);
+	case T_BYTES: return cg_read_bytes(cg, n, v);
 	default: return v;
 	}
 }
@@ -274,7 +298,7 @@ static LLVMValueRef cg_compare(struct cg *cg, struct node *n, LLVMValueRef a, LL
 
 static bool is_buffer(const struct type *t)
 {
-	return t->kind == T_STR || t->kind == T_HASH;
+	return t->kind == T_STR || t->kind == T_HASH || t->kind == T_BYTES;
 }
 
 /* p + n and p - n move by n pointees, as in C. */

@@ -59,7 +59,7 @@ int decl_arg_type(struct decl_arg *a, char *type, int64_t dim, char *len_arg,
 	} else if (!strcmp(type, "hash") && !dimmed) {
 		a->type = type_hash();
 	} else if (!strcmp(type, "bytes") && len_arg) {
-		a->type = (struct type){ .kind = T_BYTES, .size = BYTES_MAX };
+		a->type = (struct type){ .kind = T_BYTES, .size = BYTES_VALUE_SIZE };
 		a->len_arg = len_arg;
 		len_arg = NULL;
 	} else if (dimmed || int_type(type, &a->type)) {

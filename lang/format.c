@@ -59,7 +59,8 @@ static int check_type(const struct fmt_arg *a, const struct node *arg, const str
 		      int at, int len)
 {
 	bool want_str = a->conv == 's';
-	bool is_str = arg->type.kind == T_STR || arg->type.kind == T_HASH;
+	bool is_str = arg->type.kind == T_STR || arg->type.kind == T_HASH ||
+		      arg->type.kind == T_BYTES;
 	bool is_int = arg->type.kind == T_INT || arg->type.kind == T_PTR;
 	if (want_str == is_str && (is_int || is_str))
 		return 0;
@@ -134,6 +135,19 @@ int format_check(const char *fmt, int fmt_len, const struct loc *loc, struct nod
 	return 0;
 }
 
+char *bytes_hex(const void *value)
+{
+	uint64_t len;
+	memcpy(&len, value, 8);
+	const unsigned char *b = (const unsigned char *)value + 8;
+	int n = len < BYTES_MAX ? (int)len : BYTES_MAX;
+	char *s = malloc(2 * BYTES_MAX + 4);
+	for (int i = 0; i < n; i++)
+		sprintf(s + 2 * i, "%02x", b[i]);
+	strcpy(s + 2 * n, len > BYTES_MAX ? "..." : "");
+	return s;
+}
+
 static void print_hash(FILE *f, const char *spec, const unsigned char *h)
 {
 	char hex[65];
@@ -184,10 +198,17 @@ void format_print(FILE *f, const struct fmt_info *fi, const void *data, int size
 	for (int i = 0; i < fi->nargs; i++) {
 		const struct fmt_arg *a = &fi->args[i];
 		fputs(fi->segs[i], f);
+		if (a->conv != 's' && a->type.kind == T_BYTES)
+			continue;
 		if (a->offset + value_size(&a->type) > size + 16)
 			break;	/* a short record: never read past it */
 		const char *p = rec + a->offset - 16;
-		if (a->type.kind == T_HASH) {
+		if (a->type.kind == T_BYTES) {
+			char spec[40], *hex = bytes_hex(p);
+			snprintf(spec, sizeof(spec), "%ss", a->spec);
+			fprintf(f, spec, hex);
+			free(hex);
+		} else if (a->type.kind == T_HASH) {
 			char spec[40];
 			snprintf(spec, sizeof(spec), "%ss", a->spec);
 			print_hash(f, spec, (const unsigned char *)p);

@@ -41,4 +41,7 @@ void format_print(FILE *f, const struct fmt_info *fi, const void *data, int size
 
 void format_free(struct fmt_info *fi);
 
+/* A bytes[] value as hex: its first BYTES_MAX bytes, "..." if longer. */
+char *bytes_hex(const void *value);
+
 #endif

@@ -166,7 +166,8 @@ static struct map_info *map_get(struct sema *s, struct node *n)
 
 static bool is_value_type(const struct type *t)
 {
-	return t->kind == T_INT || t->kind == T_STR || t->kind == T_HASH || t->kind == T_PTR;
+	return t->kind == T_INT || t->kind == T_STR || t->kind == T_HASH || t->kind == T_PTR ||
+	       t->kind == T_BYTES;
 }
 
 /* Pointers live in maps and variables as the integers they are. */
@@ -380,10 +381,7 @@ static int sema_named_arg(struct sema *s, struct node *n)
 	for (int i = 0; i < d->nargs; i++) {
 		if (strcmp(d->args[i].name, n->name))
 			continue;
-		if (d->args[i].type.kind == T_BYTES)
-			return diag_error(&n->loc, "its length is args.size; reading payload "
-					  "bytes is not supported yet",
-					  "args.%s is a byte buffer", n->name);
+		n->len_index = d->args[i].len_index;
 		n->ival = i;
 		n->typed = true;
 		n->type = d->args[i].type;
@@ -491,13 +489,15 @@ static int sema_binary(struct sema *s, struct node *n)
 		return -EINVAL;
 	struct type *a = &n->lhs->type, *b = &n->rhs->type;
 	bool cmp = n->op == OP_EQ || n->op == OP_NE;
-	if (cmp && a->kind == b->kind && (a->kind == T_STR || a->kind == T_HASH)) {
+	if (cmp && a->kind == b->kind && (a->kind == T_STR || a->kind == T_HASH ||
+					  a->kind == T_BYTES)) {
 		n->type = type_int(8, true);
 		return 0;
 	}
-	if (a->kind == T_HASH || b->kind == T_HASH) {
+	if (a->kind == T_HASH || b->kind == T_HASH || a->kind == T_BYTES || b->kind == T_BYTES) {
 		char ta[32], tb[32];
-		return diag_error(&n->loc, "a hash compares only with another hash, using == or !=",
+		return diag_error(&n->loc, "a hash or a byte buffer compares only with its own kind, "
+				  "using == or !=",
 				  "cannot apply this operator to %s and %s",
 				  type_name(a, ta, sizeof(ta)), type_name(b, tb, sizeof(tb)));
 	}

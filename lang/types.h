@@ -42,8 +42,10 @@ static inline struct type type_hash(void)
 	return (struct type){ .kind = T_HASH, .size = 32 };
 }
 
-/* Bytes kept of a bytes[] argument: a BPF stack slot is small. */
+/* Bytes kept of a bytes[] argument: a BPF stack slot is small.  The
+ * value is the buffer's full length (u64), then its first BYTES_MAX bytes. */
 #define BYTES_MAX 64
+#define BYTES_VALUE_SIZE (8 + BYTES_MAX)
 
 /* string[N] keeps N characters, "..." when cut, and the NUL. */
 static inline int str_buffer_size(int max_chars)

@@ -10,6 +10,7 @@
 
 #include "codegen/cg.h"
 #include "lang/builtin.h"
+#include "lang/format.h"
 #include "runtime/output.h"
 
 static bool is_hist(const struct map_info *m)
@@ -142,6 +143,8 @@ static char *hash_hex(const unsigned char *h)
 
 static char *text_of(const struct type *t, const char *p)
 {
+	if (t->kind == T_BYTES)
+		return bytes_hex(p);
 	return t->kind == T_HASH ? hash_hex((const unsigned char *)p) : strndup(p, t->size);
 }
 

@@ -2,8 +2,8 @@
 # Every catalog probe fires in btcsim and every named argument reads back
 # exactly what btcsim passed: integers (count, min, max, exact total),
 # strings (every distinct value and how often, cut visibly with "..." past
-# the catalog's limit) and hashes (as RPC prints them, against btcsim's own
-# log), for the -O2 and -O0 builds.
+# the catalog's limit), hashes (as RPC prints them) and message payloads
+# (against btcsim's own log), for the -O2 and -O0 builds.
 source "$BTC_SRC/tests/e2e/lib.sh"
 need jq bc
 
@@ -30,7 +30,7 @@ gen_script() {
 		  if .kind == "int" or .kind == "uint" or .kind == "bool" then
 		    "  @i_\($n)_\(.index) = stats(args.\(.name)); @lo_\($n)_\(.index) = min(args.\(.name)); @hi_\($n)_\(.index) = max(args.\(.name));\n"
 		  elif .kind == "str" then "  @s_\($n)_\(.index)[args.\(.name)] = count();\n"
-		  elif .kind == "hash" then "  @h_\($n)_\(.index)[args.\(.name)] = count();\n"
+		  elif .kind == "hash" or .kind == "bytes" then "  @h_\($n)_\(.index)[args.\(.name)] = count();\n"
 		  else "" end] | join("")) + "}"' "$1"
 }
 
@@ -71,8 +71,10 @@ for sim in btcsim btcsim-O0; do
 				[ -s "$TMP/got" ] || echo '{}' >"$TMP/got"
 				expect_file_eq "$sim $p args.$name values" "$TMP/got" "$TMP/want"
 				;;
-			hash)
-				grep "^$p " "$TMP/log" | grep -o " $logname=[0-9a-f]*" | cut -d= -f2 | sort | uniq -c |
+			hash | bytes)
+				# btcsim logs both as btctrace prints them: hashes reversed,
+				# payloads as their first 64 bytes in hex, "..." when longer.
+				grep "^$p " "$TMP/log" | grep -o " $logname=[0-9a-f.]*" | cut -d= -f2 | sort | uniq -c |
 					awk '{ print $2 "\t" $1 }' >"$TMP/want"
 				jq -r --arg m "@h_${n}_$i" 'select(.type == "map" and .data[$m]) | .data[$m] | to_entries[] | "\(.key)\t\(.value)"' "$TMP/json" | sort >"$TMP/got"
 				expect_file_eq "$sim $p args.$name hashes" "$TMP/got" "$TMP/want"
