@@ -10,7 +10,6 @@
 #include <bpf/libbpf.h>
 #include <ctype.h>
 #include <errno.h>
-#include <fnmatch.h>
 #include <poll.h>
 #include <readline/history.h>
 #include <readline/readline.h>
@@ -160,22 +159,23 @@ static void above_prompt_end(struct repl *r)
 }
 
 /* Ring-buffer records (exit(), printf() ...) print through the session
- * to its output; on the terminal they are caught and put above the line
+ * to its output, and so do interval probes run when their timer (fd) is
+ * due; on the terminal that output is caught and put above the line
  * being typed. */
-static void drain_events(struct repl *r)
+static void serve(struct repl *r, int fd)
 {
 	struct session *s = r->s;
 	if (!s->rb)
 		return;
 	if (s->opts.out != stdout || !r->tty) {
-		ring_buffer__consume(s->rb);
+		session_ready(s, fd);
 		fflush(s->opts.out);
 		return;
 	}
 	struct capture c;
 	FILE *saved = s->opts.out;
 	s->opts.out = capture_start(&c);
-	ring_buffer__consume(s->rb);
+	session_ready(s, fd);
 	s->opts.out = saved;
 	fflush(c.f);
 	if (!c.len) {
@@ -190,6 +190,13 @@ static void drain_events(struct repl *r)
 	above_prompt_end(r);
 }
 
+static void drain_events(struct repl *r)
+{
+	serve(r, -1);
+}
+
+#define MAX_SESSION_FDS 24
+
 static void check_target(struct repl *r);
 
 /* Waits ms milliseconds while probes run (.sleep); Ctrl-C ends it. */
@@ -200,16 +207,20 @@ static void wait_running(struct repl *r, double ms)
 		double left = until - now_ms();
 		if (left <= 0)
 			break;
-		struct pollfd p[2] = { { r->sfd, POLLIN, 0 }, { -1, POLLIN, 0 } };
-		if (r->s->rb)
-			p[1].fd = ring_buffer__epoll_fd(r->s->rb);
-		poll(p, 2, left > 200 ? 200 : (int)left + 1);
+		int fds[MAX_SESSION_FDS];
+		int n = session_fds(r->s, fds, MAX_SESSION_FDS);
+		struct pollfd p[1 + MAX_SESSION_FDS] = { { r->sfd, POLLIN, 0 } };
+		for (int i = 0; i < n; i++)
+			p[1 + i] = (struct pollfd){ fds[i], POLLIN, 0 };
+		poll(p, 1 + n, left > 200 ? 200 : (int)left + 1);
 		if (p[0].revents && take_signals(r)) {
 			if (r->tty)	/* after the ^C the terminal echoed */
 				emit(r, stdout, "\n", 1);
 			break;
 		}
-		drain_events(r);
+		for (int i = 1; i <= n; i++)
+			if (p[i].revents)
+				serve(r, p[i].fd);
 		check_target(r);
 	}
 }
@@ -415,30 +426,22 @@ static size_t kmap_count(const struct kmap *k)
 	return count;
 }
 
-/* Deletes the entries whose user key is ukey (NULL: all of them).
- * Returns how many kernel entries went. */
-static size_t kmap_delete(const struct kmap *k, const char *ukey)
+/* Whether the map has an entry for the user key. */
+static bool kmap_has(const struct kmap *k, const char *ukey)
 {
-	if (ukey && !k->hist)
-		return bpf_map_delete_elem(k->fd, ukey) == 0;
-	size_t n, gone = 0, ks = k->info.key_size;
-	char *keys = kmap_keys(k, &n);
-	for (size_t i = 0; i < n; i++)
-		if (!ukey || !memcmp(keys + i * ks, ukey, k->ukey))
-			gone += bpf_map_delete_elem(k->fd, keys + i * ks) == 0;
-	free(keys);
-	return gone;
-}
-
-static void kmap_zero(const struct kmap *k)
-{
+	if (!k->hist) {
+		void *val = malloc(k->vbytes);
+		bool found = bpf_map_lookup_elem(k->fd, ukey, val) == 0;
+		free(val);
+		return found;
+	}
 	size_t n, ks = k->info.key_size;
 	char *keys = kmap_keys(k, &n);
-	void *zero = calloc(1, k->vbytes);
-	for (size_t i = 0; i < n; i++)
-		bpf_map_update_elem(k->fd, keys + i * ks, zero, BPF_EXIST);
-	free(zero);
+	bool found = false;
+	for (size_t i = 0; i < n && !found; i++)
+		found = !memcmp(keys + i * ks, ukey, k->ukey);
 	free(keys);
+	return found;
 }
 
 /* Prints the entries of one key in the exit layout: they are copied into
@@ -756,7 +759,6 @@ static void run_map(struct repl *r, struct source *src)
 	struct kmap k;
 	if (kmap_open(s, m, &k))
 		goto out;
-	bool one_key = ref.keyed || (op == MX_DELETE && m->nkeys <= 0);
 	char keytext[256];
 	snprintf(keytext, sizeof(keytext), "%.*s", ref.len, x.t + ref.at);
 	switch (op) {
@@ -778,14 +780,16 @@ static void run_map(struct repl *r, struct source *src)
 		break;
 	}
 	case MX_CLEAR:
-		kmap_delete(&k, NULL);
+		maps_clear(&s->maps, m, NULL);
 		break;
 	case MX_ZERO:
-		kmap_zero(&k);
+		maps_zero(&s->maps, m);
 		break;
 	case MX_DELETE:
-		if (ref.impossible || !kmap_delete(&k, one_key ? ref.ukey : NULL))
+		if (ref.impossible || !kmap_has(&k, ref.ukey))
 			fprintf(stderr, "btctrace: %s has no entry\n", keytext);
+		else
+			maps_clear(&s->maps, m, ref.ukey);
 		break;
 	}
 out:
@@ -816,6 +820,7 @@ static void run_program(struct repl *r, struct source *src)
 	}
 	/* BEGIN runs now; END when the session ends. */
 	int nbegin = s->nbegin - mark.nbegin, nend = s->nend - mark.nend;
+	int nintervals = s->nintervals - mark.nintervals;
 	for (int i = mark.nbegin; i < s->nbegin && !s->exiting; i++) {
 		if (prog_run_once(s->begin_fds[i]))
 			fprintf(stderr, "btctrace: error: BEGIN of %s failed to run\n", src->name);
@@ -839,6 +844,9 @@ static void run_program(struct repl *r, struct source *src)
 		fprintf(r->msg, "%sBEGIN ran", n++ ? ", " : "");
 	if (nend)
 		fprintf(r->msg, "%sEND will run when the session ends", n++ ? ", " : "");
+	if (nintervals)
+		fprintf(r->msg, "%s%d interval block%s running", n++ ? ", " : "", nintervals,
+			nintervals == 1 ? "" : "s");
 	if (!n)
 		fprintf(r->msg, "nothing to attach");
 	if (r->tty)
@@ -886,6 +894,9 @@ static void cmd_probes(struct repl *r)
 	if (s->nend)
 		fprintf(r->msg, "%d END block%s will run when the session ends\n", s->nend,
 		       s->nend == 1 ? "" : "s");
+	if (s->nintervals)
+		fprintf(r->msg, "%d interval block%s run%s in btctrace (they cannot be detached)\n",
+			s->nintervals, s->nintervals == 1 ? "" : "s", s->nintervals == 1 ? "s" : "");
 	if (r->stats_fd < 0 && s->probes)
 		fprintf(r->msg, "(hit counts need BPF run-time statistics, which this kernel refused)\n");
 }
@@ -1394,13 +1405,9 @@ static void loop(struct repl *r)
 {
 	struct session *s = r->s;
 	while (!r->quit && !s->exiting) {
-		struct pollfd p[4];
-		int n = 0, sig = n++, rb = -1, pidfd = -1, in = -1;
+		struct pollfd p[3 + MAX_SESSION_FDS];
+		int n = 0, sig = n++, pidfd = -1, in = -1;
 		p[sig] = (struct pollfd){ r->sfd, POLLIN, 0 };
-		if (s->rb) {
-			rb = n++;
-			p[rb] = (struct pollfd){ ring_buffer__epoll_fd(s->rb), POLLIN, 0 };
-		}
 		if (s->target.pidfd >= 0 && !s->target_gone) {
 			pidfd = n++;
 			p[pidfd] = (struct pollfd){ s->target.pidfd, POLLIN, 0 };
@@ -1409,6 +1416,10 @@ static void loop(struct repl *r)
 			in = n++;
 			p[in] = (struct pollfd){ STDIN_FILENO, POLLIN, 0 };
 		}
+		int fds[MAX_SESSION_FDS], first = n;
+		int nfds = session_fds(s, fds, MAX_SESSION_FDS);
+		for (int i = 0; i < nfds; i++)
+			p[n++] = (struct pollfd){ fds[i], POLLIN, 0 };
 		if (poll(p, n, 1000) < 0 && errno != EINTR)
 			break;
 		if (p[sig].revents && take_signals(r)) {
@@ -1425,8 +1436,9 @@ static void loop(struct repl *r)
 				rl_redisplay();
 			}
 		}
-		if (rb >= 0 && p[rb].revents)
-			drain_events(r);
+		for (int i = first; i < n; i++)
+			if (p[i].revents)
+				serve(r, p[i].fd);
 		if (pidfd >= 0 && p[pidfd].revents)
 			target_exited(r);
 		if (in >= 0 && p[in].revents && !r->quit) {

@@ -597,6 +597,7 @@ void session_mark(struct session *s, struct session_mark *m)
 	m->nmaps = s->syms.nmaps;
 	m->nbegin = s->nbegin;
 	m->nend = s->nend;
+	m->nintervals = s->nintervals;
 }
 
 void session_rollback(struct session *s, const struct session_mark *m)
@@ -606,6 +607,12 @@ void session_rollback(struct session *s, const struct session_mark *m)
 		close(s->begin_fds[--s->nbegin]);
 	while (s->nend > m->nend)
 		close(s->end_fds[--s->nend]);
+	while (s->nintervals > m->nintervals) {
+		s->nintervals--;
+		close(s->intervals[s->nintervals].prog_fd);
+		if (s->intervals[s->nintervals].timer_fd >= 0)
+			close(s->intervals[s->nintervals].timer_fd);
+	}
 	for (int id = m->nmaps; s->maps.fds && id < MAX_MAPS; id++)
 		if (s->maps.fds[id] > 0) {
 			close(s->maps.fds[id]);
@@ -648,4 +655,33 @@ int session_ir(struct session *s, struct source *src, FILE *out)
 	session_rollback(s, &mark);
 	program_free(prog);
 	return rc;
+}
+
+int session_fds(struct session *s, int *fds, int max)
+{
+	int n = 0;
+	if (s->rb && n < max)
+		fds[n++] = ring_buffer__epoll_fd(s->rb);
+	for (int i = 0; i < s->nintervals && n < max; i++) {
+		if (s->intervals[i].timer_fd < 0) {
+			uint64_t ns = s->intervals[i].period_ns;
+			struct timespec every = { (time_t)(ns / 1000000000ull),
+						  (long)(ns % 1000000000ull) };
+			struct itimerspec its = { .it_interval = every, .it_value = every };
+			int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+			if (tfd < 0)
+				continue;
+			timerfd_settime(tfd, 0, &its, NULL);
+			s->intervals[i].timer_fd = tfd;
+		}
+		fds[n++] = s->intervals[i].timer_fd;
+	}
+	return n;
+}
+
+void session_ready(struct session *s, int fd)
+{
+	if (fd < 0 || !run_interval(s, fd))
+		ring_buffer__consume(s->rb);
+	report_lost_so_far(s);
 }

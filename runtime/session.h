@@ -108,9 +108,10 @@ int session_prepare(struct session *s);
 const struct usdt_binary *session_target_binary(struct session *s);
 
 /* What the session holds before an entry; session_rollback() forgets what
- * a failed session_add() left behind: BEGIN/END blocks, maps it created. */
+ * a failed session_add() left behind: BEGIN/END/interval blocks, maps it
+ * created. */
 struct session_mark {
-	int next_probe_id, nmaps, nbegin, nend;
+	int next_probe_id, nmaps, nbegin, nend, nintervals;
 };
 void session_mark(struct session *s, struct session_mark *m);
 void session_rollback(struct session *s, const struct session_mark *m);
@@ -119,5 +120,14 @@ void session_rollback(struct session *s, const struct session_mark *m);
  * attach point) to out.  Nothing is loaded or attached; maps it would
  * create are forgotten.  0 or -errno after a message. */
 int session_ir(struct session *s, struct source *src, FILE *out);
+
+/* The fds a loop of its own polls for reading: the ring buffer's, then one
+ * timer per interval probe (timers of new ones are started here).
+ * Returns how many were stored. */
+int session_fds(struct session *s, int *fds, int max);
+
+/* After fd (one of session_fds(), or -1) was readable: runs a due interval
+ * probe, consumes the ring buffer, reports events lost so far. */
+void session_ready(struct session *s, int fd);
 
 #endif

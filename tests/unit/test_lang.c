@@ -194,7 +194,7 @@ static void test_named_args(void)
 		"t.btc:1:26: error: cannot apply this operator to hash and int64\n"
 		"utxocache:add /args.txid == 5/ { @n = count(); }\n"
 		"                         ^~\n"
-		"hint: a hash compares only with another hash, using == or !=\n");
+		"hint: a hash or a byte buffer compares only with its own kind, using == or !=\n");
 	rejects("utxocache:add { @h = hist(args.txid); }",
 		"t.btc:1:32: error: hist() needs an integer, this is hash\n"
 		"utxocache:add { @h = hist(args.txid); }\n"
