@@ -160,6 +160,18 @@ static LLVMValueRef cg_usdt_arg(struct cg *cg, const struct usdt_arg *a)
 	return cg_const(cg, 0);
 }
 
+/* A helper's negative return: one more failed read of user memory. */
+static void count_failed_read(struct cg *cg, LLVMValueRef rc)
+{
+	LLVMBasicBlockRef bad = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "readfail");
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "readdone");
+	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntSLT, rc, cg_const(cg, 0), ""), bad, done);
+	LLVMPositionBuilderAtEnd(cg->b, bad);
+	cg_error_count(cg, cg->maps->read_err_slot);
+	LLVMBuildBr(cg->b, done);
+	LLVMPositionBuilderAtEnd(cg->b, done);
+}
+
 /* A C string argument: read max_chars + 1 bytes so that a longer string
  * is seen as longer, and marked "..." rather than cut silently.  A failed
  * read is counted and shows as "(unreadable)", never as "". */
@@ -199,13 +211,7 @@ static LLVMValueRef cg_read_hash(struct cg *cg, LLVMValueRef ptr)
 	LLVMValueRef args[3] = { buf, LLVMConstInt(cg->i32, 32, 0),
 				 LLVMBuildIntToPtr(cg->b, ptr, cg->i8p, "") };
 	LLVMValueRef rc = cg_helper(cg, BPF_FUNC_probe_read_user, cg->i64, args, 3);
-	LLVMBasicBlockRef bad = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "hashfail");
-	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "hashdone");
-	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntSLT, rc, cg_const(cg, 0), ""), bad, done);
-	LLVMPositionBuilderAtEnd(cg->b, bad);
-	cg_error_count(cg, cg->maps->read_err_slot);
-	LLVMBuildBr(cg->b, done);
-	LLVMPositionBuilderAtEnd(cg->b, done);
+	count_failed_read(cg, rc);
 	return buf;
 }
 
@@ -222,13 +228,7 @@ static LLVMValueRef cg_read_bytes(struct cg *cg, struct node *n, LLVMValueRef pt
 	LLVMValueRef args[3] = { cg_gep(cg, buf, 8), LLVMBuildTrunc(cg->b, size, cg->i32, ""),
 				 LLVMBuildIntToPtr(cg->b, ptr, cg->i8p, "") };
 	LLVMValueRef rc = cg_helper(cg, BPF_FUNC_probe_read_user, cg->i64, args, 3);
-	LLVMBasicBlockRef bad = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "bytesfail");
-	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "bytesdone");
-	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntSLT, rc, cg_const(cg, 0), ""), bad, done);
-	LLVMPositionBuilderAtEnd(cg->b, bad);
-	cg_error_count(cg, cg->maps->read_err_slot);
-	LLVMBuildBr(cg->b, done);
-	LLVMPositionBuilderAtEnd(cg->b, done);
+	count_failed_read(cg, rc);
 	return buf;
 }
 
@@ -393,13 +393,7 @@ static LLVMValueRef cg_deref(struct cg *cg, struct node *n)
 	LLVMValueRef args[3] = { slot, LLVMConstInt(cg->i32, n->type.size, 0),
 				 LLVMBuildIntToPtr(cg->b, addr, cg->i8p, "") };
 	LLVMValueRef rc = cg_helper(cg, BPF_FUNC_probe_read_user, cg->i64, args, 3);
-	LLVMBasicBlockRef bad = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "dereffail");
-	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "derefdone");
-	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntSLT, rc, cg_const(cg, 0), ""), bad, done);
-	LLVMPositionBuilderAtEnd(cg->b, bad);
-	cg_error_count(cg, cg->maps->read_err_slot);
-	LLVMBuildBr(cg->b, done);
-	LLVMPositionBuilderAtEnd(cg->b, done);
+	count_failed_read(cg, rc);
 	return extend(cg, load64(cg, slot), n->type.size, n->type.is_signed);
 }
 
