@@ -293,8 +293,8 @@ static void warn_overflow(const struct out_map *om)
 {
 	for (int i = 0; i < om->nentries; i++)
 		if (out_value_overflows(om, om->entries[i].value)) {
-			fprintf(stderr, "btctrace: warning: %s: a total exceeds 64 bits; it is "
-				"printed exactly, as a wider number than bpftrace would show\n",
+			fprintf(stderr, "btctrace: warning: %s: a total is beyond the 64-bit "
+				"range (bpftrace would wrap it); btctrace prints it exactly\n",
 				om->name);
 			return;
 		}
