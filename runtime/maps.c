@@ -66,8 +66,13 @@ int maps_create(struct map_set *ms, const struct symtab *syms, uint32_t max_entr
 				       ms->nerr_slots, NULL);
 	ms->events_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "events", 0, 0, 1 << 20, NULL);
 	if (ms->errors_fd < 0 || ms->events_fd < 0)
-		return diag_error(NULL, errno == EPERM ? "run btctrace as root" : NULL,
-				  "cannot create maps: %s", strerror(errno)), -errno;
+	{
+		int err = errno;
+		if (err == EPERM)
+			return diag_error(NULL, "run it as root, e.g. with sudo", "btctrace needs root "
+					  "(or CAP_BPF and CAP_PERFMON) to load BPF programs"), -EPERM;
+		return diag_error(NULL, NULL, "cannot create maps: %s", strerror(err)), -err;
+	}
 	return maps_sync(ms);
 }
 

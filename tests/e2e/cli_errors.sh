@@ -10,7 +10,12 @@ run_err() {
 	local name=$1 want=$2 expected=$3
 	shift 3
 	set +e
-	"$BTCTRACE" "$@" >"$TMP/out" 2>"$TMP/err"
+	if [ "${!#}" = --as-nobody ]; then
+		# The same command as an unprivileged user.
+		setpriv --reuid 65534 --regid 65534 --clear-groups "$BTCTRACE" "${@:1:$#-1}" >"$TMP/out" 2>"$TMP/err"
+	else
+		"$BTCTRACE" "$@" >"$TMP/out" 2>"$TMP/err"
+	fi
 	local rc=$?
 	set -e
 	expect_eq "$name: exit status" "$rc" "$want"
@@ -50,6 +55,10 @@ grep -q "the traced command exited with status 2" "$TMP/err" || fail "child stat
 
 run_err "exit code" 7 "" -e 'BEGIN { @x = 1; exit(7); }'
 expect_eq "exit() prints maps" "$(tail -1 "$TMP/out")" "@x: 1"
+
+run_err "not root" 1 "btctrace: error: btctrace needs root (or CAP_BPF and CAP_PERFMON) to load BPF programs
+hint: run it as root, e.g. with sudo
+" -e 'BEGIN { @n = count(); }' --as-nobody
 
 run_err "no such pid" 1 "" -e 'utxocache:add { @n = count(); }' -p 999999
 grep -q "no process with PID 999999" "$TMP/err" || fail "bad pid message: $(cat "$TMP/err")"
