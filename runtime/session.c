@@ -473,9 +473,9 @@ static bool report_read_failures(struct session *s)
 		if (!n)
 			continue;
 		any = true;
-		fprintf(stderr, "btctrace: warning: %llu read%s of string or hash arguments failed "
-			"in %s (page not resident or bad pointer); those values show as "
-			"(unreadable)\n", (unsigned long long)n, n == 1 ? "" : "s", s->read_names[i]);
+		fprintf(stderr, "btctrace: warning: %llu read%s of user memory failed in %s (page "
+			"not resident or bad pointer): strings show as (unreadable), numbers "
+			"as 0\n", (unsigned long long)n, n == 1 ? "" : "s", s->read_names[i]);
 	}
 	return any;
 }

@@ -60,6 +60,15 @@ run_err "not root" 1 "btctrace: error: btctrace needs root (or CAP_BPF and CAP_P
 hint: run it as root, e.g. with sudo
 " -e 'BEGIN { @n = count(); }' --as-nobody
 
+# Reads of user memory that fail (here: integers used as pointers) are
+# counted per probe, reported, shown as (unreadable), and the status is 3.
+run_err "unreadable strings" 3 "" -e 'utxocache:add { @s[str(arg2)] = count(); @d = sum(*(uint8 *)arg1); }' \
+	-c "$BUILD/btcsim coins --seed 2 --count 500 --truth $TMP/tu.json"
+fires=$(truth "$TMP/tu.json" utxocache:add .fires)
+expect_eq "unreadable key" "$(sed -n 's/^@s\[(unreadable)\]: //p' "$TMP/out")" "$fires"
+grep -q "warning: $((2 * fires)) reads of user memory failed in utxocache:add" "$TMP/err" ||
+	fail "failed reads not reported: $(cat "$TMP/err")"
+
 run_err "no such pid" 1 "" -e 'utxocache:add { @n = count(); }' -p 999999
 grep -q "no process with PID 999999" "$TMP/err" || fail "bad pid message: $(cat "$TMP/err")"
 finish
