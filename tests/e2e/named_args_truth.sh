@@ -50,23 +50,22 @@ for sim in btcsim btcsim-O0; do
 		n=${p//:/_}
 		fires=$(truth "$truth" "$p" .fires)
 		expect_eq "$sim $p fires" "$(sed -n "s/^@n_$n: //p" "$TMP/text")" "$fires"
-		jq -c --arg p "$p" '.probes[$p].args[]' "$truth" >"$TMP/args"
-		while read -r arg; do
-			i=$(jq -r .index <<<"$arg") kind=$(jq -r .kind <<<"$arg")
+		# One line per argument: index, kind, btcsim's name, sum, min, max.
+		jq -r --arg p "$p" '.probes[$p].args[] | [.index, .kind, .name, .sum // "-", .min // "-", .max // "-"] | @tsv' \
+			"$truth" >"$TMP/args"
+		while IFS=$'\t' read -r i kind logname sum min max; do
 			name=$(jq -r --arg p "$p" --arg i "$i" '.[$p][$i]' "$TMP/names.json")
-			logname=$(jq -r .name <<<"$arg")
 			case $kind in
 			int | uint | bool)
-				sum=$(jq -r .sum <<<"$arg")
 				expect_eq "$sim $p args.$name" "$(sed -n "s/^@i_${n}_$i: //p" "$TMP/text")" \
 					"count $fires, average $(echo "$sum / $fires" | bc), total $sum"
-				expect_eq "$sim $p args.$name min" "$(sed -n "s/^@lo_${n}_$i: //p" "$TMP/text")" "$(jq -r .min <<<"$arg")"
-				expect_eq "$sim $p args.$name max" "$(sed -n "s/^@hi_${n}_$i: //p" "$TMP/text")" "$(jq -r .max <<<"$arg")"
+				expect_eq "$sim $p args.$name min" "$(sed -n "s/^@lo_${n}_$i: //p" "$TMP/text")" "$min"
+				expect_eq "$sim $p args.$name max" "$(sed -n "s/^@hi_${n}_$i: //p" "$TMP/text")" "$max"
 				;;
 			str)
 				max=$(awk -F'\t' -v p="$p" -v i="$i" '$1 == p && $2 == i { print $3 }' "$TMP/limits")
 				[ -n "$max" ] || { fail "$sim $p arg$i: no string limit in -l"; continue; }
-				jq -S --argjson max "$max" '.values | with_entries(.key |= (if length > $max then .[0:$max] + "..." else . end)) | map_values(tonumber)' <<<"$arg" >"$TMP/want"
+				jq -S --arg p "$p" --argjson i "$i" --argjson max "$max" '.probes[$p].args[] | select(.index == $i) | .values | with_entries(.key |= (if length > $max then .[0:$max] + "..." else . end)) | map_values(tonumber)' "$truth" >"$TMP/want"
 				jq -S --arg m "@s_${n}_$i" 'select(.type == "map" and .data[$m]) | .data[$m]' "$TMP/json" >"$TMP/got"
 				[ -s "$TMP/got" ] || echo '{}' >"$TMP/got"
 				expect_file_eq "$sim $p args.$name values" "$TMP/got" "$TMP/want"
