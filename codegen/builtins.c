@@ -231,13 +231,14 @@ static int type_str_fn(struct sema *s, struct node *n)
 	}
 	if (want_int_arg(s, n->args, "str"))
 		return -EINVAL;
-	int64_t size = 64;
+	/* bpftrace: str(p) holds strlen - 1 characters, str(p, n) n of them. */
+	int64_t chars = s->syms->str_len - 1;
 	if (n->args->next) {
-		if (const_int(n->args->next, &size) || size < 2 || size > 4096)
-			return diag_error(&n->args->next->loc, "a constant from 2 to 4096",
+		if (const_int(n->args->next, &chars) || chars < 1 || chars > 4096)
+			return diag_error(&n->args->next->loc, "a constant from 1 to 4096",
 					  "str()'s size must be a constant");
 	}
-	n->type = type_str(str_buffer_size((int)size - 1));
+	n->type = type_str(str_buffer_size((int)chars));
 	return 0;
 }
 

@@ -87,6 +87,7 @@ struct cg {
 	const struct cg_maps *maps;
 	const struct usdt_location *loc;
 	LLVMValueRef vars[64];
+	const int *var_sizes;	/* of the probe being compiled */
 	/* Temporaries (keys, values, strings) are reused statement after
 	 * statement: BPF has 512 bytes of stack. */
 	struct { LLVMValueRef p; int size; bool busy; } temps[64];

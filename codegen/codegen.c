@@ -528,6 +528,8 @@ static LLVMValueRef var_slot(struct cg *cg, int slot, int size)
 {
 	if (cg->vars[slot])
 		return cg->vars[slot];
+	if (cg->var_sizes && cg->var_sizes[slot] > size)
+		size = cg->var_sizes[slot];
 	LLVMValueRef p = new_slot(cg, size, "var");
 	LLVMBuilderRef eb = LLVMCreateBuilderInContext(cg->ctx);
 	LLVMPositionBuilderBefore(eb, LLVMGetBasicBlockTerminator(cg->entry));
@@ -604,6 +606,7 @@ static void cg_stmts(struct cg *cg, struct node *n)
 
 void cg_probe_body(struct cg *cg, const struct probe *p)
 {
+	cg->var_sizes = p->var_sizes;
 	if (p->pred) {
 		LLVMValueRef c = to_bool(cg, cg_expr(cg, p->pred));
 		LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "body");

@@ -86,6 +86,7 @@ struct probe {
 	struct node *body;	/* statement list */
 	struct loc loc;
 	int nvars;		/* scratch variables, set by sema */
+	int var_sizes[64];	/* bytes of each variable's slot */
 	struct probe *next;
 };
 

@@ -8,7 +8,7 @@
 #include "ast.h"
 #include "types.h"
 
-#define FMT_MAX_ARGS 16
+#define FMT_MAX_ARGS 32
 
 struct fmt_arg {
 	struct type type;	/* of the value in the record */

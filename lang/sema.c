@@ -623,8 +623,7 @@ static int assign_var(struct sema *s, struct node *st)
 				  "%s holds a %s, it cannot change type", st->name,
 				  type_name(&s->vars[i].type, t, sizeof(t)));
 	} else if (st->rhs->type.kind == T_STR && st->rhs->type.size > s->vars[i].type.size) {
-		return diag_error(&st->rhs->loc, "assign the longest string first",
-				  "string longer than %s's first value", st->name);
+		s->vars[i].type.size = st->rhs->type.size;	/* the slot holds the longest */
 	}
 	st->var_slot = i;
 	st->type = s->vars[i].type;
@@ -741,6 +740,9 @@ static int sema_probe(struct sema *s, struct probe *p)
 	if (sema_stmts(s, p->body))
 		rc = -EINVAL;
 	p->nvars = s->nvars;
+	for (int i = 0; i < s->nvars; i++)
+		p->var_sizes[i] = s->vars[i].type.kind == T_INT || s->vars[i].type.kind == T_PTR ?
+				  8 : s->vars[i].type.size;
 	return rc;
 }
 

@@ -47,6 +47,7 @@ struct symtab {
 	int nmaps;
 	struct fmt_info *fmts;	/* printf/print/time formats, by id */
 	int nfmts;
+	int str_len;			/* str()'s buffer, BPFTRACE_STRLEN's meaning */
 	const char *const *params;	/* $1..$N (script arguments) */
 	int nparams;
 };

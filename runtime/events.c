@@ -38,6 +38,10 @@ static void on_printf(struct session *s, const char *data, size_t size)
 	const struct fmt_info *fi = symtab_format(&s->syms, (int)id);
 	if (!fi)
 		return;
+	if (s->opts.format == FMT_TEXT) {
+		format_print(s->opts.out, fi, data + 16, (int)size - 16);
+		return;
+	}
 	char *text = NULL;
 	size_t len = 0;
 	FILE *m = open_memstream(&text, &len);

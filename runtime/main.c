@@ -37,6 +37,7 @@ static const char usage_text[] =
 	"                   (PATTERN: utxocache:*, or usdt:PATH:* for a binary);\n"
 	"                   -lv adds each argument's description\n"
 	"  --map-size N     entries per map (default 4096)\n"
+	"  --ringbuf-size N MiB for printf and other events (default 16; a power of 2)\n"
 	"  -h, --help       this text\n"
 	"\n"
 	"exit status: 0 ok; 1 error; the traced command's status if it failed;\n"
@@ -105,6 +106,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	static const struct option longs[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "map-size", required_argument, NULL, 'M' },
+		{ "ringbuf-size", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -143,6 +145,13 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case 'i': cli->repl = true; break;
 		case 'v': cli->verbose = true; break;
 		case 'M': cli->opts.map_size = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'R':
+			cli->opts.ringbuf_size = (uint32_t)strtoul(optarg, NULL, 10) << 20;
+			if (!cli->opts.ringbuf_size || (cli->opts.ringbuf_size & (cli->opts.ringbuf_size - 1))) {
+				fprintf(stderr, "btctrace: error: --ringbuf-size takes a power of two (MiB)\n");
+				return -1;
+			}
+			break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		default: fputs(usage_text, stderr); return -1;
 		}
@@ -192,6 +201,12 @@ int main(int argc, char **argv)
 		if (cli.opts.out)
 			fclose(cli.opts.out);
 		return status;
+	}
+	/* bpftrace's knobs that Bitcoin Core's contrib/tracing README uses. */
+	const char *strlen_env = getenv("BPFTRACE_STRLEN");
+	if (strlen_env && (cli.opts.str_len = atoi(strlen_env)) < 2) {
+		fprintf(stderr, "btctrace: error: BPFTRACE_STRLEN must be at least 2\n");
+		return 1;
 	}
 	/* As bpftrace: line-buffered output unless -B says otherwise, so
 	 * printf lines reach a pipe as they happen. */

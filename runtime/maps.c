@@ -54,7 +54,8 @@ static int create_one(const struct map_info *m, uint32_t max_entries)
 	return fd;
 }
 
-int maps_create(struct map_set *ms, const struct symtab *syms, uint32_t max_entries)
+int maps_create(struct map_set *ms, const struct symtab *syms, uint32_t max_entries,
+		uint32_t ringbuf_size)
 {
 	memset(ms, 0, sizeof(*ms));
 	ms->syms = syms;
@@ -64,7 +65,8 @@ int maps_create(struct map_set *ms, const struct symtab *syms, uint32_t max_entr
 	ms->nerr_slots = ERR_SLOTS;
 	ms->errors_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "errors", 4, 8,
 				       ms->nerr_slots, NULL);
-	ms->events_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "events", 0, 0, 1 << 20, NULL);
+	ms->events_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "events", 0, 0,
+				       ringbuf_size ? ringbuf_size : 16u << 20, NULL);
 	if (ms->errors_fd < 0 || ms->events_fd < 0)
 	{
 		int err = errno;

@@ -21,7 +21,8 @@ struct map_set {
 
 enum out_format { FMT_TEXT, FMT_JSON };
 
-int maps_create(struct map_set *ms, const struct symtab *syms, uint32_t max_entries);
+int maps_create(struct map_set *ms, const struct symtab *syms, uint32_t max_entries,
+		uint32_t ringbuf_size);
 void maps_destroy(struct map_set *ms);
 
 /* Creates the kernel maps of symbols added since the last call. */

@@ -232,9 +232,11 @@ static int attach_usdt(struct session *s, const struct probe *p, struct attach_p
 	return 0;
 }
 
-static int load_probe(struct session *s, const struct probe *p)
+static int load_probe(struct session *s, const struct probe *p, bool usdt)
 {
 	for (struct attach_point *ap = p->points; ap; ap = ap->next) {
+		if ((ap->kind == ATTACH_USDT) != usdt)
+			continue;
 		s->nattach_points++;
 		if (ap->kind == ATTACH_USDT) {
 			if (attach_usdt(s, p, ap))
@@ -264,6 +266,28 @@ static int load_probe(struct session *s, const struct probe *p)
 	return 0;
 }
 
+/* The kernel runs the programs of one uprobe newest first, so USDT blocks
+ * are attached last block first: they then run in script order, as in
+ * bpftrace.  BEGIN, END and interval blocks keep script order. */
+static int load_program(struct session *s, const struct program *prog)
+{
+	int n = 0, rc;
+	for (const struct probe *p = prog->probes; p; p = p->next) {
+		if ((rc = load_probe(s, p, false)))
+			return rc;
+		n++;
+	}
+	const struct probe **v = calloc(n ? n : 1, sizeof(*v));
+	n = 0;
+	for (const struct probe *p = prog->probes; p; p = p->next)
+		v[n++] = p;
+	rc = 0;
+	while (n-- > 0 && !rc)
+		rc = load_probe(s, v[n], true);
+	free(v);
+	return rc;
+}
+
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	return session_handle_event(ctx, data, size);
@@ -277,7 +301,7 @@ static int session_start(struct session *s)
 		return 0;
 	if ((rc = compiler_new(&s->comp)))
 		return rc;
-	if ((rc = maps_create(&s->maps, &s->syms, s->opts.map_size)))
+	if ((rc = maps_create(&s->maps, &s->syms, s->opts.map_size, s->opts.ringbuf_size)))
 		return rc;
 	s->rb = ring_buffer__new(s->maps.events_fd, handle_event, s, NULL);
 	if (!s->rb)
@@ -297,6 +321,7 @@ int session_add(struct session *s, struct source *src, int *first_id)
 	s->cat.script = prog;
 	s->syms.params = s->opts.params;
 	s->syms.nparams = s->opts.nparams;
+	s->syms.str_len = s->opts.str_len ? s->opts.str_len : 64;
 	if (sema_check(prog, &env, &s->syms)) {
 		symtab_rollback(&s->syms, nmaps);
 		program_free(prog);
@@ -307,9 +332,8 @@ int session_add(struct session *s, struct source *src, int *first_id)
 		goto fail;
 	if ((rc = session_start(s)) || (rc = maps_sync(&s->maps)))
 		goto fail;
-	for (struct probe *p = prog->probes; p; p = p->next)
-		if ((rc = load_probe(s, p)))
-			goto fail;
+	if ((rc = load_program(s, prog)))
+		goto fail;
 	if (first_id)
 		*first_id = id;
 	prog->next = s->progs;

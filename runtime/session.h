@@ -22,6 +22,8 @@ struct session_opts {
 	enum out_format format;
 	FILE *out;
 	bool quiet;
+	int str_len;			/* str() default: BPFTRACE_STRLEN or 64 */
+	uint32_t ringbuf_size;		/* bytes, a power of two */
 	const char *const *params;	/* $1..$N */
 	int nparams;
 };
