@@ -10,7 +10,7 @@ need jq
 "$BTCTRACE" -l -b "$BUILD/btcsim" >"$TMP/l"
 expect_eq "-l exit status" "$?" 0
 expect_eq "probes listed" "$(grep -c '^usdt:' "$TMP/l")" 26
-expect_eq "none missing" "$(grep -c 'missing' "$TMP/l" || true)" 0
+expect_eq "none missing" "$(awk '/missing/ { n++ } END { print n + 0 }' "$TMP/l")" 0
 grep -q "^usdt:$BUILD/btcsim:utxocache:add \[semaphore at 0x[0-9a-f]*\]$" "$TMP/l" || fail "utxocache:add line"
 grep -A5 ":utxocache:add " "$TMP/l" >"$TMP/add"
 printf '%s\n' "usdt:$BUILD/btcsim:utxocache:add" \
@@ -34,11 +34,16 @@ expect_eq "usdt:PATH:pattern" "$(grep -c '^usdt:' "$TMP/lu")" 4
 # With -p: whether another tracer holds each semaphore.
 "$BUILD/btcsim" coins --forever >/dev/null &
 sim=$!
+wait_exec "$sim" "$BUILD/btcsim"
 "$BTCTRACE" -q -e 'utxocache:spent { @n = count(); }' -p "$sim" >/dev/null &
 tracer=$!
 sleep 1
 "$BTCTRACE" -l 'utxocache:*' -p "$sim" >"$TMP/lp"
-kill -INT "$tracer"; wait "$tracer" || true
+kill -INT "$tracer"
+set +e
+wait "$tracer"
+expect_eq "background tracer status" "$?" 0
+set -e
 kill -INT "$sim"; wait "$sim"
 grep -q ":utxocache:spent \[semaphore 1: enabled, a tracer is attached\]$" "$TMP/lp" || fail "spent enabled: $(cat "$TMP/lp")"
 grep -q ":utxocache:add \[semaphore 0: disabled\]$" "$TMP/lp" || fail "add disabled: $(cat "$TMP/lp")"

@@ -25,7 +25,7 @@ grep -q "^usdt:$TMP/bin/bitcoind:utxocache:add " "$TMP/l1" || fail "bitcoind on 
 
 "$TMP/bin/bitcoind" coins --seed 2 --count 1500 --wait-attached --truth "$TMP/t.json" &
 one=$!
-sleep 0.2
+wait_exec "$one" "$TMP/bin/bitcoind"
 "$BTCTRACE" -e 'utxocache:add { @n = count(); }' >"$TMP/o1" 2>"$TMP/e1"
 expect_eq "one running: status" "$?" 0
 wait "$one"
@@ -35,7 +35,8 @@ expect_eq "one running: counted" "$(sed -n 's/^@n: //p' "$TMP/o1")" "$(truth "$T
 a=$!
 "$TMP/bin/bitcoind" coins --forever >/dev/null &
 b=$!
-sleep 0.2
+wait_exec "$a" "$TMP/bin/bitcoind"
+wait_exec "$b" "$TMP/bin/bitcoind"
 set +e
 "$BTCTRACE" -e 'utxocache:add { @n = count(); }' >/dev/null 2>"$TMP/e2"
 expect_eq "two running: status" "$?" 1

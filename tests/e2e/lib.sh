@@ -6,7 +6,9 @@ BUILD=${BTC_BUILD:?run through ctest (BTC_BUILD unset)}
 SRC=${BTC_SRC:?run through ctest (BTC_SRC unset)}
 BTCTRACE=$BUILD/btctrace
 TMP=$(mktemp -d /tmp/btctrace-e2e.XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
+# Background simulators and tracers must not outlive a failing test: they
+# would hold ctest's output open until its timeout.
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$TMP"' EXIT
 FAILS=0
 CHECKS=0
 
@@ -54,6 +56,24 @@ truth_hist() {
 # The map dump: everything after the banner line (the "\n\n" and maps).
 map_dump() {
 	sed -n '/^Attaching [0-9]* probes\?\.\.\.$/,$p' "$1" | tail -n +2
+}
+
+# count_lines ERE [FILE]: matching lines, 0 included (grep -c fails on 0).
+count_lines() {
+	awk -v re="$1" '$0 ~ re { n++ } END { print n + 0 }' "${2:--}"
+}
+
+# wait_exec PID BINARY: a process started with & is a shell until it has
+# exec'd; -p PID or discovery before that would find the shell.
+wait_exec() {
+	local target
+	target=$(realpath "$2")
+	for _ in $(seq 1 500); do
+		[ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$target" ] && return 0
+		sleep 0.01
+	done
+	fail "process $1 never became $2"
+	return 1
 }
 
 finish() {

@@ -8,6 +8,7 @@ need jq
 
 "$BUILD/btcsim" coins --seed 3 --count 2000 --wait-attached --truth "$TMP/truth.json" &
 sim=$!
+wait_exec "$sim" "$BUILD/btcsim"
 "$BTCTRACE" -e 'utxocache:add { @n = count(); @v = sum(arg3); } utxocache:spent { @s = count(); }' \
 	-p "$sim" >"$TMP/out" 2>"$TMP/err"
 expect_eq "btctrace exit status" "$?" 0
@@ -24,6 +25,8 @@ expect_eq "@v" "$(sed -n 's/^@v: //p' "$TMP/out")" \
 a=$!
 "$BUILD/btcsim" coins --forever --seed 9 --truth "$TMP/b.json" >/dev/null &
 b=$!
+wait_exec "$a" "$BUILD/btcsim"
+wait_exec "$b" "$BUILD/btcsim"
 "$BTCTRACE" -e 'utxocache:add { @procs[pid] = count(); }' -b "$BUILD/btcsim" >"$TMP/out2" &
 tracer=$!
 sleep 1.5

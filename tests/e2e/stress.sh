@@ -54,7 +54,7 @@ rc=0
 	>"$TMP/text.out" 2>"$TMP/text.err" || rc=$?
 secs=$(echo "$(date +%s.%N) - $start" | bc)
 fired=$(fires "$TMP/text.truth")
-lines=$(grep -cE '^(add [0-9]+ -?[0-9]+ [01]|spent [0-9]+ -?[0-9]+|uncache [0-9]+ [0-9]+)$' "$TMP/text.out" || true)
+lines=$(count_lines '^(add [0-9]+ -?[0-9]+ [01]|spent [0-9]+ -?[0-9]+|uncache [0-9]+ [0-9]+)$' "$TMP/text.out")
 running=$(lost_running "$TMP/text.err")
 total=$(lost_total "$TMP/text.err")
 echo "text: $fired events fired in ${secs}s: $lines lines, $total lost (exit status $rc)"
@@ -81,13 +81,13 @@ nlines=$(wc -l <"$TMP/json.out")
 # Each line one object: as many objects as lines, and the counts by type.
 jq -r '.type' "$TMP/json.out" >"$TMP/json.types" 2>"$TMP/jq.err" || fail "json: not every line parses: $(head -2 "$TMP/jq.err")"
 expect_eq "json: objects" "$(wc -l <"$TMP/json.types")" "$nlines"
-printfs=$(grep -c '^printf$' "$TMP/json.types" || true)
+printfs=$(awk '/^printf$/ { n++ } END { print n + 0 }' "$TMP/json.types")
 expect_eq "json: printf objects whose data is one line of the script" \
 	"$(jq -r 'select(.type == "printf") | .data' "$TMP/json.out" |
-		grep -cE '^(add [0-9]+ -?[0-9]+ [01]|spent [0-9]+ -?[0-9]+|uncache [0-9]+ [0-9]+)$' || true)" "$printfs"
+		count_lines '^(add [0-9]+ -?[0-9]+ [01]|spent [0-9]+ -?[0-9]+|uncache [0-9]+ [0-9]+)$')" "$printfs"
 expect_eq "json: first object" "$(head -1 "$TMP/json.out")" '{"type": "attached_probes", "data": {"probes": 3}}'
 expect_eq "json: the last object is lost_events" "$(tail -1 "$TMP/json.types")" lost_events
-expect_eq "json: lost_events objects" "$(grep -c '^lost_events$' "$TMP/json.types" || true)" 1
+expect_eq "json: lost_events objects" "$(awk '/^lost_events$/ { n++ } END { print n + 0 }' "$TMP/json.types")" 1
 expect_eq "json: object types" "$(sort -u "$TMP/json.types" | tr '\n' ' ')" "attached_probes lost_events printf "
 jlost=$(jq -r 'select(.type == "lost_events") | .data.events' "$TMP/json.out")
 echo "json: $fired events fired: $printfs printf objects, $jlost lost (exit status $rc)"
@@ -112,7 +112,7 @@ for fmt in text json; do
 	adds=$(truth "$TMP/full.$fmt.truth" utxocache:add .fires)
 	dropped=$(sed -n 's/^btctrace: warning: map @new is full (100 entries): \([0-9]*\) updates were dropped$/\1/p' "$TMP/full.$fmt.err")
 	if [ "$fmt" = text ]; then
-		entries=$(grep -c '^@new\[[0-9]*\]: 1$' "$TMP/full.$fmt.out" || true)
+		entries=$(awk '/^@new\[[0-9]*\]: 1$/ { n++ } END { print n + 0 }' "$TMP/full.$fmt.out")
 		by_vout=$(awk '/^@by_vout\[[0-9]+\]: [0-9]+$/ { n += $2 } END { print n + 0 }' "$TMP/full.$fmt.out")
 		seq=$(sed -n 's/^@seq: //p' "$TMP/full.$fmt.out")
 	else
@@ -126,7 +126,7 @@ for fmt in text json; do
 	expect_eq "full map ($fmt): entries + dropped" "$((entries + ${dropped:-0}))" "$adds"
 	expect_eq "full map ($fmt): @seq" "$seq" "$adds"
 	expect_eq "full map ($fmt): @by_vout total" "$by_vout" "$adds"
-	expect_eq "full map ($fmt): maps reported full" "$(grep -c 'is full' "$TMP/full.$fmt.err" || true)" 1
+	expect_eq "full map ($fmt): maps reported full" "$(awk '/is full/ { n++ } END { print n + 0 }' "$TMP/full.$fmt.err")" 1
 	expect_eq "full map ($fmt): exit status" "$rc" 3
 done
 finish
