@@ -7,8 +7,17 @@ SRC=${BTC_SRC:?run through ctest (BTC_SRC unset)}
 BTCTRACE=$BUILD/btctrace
 TMP=$(mktemp -d /tmp/btctrace-e2e.XXXXXX)
 # Background simulators and tracers must not outlive a failing test: they
-# would hold ctest's output open until its timeout.
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$TMP"' EXIT
+# would hold ctest's output open until its timeout.  The test's own status
+# is kept: a job that already ended is no failure of the cleanup.
+cleanup() {
+	local status=$?
+	for job in $(jobs -p); do
+		kill "$job" 2>/dev/null || :
+	done
+	rm -rf "$TMP"
+	exit "$status"
+}
+trap cleanup EXIT
 FAILS=0
 CHECKS=0
 
