@@ -14,9 +14,12 @@
  *     where a uprobe's cost is paid.
  *
  *   benchtool run [--watch PID:FILE:VADDR[,VADDR...]] [--banner TEXT]
- *                 [--int-after MS] [--kill-at-attach] [--out FILE] -- CMD ARGS...
+ *                 [--int-after MS] [--kill-at-attach] [--out FILE]
+ *                 [--settle MS] -- CMD ARGS...
  *       Runs CMD; prints attach_ms (from just before fork to attached),
- *       wall_ms (start to exit), exit_ms (SIGINT to exit), rss_kb, status.
+ *       wall_ms (start to exit), exit_ms (SIGINT to exit), rss_kb, status
+ *       and sigints (SIGINT is repeated every 5 s until CMD exits).
+ *       --settle MS sleeps before starting CMD.
  *       Without --watch/--banner, "attached" is the start.  --int-after
  *       sends SIGINT MS after attached; --kill-at-attach SIGKILLs then.
  *       CMD's stdout goes to FILE (default /dev/null), or to the banner
@@ -55,6 +58,7 @@
 #define MAX_SEMS 64
 #define POLL_US 100
 #define TIMEOUT_S 60
+#define INT_REPEAT_MS 5000
 
 static double now_ms(void)
 {
@@ -231,7 +235,7 @@ static int cmd_run(int argc, char **argv)
 	char *watch = NULL;
 	const char *banner = NULL;
 	const char *out_path = "/dev/null";
-	long int_after = -1;
+	long int_after = -1, settle_ms = 0;
 	bool kill_at_attach = false;
 	int i = 0;
 	for (; i < argc && strcmp(argv[i], "--"); i++) {
@@ -245,6 +249,8 @@ static int cmd_run(int argc, char **argv)
 			int_after = atol(argv[++i]);
 		else if (!strcmp(argv[i], "--kill-at-attach"))
 			kill_at_attach = true;
+		else if (!strcmp(argv[i], "--settle") && i + 1 < argc)
+			settle_ms = atol(argv[++i]);
 		else
 			die("run: unknown option %s", argv[i]);
 	}
@@ -279,12 +285,17 @@ static int cmd_run(int argc, char **argv)
 	int out_fd = pipefd[1];
 	if (!banner && (out_fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
 		die("cannot write %s", out_path);
+	/* Let the previous run's detach finish settling in the kernel (it
+	 * leaves RCU state behind that makes the next attach look cheaper). */
+	if (settle_ms > 0)
+		sleep_us(settle_ms * 1000);
 	double t0 = now_ms();
 	pid_t pid = spawn(cmd, out_fd);
 	close(out_fd);
 	int pidfd = pidfd_of(pid);
 
-	double t_attach = watch || banner ? -1 : t0, t_int = -1, t_exit = -1;
+	double t_attach = watch || banner ? -1 : t0, t_int = -1, t_exit = -1, t_last_int = -1;
+	int sigints = 0;
 	for (;;) {
 		if (now_ms() - t0 > TIMEOUT_S * 1000.0) {
 			fprintf(stderr, "benchtool: %s timed out\n", cmd[0]);
@@ -299,9 +310,16 @@ static int cmd_run(int argc, char **argv)
 				t_int = now_ms();
 				kill(pid, SIGKILL);
 			} else if (int_after >= 0 && now_ms() - t_attach >= (double)int_after) {
-				t_int = now_ms();
+				t_int = t_last_int = now_ms();
 				kill(pid, SIGINT);
+				sigints++;
 			}
+		} else if (sigints && now_ms() - t_last_int >= INT_REPEAT_MS) {
+			/* bpftrace 0.17 can miss a SIGINT that lands just before it
+			 * blocks in epoll_wait; say it again (and report it). */
+			t_last_int = now_ms();
+			kill(pid, SIGINT);
+			sigints++;
 		}
 		/* Sleep until the next poll, the tracer's output or its exit;
 		 * once signalled, only its exit matters. */
@@ -319,10 +337,10 @@ static int cmd_run(int argc, char **argv)
 	wait4(pid, &status, 0, &ru);
 	if (t_exit < 0)
 		t_exit = now_ms();
-	printf("attach_ms=%.2f wall_ms=%.2f exit_ms=%.2f rss_kb=%ld status=%d\n",
+	printf("attach_ms=%.2f wall_ms=%.2f exit_ms=%.2f rss_kb=%ld status=%d sigints=%d\n",
 	       t_attach >= 0 ? t_attach - t0 : -1.0, t_exit - t0,
 	       t_int >= 0 ? t_exit - t_int : -1.0, ru.ru_maxrss,
-	       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), sigints);
 	if (s.memfd >= 0)
 		close(s.memfd);
 	close(pidfd);
@@ -380,7 +398,12 @@ static int cmd_sim(int argc, char **argv)
 		die("wait for btcsim failed%s", "");
 	double t_sim = now_ms() - t0;
 	if (tp > 0) {
-		kill(tp, SIGINT);
+		/* Repeated, as in run: bpftrace can miss the first one. */
+		int pidfd = pidfd_of(tp);
+		do
+			kill(tp, SIGINT);
+		while (!gone_within(pidfd, INT_REPEAT_MS));
+		close(pidfd);
 		waitpid(tp, NULL, 0);
 	}
 	double cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +

@@ -415,6 +415,9 @@ static int sema_arg(struct sema *s, struct node *n)
 				  "arg%d does not exist here", (int)n->ival);
 	}
 	n->type = s->sig.args[n->ival];
+	if (n->type.kind == T_NONE)
+		return diag_error(&n->loc, "give each probe its own block",
+				  "arg%d has different types in the probes of this block", (int)n->ival);
 	return 0;
 }
 
@@ -684,12 +687,13 @@ static bool same_decl_args(const struct tp_decl *a, const struct tp_decl *b)
 
 static int same_sig_args(struct sema *s, struct attach_point *ap, const struct probe_sig *sig)
 {
+	/* A difference matters only if the block reads that argument. */
+	(void)ap;
 	for (int i = 0; i < s->sig.nargs && i < sig->nargs; i++) {
-		const struct type *a = &s->sig.args[i], *b = &sig->args[i];
+		struct type *a = &s->sig.args[i];
+		const struct type *b = &sig->args[i];
 		if (a->kind != b->kind || a->size != b->size || a->is_signed != b->is_signed)
-			return diag_error(&ap->loc, "give this probe its own block",
-					  "arg%d of %s has another type than in %s", i, ap->spec,
-					  s->probe->points->spec);
+			a->kind = T_NONE;
 	}
 	if (sig->nargs < s->sig.nargs)
 		s->sig.nargs = sig->nargs;

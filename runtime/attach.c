@@ -59,7 +59,25 @@ struct link_create_uprobe_multi {
 _Static_assert(sizeof(struct link_create_uprobe_multi) == 64,
 	       "link_create.uprobe_multi layout");
 
+/* A uprobe_multi link shared by the programs of a batch on one binary and
+ * pid: each location's cookie is its program's slot in a prog array, and a
+ * dispatcher tail-calls the program in that slot. */
+struct shared_link {
+	int refs;		/* attachments still using it */
+	int link_fd, disp_fd, array_fd;
+};
+
 struct attachment {
+	struct shared_link *shared;	/* NULL: fds[] are its own */
+	uint32_t slot;			/* its program's slot in shared */
+	/* A request recorded in a batch, linked by attach_batch_commit(). */
+	struct attachment *next_pending;
+	bool pending;
+	int prog_fd;
+	pid_t pid;
+	char *path;
+	struct uprobe_loc *locs;
+	int nlocs;
 	int nfds;
 	int fds[];	/* one uprobe_multi link, or one perf event per location */
 };
@@ -194,9 +212,9 @@ int prog_run_once(int prog_fd)
 
 /* ---- uprobe_multi capability probe ------------------------------------ */
 
-static int uprobe_multi_link(int prog_fd, const char *path,
-			     const uint64_t *offsets, const uint64_t *ref_ctrs,
-			     uint32_t cnt, uint32_t pid)
+static int uprobe_multi_link_cookies(int prog_fd, const char *path,
+				     const uint64_t *offsets, const uint64_t *ref_ctrs,
+				     const uint64_t *cookies, uint32_t cnt, uint32_t pid)
 {
 	struct link_create_uprobe_multi attr = {
 		.prog_fd = (uint32_t)prog_fd,
@@ -204,11 +222,20 @@ static int uprobe_multi_link(int prog_fd, const char *path,
 		.path = (uintptr_t)path,
 		.offsets = (uintptr_t)offsets,
 		.ref_ctr_offsets = (uintptr_t)ref_ctrs,
+		.cookies = (uintptr_t)cookies,
 		.cnt = cnt,
 		.pid = pid,
 	};
 	int fd = (int)syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
 	return fd < 0 ? -errno : fd;
+}
+
+static int uprobe_multi_link(int prog_fd, const char *path,
+			     const uint64_t *offsets, const uint64_t *ref_ctrs,
+			     uint32_t cnt, uint32_t pid)
+{
+	return uprobe_multi_link_cookies(prog_fd, path, offsets, ref_ctrs, NULL,
+					 cnt, pid);
 }
 
 /* The kernel answers a uprobe_multi link on "/" with EBADF (not a regular
@@ -410,6 +437,50 @@ static int attach_each(struct attachment *a, int prog_fd, const char *path,
 	return 0;
 }
 
+/* ---- batches: one link for many programs ------------------------------ */
+
+/* While a batch is open, attach_uprobes() records uprobe_multi requests
+ * and attach_batch_commit() links them. */
+static struct {
+	bool open;
+	struct attachment *head, **tail;
+} batch;
+
+static int record_request(struct attachment *a, int prog_fd, const char *path,
+			  pid_t pid, const struct uprobe_loc *locs, int nlocs)
+{
+	a->path = strdup(path);
+	a->locs = malloc((size_t)nlocs * sizeof(*locs));
+	if (!a->path || !a->locs)
+		return -ENOMEM;
+	memcpy(a->locs, locs, (size_t)nlocs * sizeof(*locs));
+	a->nlocs = nlocs;
+	a->prog_fd = prog_fd;
+	a->pid = pid;
+	a->pending = true;
+	*batch.tail = a;
+	batch.tail = &a->next_pending;
+	return 0;
+}
+
+static void forget_request(struct attachment *a)
+{
+	if (a->pending) {
+		for (struct attachment **pp = &batch.head; *pp; pp = &(*pp)->next_pending)
+			if (*pp == a) {
+				*pp = a->next_pending;
+				if (batch.tail == &a->next_pending)
+					batch.tail = pp;
+				break;
+			}
+		a->pending = false;
+	}
+	free(a->path);
+	free(a->locs);
+	a->path = NULL;
+	a->locs = NULL;
+}
+
 int attach_uprobes(int prog_fd, const char *path, pid_t pid,
 		   const struct uprobe_loc *locs, int nlocs,
 		   struct attachment **out)
@@ -425,7 +496,8 @@ int attach_uprobes(int prog_fd, const char *path, pid_t pid,
 				      (size_t)(multi ? 1 : nlocs) * sizeof(int));
 	if (!a)
 		return -ENOMEM;
-	int err = multi ? attach_multi(a, prog_fd, path, pid, locs, nlocs)
+	int err = multi && batch.open ? record_request(a, prog_fd, path, pid, locs, nlocs)
+		: multi ? attach_multi(a, prog_fd, path, pid, locs, nlocs)
 			: attach_each(a, prog_fd, path, pid, locs, nlocs);
 	if (err) {
 		detach_uprobes(a);	/* undoes the locations already attached */
@@ -435,14 +507,199 @@ int attach_uprobes(int prog_fd, const char *path, pid_t pid,
 	return 0;
 }
 
+void attach_batch_begin(void)
+{
+	batch.open = true;
+	batch.head = NULL;
+	batch.tail = &batch.head;
+}
+
+/* r6 = ctx; r3 = bpf_get_attach_cookie(ctx); bpf_tail_call(ctx, progs, r3);
+ * return 0 (an empty slot: that program was detached). */
+static int load_dispatcher(int array_fd)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_6, .src_reg = BPF_REG_1 },
+		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_get_attach_cookie },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_3, .src_reg = BPF_REG_0 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_1, .src_reg = BPF_REG_6 },
+		{ .code = BPF_LD | BPF_DW | BPF_IMM, .dst_reg = BPF_REG_2,
+		  .src_reg = BPF_PSEUDO_MAP_FD, .imm = array_fd },
+		{ 0 },
+		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_tail_call },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	return prog_load(PROG_UPROBE_MULTI, "btctrace_dispatch", insns,
+			 sizeof(insns) / sizeof(insns[0]));
+}
+
+static void shared_put(struct shared_link *sh)
+{
+	if (sh && --sh->refs == 0) {
+		/* The link first: closing the array empties it, and events
+		 * still arriving would find no program. */
+		close(sh->link_fd);
+		close(sh->disp_fd);
+		close(sh->array_fd);
+		free(sh);
+	}
+}
+
+/* One link for the k requests in v (same binary, same pid). */
+static int link_shared(struct attachment **v, int k)
+{
+	const char *path = v[0]->path;
+	pid_t pid = v[0]->pid;
+	int total = 0;
+	for (int i = 0; i < k; i++)
+		total += v[i]->nlocs;
+	struct shared_link *sh = calloc(1, sizeof(*sh));
+	uint64_t *arr = calloc(3 * (size_t)total, sizeof(*arr));
+	struct uprobe_loc *all = calloc((size_t)total, sizeof(*all));
+	int err = -ENOMEM;
+	if (!sh || !arr || !all)
+		goto out;
+	sh->link_fd = sh->disp_fd = -1;
+	sh->array_fd = bpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, "btctrace_progs",
+				      sizeof(uint32_t), sizeof(uint32_t), (uint32_t)k, NULL);
+	if (sh->array_fd < 0) {
+		err = diag_error(NULL, NULL, "cannot create the probes' program array: %s",
+				 strerror(errno));
+		goto out;
+	}
+	uint64_t *offsets = arr, *ref_ctrs = arr + total, *cookies = arr + 2 * total;
+	bool any_ref_ctr = false;
+	for (int i = 0, n = 0; i < k; i++) {
+		uint32_t slot = (uint32_t)i;
+		if (bpf_map_update_elem(sh->array_fd, &slot, &v[i]->prog_fd, BPF_ANY)) {
+			err = diag_error(NULL, BUG_HINT, "cannot put a probe's program in "
+					 "the program array: %s", strerror(errno));
+			goto out;
+		}
+		for (int j = 0; j < v[i]->nlocs; j++, n++) {
+			all[n] = v[i]->locs[j];
+			offsets[n] = v[i]->locs[j].offset;
+			ref_ctrs[n] = v[i]->locs[j].ref_ctr_offset;
+			cookies[n] = slot;
+			any_ref_ctr |= ref_ctrs[n] != 0;
+		}
+	}
+	if ((sh->disp_fd = load_dispatcher(sh->array_fd)) < 0) {
+		err = sh->disp_fd;
+		goto out;
+	}
+	sh->link_fd = uprobe_multi_link_cookies(sh->disp_fd, path, offsets,
+						any_ref_ctr ? ref_ctrs : NULL, cookies,
+						(uint32_t)total, pid < 0 ? 0 : (uint32_t)pid);
+	if (sh->link_fd < 0) {
+		err = attach_multi_error(path, all, total, pid, sh->link_fd);
+		goto out;
+	}
+	sh->refs = k;
+	for (int i = 0; i < k; i++) {
+		v[i]->shared = sh;
+		v[i]->slot = (uint32_t)i;
+	}
+	sh = NULL;
+	err = 0;
+out:
+	if (sh) {
+		if (sh->disp_fd >= 0)
+			close(sh->disp_fd);
+		if (sh->array_fd >= 0)
+			close(sh->array_fd);
+		free(sh);
+	}
+	free(arr);
+	free(all);
+	return err;
+}
+
+/* Undoes what a commit did for a; it stays a valid, unattached handle. */
+static void unlink_attachment(struct attachment *a)
+{
+	shared_put(a->shared);
+	a->shared = NULL;
+	for (int i = 0; i < a->nfds; i++)
+		close(a->fds[i]);
+	a->nfds = 0;
+}
+
+int attach_batch_commit(void)
+{
+	struct attachment *todo = batch.head, *done = NULL;
+	batch.open = false;
+	batch.head = NULL;
+	batch.tail = &batch.head;
+	int err = 0, n = 0;
+	for (struct attachment *a = todo; a; a = a->next_pending)
+		n++;
+	struct attachment **group = calloc(n > 0 ? (size_t)n : 1, sizeof(*group));
+	if (!group)
+		err = -ENOMEM;
+	while (todo && !err) {
+		/* The first request and every other one on its binary and pid. */
+		int k = 0;
+		const char *path = todo->path;
+		pid_t pid = todo->pid;
+		for (struct attachment **pp = &todo; *pp;) {
+			struct attachment *a = *pp;
+			if (a->pid == pid && !strcmp(a->path, path)) {
+				*pp = a->next_pending;
+				group[k++] = a;
+			} else {
+				pp = &a->next_pending;
+			}
+		}
+		/* One request alone gets its own link, as without a batch. */
+		err = k == 1 ? attach_multi(group[0], group[0]->prog_fd, path, pid,
+					    group[0]->locs, group[0]->nlocs)
+			     : link_shared(group, k);
+		for (int i = 0; i < k; i++) {
+			group[i]->pending = false;
+			group[i]->next_pending = done;
+			done = group[i];
+		}
+	}
+	for (struct attachment *a = todo; a; a = a->next_pending)
+		a->pending = false;
+	for (struct attachment *a = done, *next; a; a = next) {
+		next = a->next_pending;
+		a->next_pending = NULL;
+		if (err)
+			unlink_attachment(a);
+		forget_request(a);
+	}
+	for (struct attachment *a = todo, *next; a; a = next) {
+		next = a->next_pending;
+		a->next_pending = NULL;
+		forget_request(a);
+	}
+	free(group);
+	return err;
+}
+
+void attach_batch_abort(void)
+{
+	while (batch.head)
+		forget_request(batch.head);
+	batch.open = false;
+	batch.tail = &batch.head;
+}
+
 void detach_uprobes(struct attachment *a)
 {
 	if (!a)
 		return;
+	forget_request(a);
+	/* A program on a shared link stops running at once; the link (and
+	 * the semaphores) go with the last program on it. */
+	if (a->shared && a->shared->refs > 1)
+		bpf_map_delete_elem(a->shared->array_fd, &a->slot);
 	/* Each close unregisters its uprobes and lowers their semaphores
 	 * before returning; that wait is the slow part of exiting. */
-	for (int i = 0; i < a->nfds; i++)
-		close(a->fds[i]);
+	unlink_attachment(a);
 	free(a);
 }
 
@@ -530,24 +787,44 @@ void detach_uprobes_all(struct attachment **v, int n)
 {
 	int nfds = 0;
 	for (int i = 0; i < n; i++)
-		nfds += v[i] ? v[i]->nfds : 0;
+		nfds += v[i] ? v[i]->nfds + 1 : 0;
 	int *fds = malloc((size_t)(nfds ? nfds : 1) * sizeof(*fds));
-	if (!fds) {
+	struct shared_link **last = calloc(n > 0 ? (size_t)n : 1, sizeof(*last));
+	if (!fds || !last) {
 		for (int i = 0; i < n; i++) {
 			detach_uprobes(v[i]);
 			v[i] = NULL;
 		}
+		free(fds);
+		free(last);
 		return;
 	}
+	/* The links, slow to close, go together; a shared link's dispatcher
+	 * and program array only after it. */
+	int nlast = 0;
 	nfds = 0;
 	for (int i = 0; i < n; i++) {
-		if (!v[i])
+		struct attachment *a = v[i];
+		if (!a)
 			continue;
-		for (int j = 0; j < v[i]->nfds; j++)
-			fds[nfds++] = v[i]->fds[j];
-		free(v[i]);
+		forget_request(a);
+		if (a->shared && --a->shared->refs == 0) {
+			fds[nfds++] = a->shared->link_fd;
+			last[nlast++] = a->shared;
+		} else if (a->shared) {
+			bpf_map_delete_elem(a->shared->array_fd, &a->slot);
+		}
+		for (int j = 0; j < a->nfds; j++)
+			fds[nfds++] = a->fds[j];
+		free(a);
 		v[i] = NULL;
 	}
 	close_concurrently(fds, nfds);
+	for (int i = 0; i < nlast; i++) {
+		close(last[i]->disp_fd);
+		close(last[i]->array_fd);
+		free(last[i]);
+	}
 	free(fds);
+	free(last);
 }

@@ -1,6 +1,7 @@
 /* btctrace: the command line. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,8 @@ static const char usage_text[] =
 	"                   (PATTERN: utxocache:*, or usdt:PATH:* for a binary);\n"
 	"                   -lv adds each argument's description\n"
 	"  --map-size N     entries per map (default 4096)\n"
-	"  --ringbuf-size N MiB for printf and other events (default 16; a power of 2)\n"
+	"  --ringbuf-size N MiB for printf and other events (a power of 2; default 8\n"
+	"                   when the script prints, else 1/4)\n"
 	"  -h, --help       this text\n"
 	"\n"
 	"exit status: 0 ok; 1 error; the traced command's status if it failed;\n"
@@ -196,6 +198,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (cli.repl) {
+		cli.opts.interactive = true;
 		int status = repl_main(&cli.opts, src.text ? &src : NULL);
 		free((char *)src.text);
 		if (cli.opts.out)
@@ -216,6 +219,13 @@ int main(int argc, char **argv)
 	int status = 1;
 	if (session_load(&s, &src) == 0)
 		status = session_run(&s);
+	/* A second Ctrl-C while detaching would leave the kernel to detach
+	 * link by link at exit, which is slower: results are out, so wait. */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, NULL);
 	session_close(&s);
 	free((char *)src.text);
 	if (cli.opts.out)

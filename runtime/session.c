@@ -293,6 +293,17 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return session_handle_event(ctx, data, size);
 }
 
+/* The ring buffer is mapped into btctrace twice over: a script that prints
+ * gets 8 MiB so floods are absorbed, one that only aggregates 256 KiB
+ * (exit() and map operations).  The REPL (-i) may print later: 8 MiB. */
+static uint32_t ringbuf_size(const struct session *s)
+{
+	if (s->opts.ringbuf_size)
+		return s->opts.ringbuf_size;
+	bool prints = s->opts.interactive || s->syms.nfmts > 0;
+	return prints ? 8u << 20 : 256u << 10;
+}
+
 /* Kernel objects shared by every program of the session. */
 static int session_start(struct session *s)
 {
@@ -301,7 +312,7 @@ static int session_start(struct session *s)
 		return 0;
 	if ((rc = compiler_new(&s->comp)))
 		return rc;
-	if ((rc = maps_create(&s->maps, &s->syms, s->opts.map_size, s->opts.ringbuf_size)))
+	if ((rc = maps_create(&s->maps, &s->syms, s->opts.map_size, ringbuf_size(s))))
 		return rc;
 	s->rb = ring_buffer__new(s->maps.events_fd, handle_event, s, NULL);
 	if (!s->rb)
@@ -332,7 +343,14 @@ int session_add(struct session *s, struct source *src, int *first_id)
 		goto fail;
 	if ((rc = session_start(s)) || (rc = maps_sync(&s->maps)))
 		goto fail;
-	if ((rc = load_program(s, prog)))
+	/* One uprobe_multi link for every block of the program: each link costs
+	 * RCU grace periods to detach, so 20 probes then exit like one. */
+	attach_batch_begin();
+	if ((rc = load_program(s, prog))) {
+		attach_batch_abort();
+		goto fail;
+	}
+	if ((rc = attach_batch_commit()))
 		goto fail;
 	if (first_id)
 		*first_id = id;

@@ -23,6 +23,7 @@ struct session_opts {
 	FILE *out;
 	bool quiet;
 	int str_len;			/* str() default: BPFTRACE_STRLEN or 64 */
+	bool interactive;		/* the REPL: programs come later */
 	uint32_t ringbuf_size;		/* bytes, a power of two */
 	const char *const *params;	/* $1..$N */
 	int nparams;
