@@ -25,4 +25,14 @@ for sim in btcsim btcsim-O0; do
 		grep -q '^\[1P, 2P)' "$out" || fail "$sim: no [1P, 2P) bucket (0.17's hist bug?)"
 	done
 done
+
+# Kernels before 6.6 have no uprobe_multi: one perf-event uprobe per
+# location, with the same results.
+BTCTRACE_NO_UPROBE_MULTI=1 "$BTCTRACE" "$SRC/examples/utxo_task3.btc" \
+	-c "$BUILD/btcsim coins --seed 7 --count 3000 --truth $TMP/fallback.json" >"$TMP/fallback.out"
+expect_eq "perf-event fallback: exit status" "$?" 0
+"$BTCTRACE" "$SRC/examples/utxo_task3.btc" -c "$BUILD/btcsim coins --seed 7 --count 3000" >"$TMP/multi.out"
+expect_file_eq "perf-event fallback output" "$TMP/fallback.out" "$TMP/multi.out"
+expect_eq "fallback @added" "$(sed -n 's/^@added: //p' "$TMP/fallback.out")" \
+	"$(truth "$TMP/fallback.json" utxocache:add .fires)"
 finish
