@@ -47,7 +47,7 @@ int catalog_shapes(const struct catalog *c, const char *provider, const char *ev
 	return n;
 }
 
-static const char *arg_type_text(const struct decl_arg *a, char *buf, size_t len)
+const char *decl_arg_type_text(const struct decl_arg *a, char *buf, size_t len)
 {
 	if (a->type.kind == T_STR)
 		snprintf(buf, len, "string[%d]", a->max_chars);
@@ -68,7 +68,7 @@ const char *decl_signature(const struct tp_decl *d, char *buf, size_t len)
 	for (int i = 0; i < d->nargs && off < len; i++) {
 		char t[48];
 		off += snprintf(buf + off, len - off, "%s%s %s", i ? ", " : "",
-				arg_type_text(&d->args[i], t, sizeof(t)), d->args[i].name);
+				decl_arg_type_text(&d->args[i], t, sizeof(t)), d->args[i].name);
 	}
 	if (off < len)
 		snprintf(buf + off, len - off, ")");

@@ -20,6 +20,9 @@ void catalog_free(struct catalog *c);
 int catalog_shapes(const struct catalog *c, const char *provider, const char *event,
 		   const struct tp_decl **out, int max);
 
+/* An argument's declared type as written: "string[68]", "hash", "bool" ... */
+const char *decl_arg_type_text(const struct decl_arg *a, char *buf, size_t len);
+
 /* The shape as "(hash txid, uint32 vout, ...)" into buf. */
 const char *decl_signature(const struct tp_decl *d, char *buf, size_t len);
 

@@ -148,12 +148,20 @@ char *bytes_hex(const void *value)
 	return s;
 }
 
+char *hash_hex(const void *hash)
+{
+	const unsigned char *h = hash;
+	char *s = malloc(65);
+	for (int i = 0; i < 32; i++)
+		sprintf(s + 2 * i, "%02x", h[31 - i]);
+	return s;
+}
+
 static void print_hash(FILE *f, const char *spec, const unsigned char *h)
 {
-	char hex[65];
-	for (int i = 0; i < 32; i++)
-		sprintf(hex + 2 * i, "%02x", h[31 - i]);
+	char *hex = hash_hex(h);
 	fprintf(f, spec, hex);
+	free(hex);
 }
 
 static void print_int(FILE *f, const struct fmt_arg *a, int64_t v)

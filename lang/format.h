@@ -41,6 +41,10 @@ void format_print(FILE *f, const struct fmt_info *fi, const void *data, int size
 
 void format_free(struct fmt_info *fi);
 
+/* A hash as Bitcoin's RPC and block explorers show it: its 32 bytes
+ * reversed, in hex (malloc'd). */
+char *hash_hex(const void *hash);
+
 /* A bytes[] value as hex: its first BYTES_MAX bytes, "..." if longer. */
 char *bytes_hex(const void *value);
 

@@ -142,21 +142,11 @@ static struct out_entry *entry_for(struct entries *es, const void *ukey)
 	return &es->v[es->n++];
 }
 
-/* A hash prints as Bitcoin's RPC and block explorers show it: its 32
- * bytes reversed, in hex. */
-static char *hash_hex(const unsigned char *h)
-{
-	char *s = malloc(65);
-	for (int i = 0; i < 32; i++)
-		sprintf(s + 2 * i, "%02x", h[31 - i]);
-	return s;
-}
-
 static char *text_of(const struct type *t, const char *p)
 {
 	if (t->kind == T_BYTES)
 		return bytes_hex(p);
-	return t->kind == T_HASH ? hash_hex((const unsigned char *)p) : strndup(p, t->size);
+	return t->kind == T_HASH ? hash_hex(p) : strndup(p, t->size);
 }
 
 static void decode_key(const struct map_info *m, const char *raw, struct out_entry *e)
@@ -241,7 +231,7 @@ static int read_entries(struct map_set *ms, const struct map_info *m, struct ent
 
 /* All kernel keys first, then the changes: deleting while walking with
  * get_next_key would restart the walk. */
-static char *all_keys(int fd, int kk, size_t *n)
+char *maps_all_keys(int fd, int kk, size_t *n)
 {
 	size_t cap = 64;
 	char *keys = malloc(cap * kk), *prev = NULL;
@@ -260,7 +250,7 @@ void maps_clear(struct map_set *ms, const struct map_info *m, const char *key)
 {
 	int fd = ms->fds[m->id], kk = kernel_key_size(m), uk = user_key_size(m);
 	size_t n;
-	char *keys = all_keys(fd, kk, &n);
+	char *keys = maps_all_keys(fd, kk, &n);
 	for (size_t i = 0; i < n; i++)
 		if (!key || !memcmp(keys + i * kk, key, uk))
 			bpf_map_delete_elem(fd, keys + i * kk);
@@ -274,7 +264,7 @@ void maps_zero(struct map_set *ms, const struct map_info *m)
 			       : (size_t)value_size(m);
 	char *zero = calloc(1, vbytes);
 	size_t n;
-	char *keys = all_keys(fd, kk, &n);
+	char *keys = maps_all_keys(fd, kk, &n);
 	for (size_t i = 0; i < n; i++)
 		bpf_map_update_elem(fd, keys + i * kk, zero, BPF_EXIST);
 	free(keys);

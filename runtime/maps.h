@@ -42,6 +42,10 @@ void maps_clear(struct map_set *ms, const struct map_info *m, const char *key);
 /* zero(@m): keeps the keys, sets every value to zero. */
 void maps_zero(struct map_set *ms, const struct map_info *m);
 
+/* Every key of a kernel map (kk bytes each), copied first: entries may
+ * come and go while the caller works on them. */
+char *maps_all_keys(int fd, int kk, size_t *n);
+
 /* Sum over CPUs of an error counter slot. */
 uint64_t maps_error_count(struct map_set *ms, int slot);
 

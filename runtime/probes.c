@@ -113,17 +113,7 @@ static void print_args(FILE *f, const struct tp_decl *d, const struct usdt_locat
 	char t[48];
 	for (int i = 0; d && i < d->nargs; i++) {
 		const struct decl_arg *a = &d->args[i];
-		if (a->type.kind == T_STR)
-			snprintf(t, sizeof(t), "string[%d]", a->max_chars);
-		else if (a->type.kind == T_HASH)
-			snprintf(t, sizeof(t), "hash");
-		else if (a->type.kind == T_BYTES)
-			snprintf(t, sizeof(t), "bytes[%s]", a->len_arg);
-		else if (a->type.size == 1 && !a->type.is_signed)
-			snprintf(t, sizeof(t), "bool");
-		else
-			type_name(&a->type, t, sizeof(t));
-		fprintf(f, "    %-12s %-20s arg%d", t, a->name, i);
+		fprintf(f, "    %-12s %-20s arg%d", decl_arg_type_text(a, t, sizeof(t)), a->name, i);
 		if (verbose)
 			fprintf(f, "  %s", a->doc);
 		fputc('\n', f);

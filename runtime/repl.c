@@ -393,19 +393,7 @@ static int kmap_open(struct session *s, const struct map_info *m, struct kmap *k
 /* Every key of the map (a copy: entries may come and go meanwhile). */
 static char *kmap_keys(const struct kmap *k, size_t *n)
 {
-	size_t cap = 64, ks = k->info.key_size;
-	char *keys = malloc(cap * ks), *prev = NULL;
-	*n = 0;
-	for (;;) {
-		if (*n == cap)
-			keys = realloc(keys, (cap *= 2) * ks);
-		char *next = keys + *n * ks;
-		if (bpf_map_get_next_key(k->fd, prev, next))
-			break;
-		prev = next;
-		(*n)++;
-	}
-	return keys;
+	return maps_all_keys(k->fd, (int)k->info.key_size, n);
 }
 
 static int cmp_prefix(const void *a, const void *b, void *len)
