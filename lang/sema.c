@@ -212,8 +212,13 @@ static int check_keys(struct sema *s, struct map_info *m, struct node *n)
 		if (!same_kind(&m->keys[i], &kt))
 			return diag_error(&k->loc, where, "key %d of %s has another type here",
 					  i + 1, m->name);
-		if (k->type.kind == T_STR && k->type.size > m->keys[i].size)
+		if (k->type.kind == T_STR && k->type.size > m->keys[i].size) {
+			if (m->created)	/* a live session (REPL): the kernel map stays */
+				return diag_error(&k->loc, "use a new map for longer strings",
+						  "%s's key %d holds strings of up to %d bytes", m->name,
+						  i + 1, m->keys[i].size);
 			m->keys[i].size = k->type.size;
+		}
 	}
 	return 0;
 }
@@ -285,8 +290,12 @@ static int assign_map(struct sema *s, struct node *st)
 		return diag_error(&rhs->loc, where, "%s holds %s values", m->name,
 				  type_name(&m->value, t, sizeof(t)));
 	}
-	if (!agg && rhs->type.kind == T_STR && rhs->type.size > m->value.size)
+	if (!agg && rhs->type.kind == T_STR && rhs->type.size > m->value.size) {
+		if (m->created)
+			return diag_error(&rhs->loc, "use a new map for longer strings",
+					  "%s holds strings of up to %d bytes", m->name, m->value.size);
 		m->value.size = rhs->type.size;
+	}
 	if (agg && !strcmp(agg->name, "lhist") &&
 	    (m->lhist_min != rhs->args->next->ival || m->lhist_max != rhs->args->next->next->ival ||
 	     m->lhist_step != rhs->args->next->next->next->ival))

@@ -33,6 +33,7 @@ struct map_info {
 	struct type value;		/* plain maps: the value's type */
 	bool value_unsigned;		/* sum/min/max of unsigned values */
 	bool value_guessed;		/* read before assigned: int assumed */
+	bool created;			/* its kernel map exists: layout fixed */
 	int nkeys;
 	struct type keys[MAX_MAP_KEYS];
 	int64_t lhist_min, lhist_max, lhist_step;

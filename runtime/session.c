@@ -343,6 +343,8 @@ int session_add(struct session *s, struct source *src, int *first_id)
 		goto fail;
 	if ((rc = session_start(s)) || (rc = maps_sync(&s->maps)))
 		goto fail;
+	for (struct map_info *m = s->syms.maps; m; m = m->next)
+		m->created = true;	/* their layout is the kernel's now */
 	/* One uprobe_multi link for every block of the program: each link costs
 	 * RCU grace periods to detach, so 20 probes then exit like one. */
 	attach_batch_begin();

@@ -69,6 +69,14 @@ expect_eq "unreadable key" "$(sed -n 's/^@s\[(unreadable)\]: //p' "$TMP/out")" "
 grep -q "warning: $((2 * fires)) reads of user memory failed in utxocache:add" "$TMP/err" ||
 	fail "failed reads not reported: $(cat "$TMP/err")"
 
+# In a live session (the REPL) a map's kernel layout is fixed: a longer
+# string key later is an error, never cut silently.
+printf 'BEGIN { @m["ab"] = 1; }\nBEGIN { @m["abcdefgh"] = 2; }\n.quit\n' |
+	"$BTCTRACE" -i -b "$BUILD/btcsim" >"$TMP/out" 2>"$TMP/err"
+grep -q "<2>:1:12: error: @m's key 1 holds strings of up to 3 bytes" "$TMP/err" ||
+	fail "REPL key widening: $(cat "$TMP/err")"
+expect_eq "REPL map kept" "$(tail -1 "$TMP/out")" "@m[ab]: 1"
+
 run_err "no such pid" 1 "" -e 'utxocache:add { @n = count(); }' -p 999999
 grep -q "no process with PID 999999" "$TMP/err" || fail "bad pid message: $(cat "$TMP/err")"
 finish
