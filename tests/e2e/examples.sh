@@ -22,4 +22,12 @@ cmd="$BUILD/btcsim coins --seed 7 --count 4000"
 "$BTCTRACE" "$SRC/examples/utxo_task3.btc" -c "$cmd" >"$TMP/positional"
 "$BTCTRACE" "$SRC/examples/utxo_task3_named.btc" -c "$cmd" | grep -v '^@added_coinbase' >"$TMP/named"
 expect_file_eq "Task 3 by name and by position" "$TMP/named" "$TMP/positional"
+
+# The program on stdin (-), output to a file (-o), and a relative binary
+# path in the probe, as contrib/tracing writes usdt:./build/bin/bitcoind.
+(cd "$BUILD" && echo 'usdt:./btcsim:utxocache:add { @n = count(); }' |
+	"$BTCTRACE" -o "$TMP/o.txt" - -c "./btcsim coins --seed 7 --truth $TMP/t7.json" >"$TMP/stdout")
+expect_eq "stdin program status" "$?" 0
+expect_eq "-o leaves stdout empty" "$(wc -c <"$TMP/stdout")" 0
+expect_eq "relative usdt path, -o file" "$(sed -n 's/^@n: //p' "$TMP/o.txt")" "$(truth "$TMP/t7.json" utxocache:add .fires)"
 finish
