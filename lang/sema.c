@@ -694,10 +694,10 @@ static bool same_decl_args(const struct tp_decl *a, const struct tp_decl *b)
 	return true;
 }
 
-static int same_sig_args(struct sema *s, struct attach_point *ap, const struct probe_sig *sig)
+/* The block sees what every probe of it agrees on: an argument whose type
+ * differs matters only if the block reads it (sema_arg reports it). */
+static void merge_sig(struct sema *s, const struct probe_sig *sig)
 {
-	/* A difference matters only if the block reads that argument. */
-	(void)ap;
 	for (int i = 0; i < s->sig.nargs && i < sig->nargs; i++) {
 		struct type *a = &s->sig.args[i];
 		const struct type *b = &sig->args[i];
@@ -711,7 +711,6 @@ static int same_sig_args(struct sema *s, struct attach_point *ap, const struct p
 		s->sig.decl = NULL;
 		s->sig.no_decl_why = "the probes of this block have different named arguments";
 	}
-	return 0;
 }
 
 static int sema_attach(struct sema *s, struct probe *p)
@@ -729,8 +728,8 @@ static int sema_attach(struct sema *s, struct probe *p)
 			return -EINVAL;
 		if (!usdt)
 			s->sig = sig;
-		else if (same_sig_args(s, ap, &sig))
-			return -EINVAL;
+		else
+			merge_sig(s, &sig);
 		usdt = true;
 	}
 	if (usdt && other)

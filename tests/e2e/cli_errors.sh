@@ -77,6 +77,15 @@ grep -q "<2>:1:12: error: @m's key 1 holds strings of up to 3 bytes" "$TMP/err" 
 	fail "REPL key widening: $(cat "$TMP/err")"
 expect_eq "REPL map kept" "$(tail -1 "$TMP/out")" "@m[ab]: 1"
 
+# One block on probes whose arguments differ: fine until it reads one.
+run_err "block on differing probes" 0 "" -e 'utxocache:add, mempool:added { @n = count(); }' \
+	-c "$BUILD/btcsim all --count 3"
+run_err "reading a differing argument" 1 "-e:1:42: error: arg1 has different types in the probes of this block
+utxocache:add, mempool:added { @n = hist(arg1); }
+                                         ^~~~
+hint: give each probe its own block
+" -e 'utxocache:add, mempool:added { @n = hist(arg1); }' -b "$BUILD/btcsim"
+
 run_err "no such pid" 1 "" -e 'utxocache:add { @n = count(); }' -p 999999
 grep -q "no process with PID 999999" "$TMP/err" || fail "bad pid message: $(cat "$TMP/err")"
 finish
