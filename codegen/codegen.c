@@ -416,6 +416,50 @@ static LLVMValueRef cg_map_read(struct cg *cg, struct node *n)
 	return is_buffer(&m->value) ? out : load64(cg, out);
 }
 
+static LLVMValueRef var_slot(struct cg *cg, int slot, int size);
+
+/* x++ / ++x: x is updated, the old or the new value is the result. */
+static LLVMValueRef cg_incdec(struct cg *cg, struct node *n)
+{
+	struct node *t = n->lhs;
+	LLVMValueRef old, slot = NULL, key = NULL, found = NULL;
+	if (t->kind == N_VAR) {
+		slot = var_slot(cg, t->var_slot, 8);
+		old = load64(cg, slot);
+	} else {
+		key = cg_map_key(cg, t, 0);
+		LLVMValueRef args[2] = { cg_map_ptr(cg, cg->maps->map_fds[t->mapinfo->id]), key };
+		found = cg_helper(cg, BPF_FUNC_map_lookup_elem, cg->i8p, args, 2);
+		slot = cg_alloca(cg, 8, "incdec");
+		store64(cg, cg_const(cg, 0), slot);
+		LLVMBasicBlockRef have = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "idhave");
+		LLVMBasicBlockRef go = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "idgo");
+		LLVMBuildCondBr(cg->b, LLVMBuildIsNull(cg->b, found, ""), go, have);
+		LLVMPositionBuilderAtEnd(cg->b, have);
+		store64(cg, load64(cg, found), slot);
+		LLVMBuildBr(cg->b, go);
+		LLVMPositionBuilderAtEnd(cg->b, go);
+		old = load64(cg, slot);
+	}
+	LLVMValueRef one = cg_const(cg, 1);
+	LLVMValueRef now = n->op == OP_ADD ? LLVMBuildAdd(cg->b, old, one, "")
+					   : LLVMBuildSub(cg->b, old, one, "");
+	store64(cg, now, slot);
+	if (t->kind == N_MAP) {
+		LLVMValueRef args[4] = { cg_map_ptr(cg, cg->maps->map_fds[t->mapinfo->id]), key, slot,
+					 cg_const(cg, 0 /* BPF_ANY */) };
+		LLVMValueRef rc = cg_helper(cg, BPF_FUNC_map_update_elem, cg->i64, args, 4);
+		LLVMBasicBlockRef bad = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "idfull");
+		LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "idstored");
+		LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntSLT, rc, cg_const(cg, 0), ""), bad, ok);
+		LLVMPositionBuilderAtEnd(cg->b, bad);
+		cg_error_count(cg, ERR_SLOT_MAP_FULL(t->mapinfo->id));
+		LLVMBuildBr(cg->b, ok);
+		LLVMPositionBuilderAtEnd(cg->b, ok);
+	}
+	return n->ival ? old : now;
+}
+
 LLVMValueRef cg_expr(struct cg *cg, struct node *n)
 {
 	switch (n->kind) {
@@ -431,6 +475,7 @@ LLVMValueRef cg_expr(struct cg *cg, struct node *n)
 	case N_CAST: return cg_cast(cg, n);
 	case N_DEREF: return cg_deref(cg, n);
 	case N_MAP: return cg_map_read(cg, n);
+	case N_INCDEC: return cg_incdec(cg, n);
 	default: return cg_const(cg, 0);
 	}
 }

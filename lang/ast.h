@@ -31,6 +31,7 @@ enum node_kind {
 	N_DEREF,	/* *lhs: reads user memory                    */
 	N_PARAM,	/* $N (ival = N), $# (ival = -1)               */
 	N_UNROLL,	/* unroll (ival) then                          */
+	N_INCDEC,	/* lhs++ lhs-- (ival 1) ++lhs --lhs (ival 0); op ADD/SUB */
 };
 
 enum op {

@@ -53,13 +53,6 @@ static void add_decl(struct program *prog, struct tp_decl *d)
 	*pp = d;
 }
 
-static struct node *one(struct parse_ctx *ctx, YYLTYPE l)
-{
-	struct node *n = mk(N_INT, ctx, l);
-	n->ival = 1;
-	return n;
-}
-
 /* `x op= e` and `x++` are `x = x op e`; the target is copied, keys and all. */
 static struct node *compound_assign(struct parse_ctx *ctx, YYLTYPE l, struct node *target,
 				    enum op op, struct node *e)
@@ -75,6 +68,24 @@ static struct node *compound_assign(struct parse_ctx *ctx, YYLTYPE l, struct nod
 		node_free(target);
 	}
 	return st;
+}
+
+static struct node *var(struct parse_ctx *ctx, YYLTYPE l, char *name)
+{
+	struct node *n = mk(N_VAR, ctx, l);
+	n->name = name;
+	return n;
+}
+
+/* x++ and ++x: the old or the new value, with x updated. */
+static struct node *incdec(struct parse_ctx *ctx, YYLTYPE l, struct node *target, enum op op,
+			   bool post)
+{
+	struct node *n = mk(N_INCDEC, ctx, l);
+	n->lhs = target;
+	n->op = op;
+	n->ival = post;
+	return n;
 }
 
 static struct node *append(struct node *list, struct node *n)
@@ -210,10 +221,6 @@ if_stmt: IF '(' expr ')' block	{ $$ = mk(N_IF, ctx, @1); $$->cond = $3; $$->then
 stmt: map '=' expr		{ $$ = mk(N_ASSIGN_MAP, ctx, @2); $$->map = $1; $$->rhs = $3; }
 	| VAR '=' expr		{ $$ = mk(N_ASSIGN_VAR, ctx, @1); $$->name = $1; $$->rhs = $3; }
 	| assignable OP_ASSIGN expr	{ $$ = compound_assign(ctx, @2, $1, (enum op)$2, $3); }
-	| assignable INC	{ $$ = compound_assign(ctx, @2, $1, OP_ADD, one(ctx, @2)); }
-	| assignable DEC	{ $$ = compound_assign(ctx, @2, $1, OP_SUB, one(ctx, @2)); }
-	| INC assignable	{ $$ = compound_assign(ctx, @1, $2, OP_ADD, one(ctx, @1)); }
-	| DEC assignable	{ $$ = compound_assign(ctx, @1, $2, OP_SUB, one(ctx, @1)); }
 	| expr			{ $$ = mk(N_EXPR_STMT, ctx, @1); $$->lhs = $1; }
 	;
 
@@ -266,6 +273,14 @@ expr: primary			{ $$ = $1; }
 
 primary: INT			{ $$ = mk(N_INT, ctx, @1); $$->ival = $1; }
 	| PARAM			{ $$ = mk(N_PARAM, ctx, @1); $$->ival = $1; }
+	| map INC		{ $$ = incdec(ctx, @2, $1, OP_ADD, true); }
+	| map DEC		{ $$ = incdec(ctx, @2, $1, OP_SUB, true); }
+	| INC map		{ $$ = incdec(ctx, @1, $2, OP_ADD, false); }
+	| DEC map		{ $$ = incdec(ctx, @1, $2, OP_SUB, false); }
+	| VAR INC		{ $$ = incdec(ctx, @2, var(ctx, @1, $1), OP_ADD, true); }
+	| VAR DEC		{ $$ = incdec(ctx, @2, var(ctx, @1, $1), OP_SUB, true); }
+	| INC VAR		{ $$ = incdec(ctx, @1, var(ctx, @2, $2), OP_ADD, false); }
+	| DEC VAR		{ $$ = incdec(ctx, @1, var(ctx, @2, $2), OP_SUB, false); }
 	| PARAM_COUNT		{ $$ = mk(N_PARAM, ctx, @1); $$->ival = -1; }
 	| STRING		{ $$ = mk(N_STR, ctx, @1); $$->str = $1.s; $$->slen = $1.len; }
 	| map			{ $$ = $1; }

@@ -324,6 +324,36 @@ static int sema_map_read(struct sema *s, struct node *n)
 	return 0;
 }
 
+static int var_find(struct sema *s, const char *name);
+
+/* ++/-- work on integer variables (a new one starts at 0, as in bpftrace)
+ * and on plain integer maps (a missing key counts from 0). */
+static int sema_incdec(struct sema *s, struct node *n)
+{
+	struct node *t = n->lhs;
+	n->type = type_int(8, true);
+	if (t->kind == N_MAP) {
+		if (sema_map_read(s, t))
+			return -EINVAL;
+		if (t->type.kind != T_INT)
+			return diag_error(&t->loc, NULL, "++ and -- need an integer map");
+		return 0;
+	}
+	int i = var_find(s, t->name);
+	if (i < 0) {
+		if (s->nvars == (int)(sizeof(s->vars) / sizeof(s->vars[0])))
+			return diag_error(&t->loc, NULL, "too many variables in one probe");
+		i = s->nvars++;
+		s->vars[i].name = t->name;
+		s->vars[i].type = type_int(8, true);
+	}
+	if (s->vars[i].type.kind != T_INT)
+		return diag_error(&t->loc, NULL, "++ and -- need an integer variable");
+	t->var_slot = i;
+	t->type = s->vars[i].type;
+	return 0;
+}
+
 /* $1..$N are the words after the script: numbers are integers, the rest
  * strings, as in bpftrace; $# is their count. */
 static int sema_param(struct sema *s, struct node *n)
@@ -581,6 +611,8 @@ int sema_expr(struct sema *s, struct node *n)
 		return 0;
 	case N_PARAM:
 		return sema_param(s, n);
+	case N_INCDEC:
+		return sema_incdec(s, n);
 	case N_VAR: {
 		int i = var_find(s, n->name);
 		if (i < 0)
@@ -661,7 +693,7 @@ static int sema_stmt(struct sema *s, struct node *st)
 			return -EINVAL;
 		return st->els ? sema_stmts(s, st->els) : 0;
 	case N_EXPR_STMT:
-		if (st->lhs->kind != N_CALL) {
+		if (st->lhs->kind != N_CALL && st->lhs->kind != N_INCDEC) {
 			if (sema_expr(s, st->lhs))
 				return -EINVAL;
 			return diag_error(&st->lhs->loc, "assign it: @m = ... or $x = ...",

@@ -229,6 +229,7 @@ static void test_bpftrace_features(void)
 	accepts("utxocache:add { $v = (uint32)arg3; @c[(int64)arg1] = count(); print(@c, 2, 1); "
 		"clear(@c); zero(@c); delete(@c[1]); time(); @e = elapsed; }");
 	accepts("interval:ms:100 { @ticks = count(); } interval:s:1 { exit(); }");
+	accepts("utxocache:add /(@n++) % 2 == 0/ { $y = $x++; $z = --$y; @m[1]++; ++@m[2]; }");
 	rejects("BEGIN { printf(\"%d\\n\", \"text\"); }",
 		"t.btc:1:17: error: %d needs an integer, the argument is string[5]\n"
 		"BEGIN { printf(\"%d\\n\", \"text\"); }\n"
