@@ -72,6 +72,7 @@ struct attachment {
 	uint32_t slot;			/* its program's slot in shared */
 	/* A request recorded in a batch, linked by attach_batch_commit(). */
 	struct attachment *next_pending;
+	struct attach_batch *batch;	/* while pending */
 	bool pending;
 	int prog_fd;
 	pid_t pid;
@@ -439,15 +440,14 @@ static int attach_each(struct attachment *a, int prog_fd, const char *path,
 
 /* ---- batches: one link for many programs ------------------------------ */
 
-/* While a batch is open, attach_uprobes() records uprobe_multi requests
- * and attach_batch_commit() links them. */
-static struct {
-	bool open;
+/* The requests attach_uprobes_batched() recorded, linked by
+ * attach_batch_commit(). */
+struct attach_batch {
 	struct attachment *head, **tail;
-} batch;
+};
 
-static int record_request(struct attachment *a, int prog_fd, const char *path,
-			  pid_t pid, const struct uprobe_loc *locs, int nlocs)
+static int record_request(struct attach_batch *batch, struct attachment *a, int prog_fd,
+			  const char *path, pid_t pid, const struct uprobe_loc *locs, int nlocs)
 {
 	a->path = strdup(path);
 	a->locs = malloc((size_t)nlocs * sizeof(*locs));
@@ -458,22 +458,25 @@ static int record_request(struct attachment *a, int prog_fd, const char *path,
 	a->prog_fd = prog_fd;
 	a->pid = pid;
 	a->pending = true;
-	*batch.tail = a;
-	batch.tail = &a->next_pending;
+	a->batch = batch;
+	*batch->tail = a;
+	batch->tail = &a->next_pending;
 	return 0;
 }
 
 static void forget_request(struct attachment *a)
 {
 	if (a->pending) {
-		for (struct attachment **pp = &batch.head; *pp; pp = &(*pp)->next_pending)
+		struct attach_batch *b = a->batch;
+		for (struct attachment **pp = &b->head; *pp; pp = &(*pp)->next_pending)
 			if (*pp == a) {
 				*pp = a->next_pending;
-				if (batch.tail == &a->next_pending)
-					batch.tail = pp;
+				if (b->tail == &a->next_pending)
+					b->tail = pp;
 				break;
 			}
 		a->pending = false;
+		a->batch = NULL;
 	}
 	free(a->path);
 	free(a->locs);
@@ -481,9 +484,9 @@ static void forget_request(struct attachment *a)
 	a->locs = NULL;
 }
 
-int attach_uprobes(int prog_fd, const char *path, pid_t pid,
-		   const struct uprobe_loc *locs, int nlocs,
-		   struct attachment **out)
+static int attach_or_record(struct attach_batch *batch, int prog_fd, const char *path,
+			    pid_t pid, const struct uprobe_loc *locs, int nlocs,
+			    struct attachment **out)
 {
 	*out = NULL;
 	if (nlocs <= 0)
@@ -496,7 +499,7 @@ int attach_uprobes(int prog_fd, const char *path, pid_t pid,
 				      (size_t)(multi ? 1 : nlocs) * sizeof(int));
 	if (!a)
 		return -ENOMEM;
-	int err = multi && batch.open ? record_request(a, prog_fd, path, pid, locs, nlocs)
+	int err = multi && batch ? record_request(batch, a, prog_fd, path, pid, locs, nlocs)
 		: multi ? attach_multi(a, prog_fd, path, pid, locs, nlocs)
 			: attach_each(a, prog_fd, path, pid, locs, nlocs);
 	if (err) {
@@ -507,11 +510,26 @@ int attach_uprobes(int prog_fd, const char *path, pid_t pid,
 	return 0;
 }
 
-void attach_batch_begin(void)
+int attach_uprobes(int prog_fd, const char *path, pid_t pid,
+		   const struct uprobe_loc *locs, int nlocs,
+		   struct attachment **out)
 {
-	batch.open = true;
-	batch.head = NULL;
-	batch.tail = &batch.head;
+	return attach_or_record(NULL, prog_fd, path, pid, locs, nlocs, out);
+}
+
+int attach_uprobes_batched(struct attach_batch *batch, int prog_fd, const char *path,
+			   pid_t pid, const struct uprobe_loc *locs, int nlocs,
+			   struct attachment **out)
+{
+	return attach_or_record(batch, prog_fd, path, pid, locs, nlocs, out);
+}
+
+struct attach_batch *attach_batch_begin(void)
+{
+	struct attach_batch *b = calloc(1, sizeof(*b));
+	if (b)
+		b->tail = &b->head;
+	return b;
 }
 
 /* r6 = ctx; r3 = bpf_get_attach_cookie(ctx); bpf_tail_call(ctx, progs, r3);
@@ -626,12 +644,14 @@ static void unlink_attachment(struct attachment *a)
 	a->nfds = 0;
 }
 
-int attach_batch_commit(void)
+int attach_batch_commit(struct attach_batch *batch)
 {
-	struct attachment *todo = batch.head, *done = NULL;
-	batch.open = false;
-	batch.head = NULL;
-	batch.tail = &batch.head;
+	if (!batch)
+		return 0;
+	struct attachment *todo = batch->head, *done = NULL;
+	for (struct attachment *a = todo; a; a = a->next_pending)
+		a->batch = NULL;	/* leaving the batch, which goes now */
+	free(batch);
 	int err = 0, n = 0;
 	for (struct attachment *a = todo; a; a = a->next_pending)
 		n++;
@@ -680,12 +700,13 @@ int attach_batch_commit(void)
 	return err;
 }
 
-void attach_batch_abort(void)
+void attach_batch_abort(struct attach_batch *batch)
 {
-	while (batch.head)
-		forget_request(batch.head);
-	batch.open = false;
-	batch.tail = &batch.head;
+	if (!batch)
+		return;
+	while (batch->head)
+		forget_request(batch->head);
+	free(batch);
 }
 
 void detach_uprobes(struct attachment *a)

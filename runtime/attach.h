@@ -48,20 +48,23 @@ int attach_uprobes(int prog_fd, const char *path, pid_t pid,
  * semaphores go with the last program on it. */
 void detach_uprobes(struct attachment *a);
 
-/* Batches: between attach_batch_begin() and attach_batch_commit(),
- * attach_uprobes() (uprobe_multi route) only records the request and hands
- * out its attachment; the commit attaches every request of one binary and
- * pid through ONE uprobe_multi link, whose dispatcher program tail-calls the
- * request's program (the location's cookie is its slot in a program array).
- * Links cost a grace period each to detach, so a 20-probe script detaches
- * in about the time of one probe.  On error nothing of the batch is
- * attached (a message was printed) and its attachments stay valid for
- * detach_uprobes(); returns 0 or -errno.  attach_batch_abort() closes the
- * batch without attaching anything.  Without uprobe_multi, a batch changes
- * nothing. */
-void attach_batch_begin(void);
-int attach_batch_commit(void);
-void attach_batch_abort(void);
+/* Batches: attach_uprobes_batched() (uprobe_multi route) only records
+ * the request in the batch and hands out its attachment;
+ * attach_batch_commit() attaches every request of one binary and pid
+ * through ONE uprobe_multi link, whose dispatcher program tail-calls the
+ * request's program (the location's cookie is its slot in a program
+ * array).  Links cost grace periods each to detach, so a 20-probe script
+ * detaches in about the time of one probe.  Commit and abort free the
+ * batch.  On error nothing of the batch is attached (a message was
+ * printed) and its attachments stay valid for detach_uprobes(); returns 0
+ * or -errno.  Without uprobe_multi, a batched attach attaches at once. */
+struct attach_batch;
+struct attach_batch *attach_batch_begin(void);
+int attach_uprobes_batched(struct attach_batch *batch, int prog_fd, const char *path,
+			   pid_t pid, const struct uprobe_loc *locs, int nlocs,
+			   struct attachment **out);
+int attach_batch_commit(struct attach_batch *batch);
+void attach_batch_abort(struct attach_batch *batch);
 
 /* Detaches and frees n attachments together (NULL entries are fine) and
  * sets every v[i] to NULL.  Each link's release waits for RCU grace

@@ -225,7 +225,7 @@ static int attach_usdt(struct session *s, const struct probe *p, struct attach_p
 		if (fd < 0)
 			return fd;
 		struct attached_probe *a = add_attached(s, ap->spec, fd);
-		int rc = attach_uprobes(fd, path, pid, locs, n, &a->link);
+		int rc = attach_uprobes_batched(s->batch, fd, path, pid, locs, n, &a->link);
 		if (rc)
 			return rc;
 	}
@@ -347,12 +347,14 @@ int session_add(struct session *s, struct source *src, int *first_id)
 		m->created = true;	/* their layout is the kernel's now */
 	/* One uprobe_multi link for every block of the program: each link costs
 	 * RCU grace periods to detach, so 20 probes then exit like one. */
-	attach_batch_begin();
-	if ((rc = load_program(s, prog))) {
-		attach_batch_abort();
-		goto fail;
-	}
-	if ((rc = attach_batch_commit()))
+	s->batch = attach_batch_begin();
+	rc = load_program(s, prog);
+	if (rc)
+		attach_batch_abort(s->batch);
+	else
+		rc = attach_batch_commit(s->batch);
+	s->batch = NULL;
+	if (rc)
 		goto fail;
 	if (first_id)
 		*first_id = id;

@@ -51,6 +51,7 @@ struct session {
 	struct map_set maps;
 	struct attached_probe *probes;
 	int nattach_points;
+	struct attach_batch *batch;	/* open while a program is being attached */
 	int begin_fds[16], nbegin;
 	int end_fds[16], nend;
 	struct { int prog_fd, timer_fd; uint64_t period_ns; } intervals[16];
