@@ -400,6 +400,49 @@ static void test_errors(const struct ctx *c)
 	free(out);
 }
 
+/* Two programs in one batch (one shared uprobe_multi link when the kernel
+ * has it): both count; detaching one leaves the other running; the last
+ * detach lowers the semaphores. */
+static void test_batch(const struct ctx *c)
+{
+	enum prog_kind kind = attach_have_uprobe_multi() ? PROG_UPROBE_MULTI : PROG_UPROBE;
+	int other = counter_prog(kind, c->map_fd);
+	CHECK(other >= 0);
+	struct attachment *a = NULL, *b = NULL;
+	reset(c->map_fd);
+	struct attach_batch *batch = attach_batch_begin();
+	CHECK(batch != NULL);
+	CHECK_INT(attach_uprobes_batched(batch, c->prog_fd, c->exe, -1, &c->locs->hit, 1, &a), 0);
+	CHECK_INT(attach_uprobes_batched(batch, other, c->exe, -1, c->locs->more, 4, &b), 0);
+	CHECK_INT(attach_batch_commit(batch), 0);
+	CHECK(sem(&btctest_hit_semaphore) > 0);
+	CHECK(sem(&btctest_more_semaphore) > 0);
+	hit(0, 0);
+	hit(1, 0);
+	more(1);
+	CHECK_INT(counter(c->map_fd), 2 + 4);
+	detach_uprobes(a);
+	hit(2, 1);
+	more(2);
+	CHECK_INT(counter(c->map_fd), 2 + 4 + 4);
+	CHECK(sem(&btctest_more_semaphore) > 0);
+	detach_uprobes(b);
+	CHECK_INT(sem(&btctest_hit_semaphore), 0);
+	CHECK_INT(sem(&btctest_more_semaphore), 0);
+	more(3);
+	CHECK_INT(counter(c->map_fd), 10);
+	/* An aborted batch attaches nothing. */
+	batch = attach_batch_begin();
+	CHECK_INT(attach_uprobes_batched(batch, other, c->exe, -1, &c->locs->hit, 1, &a), 0);
+	attach_batch_abort(batch);
+	if (attach_have_uprobe_multi()) {
+		hit(3, 1);
+		CHECK_INT(counter(c->map_fd), 10);
+	}
+	detach_uprobes(a);
+	close(other);
+}
+
 static void run_attach_tests(const char *mode, const char *exe, int map_fd,
 			     const struct probe_locs *locs)
 {
@@ -413,6 +456,7 @@ static void run_attach_tests(const char *mode, const char *exe, int map_fd,
 	test_own_pid(&c);
 	test_other_pid(&c);
 	test_errors(&c);
+	test_batch(&c);
 	close(c.prog_fd);
 }
 
