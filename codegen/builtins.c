@@ -287,17 +287,6 @@ static LLVMValueRef events_map(struct cg *cg)
 	return cg_map_ptr(cg, cg->maps->events_fd);
 }
 
-static void count_lost_if(struct cg *cg, LLVMValueRef failed)
-{
-	LLVMBasicBlockRef lost = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "lost");
-	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "sent");
-	LLVMBuildCondBr(cg->b, failed, lost, done);
-	LLVMPositionBuilderAtEnd(cg->b, lost);
-	cg_error_count(cg, ERR_SLOT_LOST_EVENTS);
-	LLVMBuildBr(cg->b, done);
-	LLVMPositionBuilderAtEnd(cg->b, done);
-}
-
 /* A small fixed event from the stack. */
 static void send_words(struct cg *cg, const LLVMValueRef *words, int n)
 {
@@ -306,7 +295,7 @@ static void send_words(struct cg *cg, const LLVMValueRef *words, int n)
 		cg_store64(cg, words[i], cg_gep(cg, ev, 8 * i));
 	LLVMValueRef args[4] = { events_map(cg), ev, cg_const(cg, 8 * n), cg_const(cg, 0) };
 	LLVMValueRef rc = cg_helper(cg, BPF_FUNC_ringbuf_output, cg->i64, args, 4);
-	count_lost_if(cg, LLVMBuildICmp(cg->b, LLVMIntSLT, rc, cg_const(cg, 0), ""));
+	cg_count_if_negative(cg, rc, ERR_SLOT_LOST_EVENTS);
 }
 
 /* printf and print(value): the arguments are computed first, then written
@@ -400,7 +389,7 @@ static LLVMValueRef gen_delete(struct cg *cg, struct node *n, struct node *t)
 	LLVMBuildMemCpy(cg->b, cg_gep(cg, ev, 16), 1, key, 1, LLVMConstInt(cg->i64, ks, 0));
 	LLVMValueRef args[4] = { events_map(cg), ev, cg_const(cg, 16 + ks), cg_const(cg, 0) };
 	LLVMValueRef rc = cg_helper(cg, BPF_FUNC_ringbuf_output, cg->i64, args, 4);
-	count_lost_if(cg, LLVMBuildICmp(cg->b, LLVMIntSLT, rc, cg_const(cg, 0), ""));
+	cg_count_if_negative(cg, rc, ERR_SLOT_LOST_EVENTS);
 	return NULL;
 }
 
@@ -437,14 +426,8 @@ static LLVMValueRef gen_exit(struct cg *cg, struct node *n, struct node *t)
 	LLVMValueRef args[4] = { cg_map_ptr(cg, cg->maps->events_fd), ev,
 				 cg_const(cg, sizeof(struct event_exit)), cg_const(cg, 0) };
 	LLVMValueRef rc = cg_helper(cg, BPF_FUNC_ringbuf_output, cg->i64, args, 4);
-	LLVMBasicBlockRef lost = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "exitlost");
-	LLVMBasicBlockRef ret = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "exitret");
-	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntSLT, rc, cg_const(cg, 0), ""), lost, ret);
-	LLVMPositionBuilderAtEnd(cg->b, lost);
-	cg_error_count(cg, ERR_SLOT_LOST_EVENTS);
-	LLVMBuildBr(cg->b, ret);
+	cg_count_if_negative(cg, rc, ERR_SLOT_LOST_EVENTS);
 	/* exit() ends the probe, as in bpftrace: later statements do not run. */
-	LLVMPositionBuilderAtEnd(cg->b, ret);
 	LLVMBuildRet(cg->b, cg_const(cg, 0));
 	LLVMBasicBlockRef after = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "afterexit");
 	LLVMPositionBuilderAtEnd(cg->b, after);

@@ -109,6 +109,7 @@ LLVMValueRef cg_gep(struct cg *cg, LLVMValueRef base, int off);
 LLVMValueRef cg_ptr_to(struct cg *cg, LLVMValueRef p, LLVMTypeRef elem);
 LLVMValueRef cg_const(struct cg *cg, int64_t v);
 void cg_error_count(struct cg *cg, int slot);
+void cg_count_if_negative(struct cg *cg, LLVMValueRef rc, int slot);
 /* Key buffer for map m filled from the N_MAP node's key expressions, with
  * `extra` zeroed bytes appended (hist slot). */
 LLVMValueRef cg_map_key(struct cg *cg, struct node *map, int extra);

@@ -160,16 +160,32 @@ static LLVMValueRef cg_usdt_arg(struct cg *cg, const struct usdt_arg *a)
 	return cg_const(cg, 0);
 }
 
-/* A helper's negative return: one more failed read of user memory. */
-static void count_failed_read(struct cg *cg, LLVMValueRef rc)
+/* A helper's negative return (failed read, full map, full ring buffer)
+ * bumps one error counter. */
+void cg_count_if_negative(struct cg *cg, LLVMValueRef rc, int slot)
 {
-	LLVMBasicBlockRef bad = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "readfail");
-	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "readdone");
+	LLVMBasicBlockRef bad = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "failed");
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "ok");
 	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntSLT, rc, cg_const(cg, 0), ""), bad, done);
 	LLVMPositionBuilderAtEnd(cg->b, bad);
-	cg_error_count(cg, cg->maps->read_err_slot);
+	cg_error_count(cg, slot);
 	LLVMBuildBr(cg->b, done);
 	LLVMPositionBuilderAtEnd(cg->b, done);
+}
+
+static void count_failed_read(struct cg *cg, LLVMValueRef rc)
+{
+	cg_count_if_negative(cg, rc, cg->maps->read_err_slot);
+}
+
+/* Stores *val under key in plain map m; a full map is counted. */
+static void cg_map_store(struct cg *cg, const struct map_info *m, LLVMValueRef key,
+			 LLVMValueRef val)
+{
+	LLVMValueRef args[4] = { cg_map_ptr(cg, cg->maps->map_fds[m->id]), key, val,
+				 cg_const(cg, 0 /* BPF_ANY */) };
+	LLVMValueRef rc = cg_helper(cg, BPF_FUNC_map_update_elem, cg->i64, args, 4);
+	cg_count_if_negative(cg, rc, ERR_SLOT_MAP_FULL(m->id));
 }
 
 /* A C string argument: read max_chars + 1 bytes so that a longer string
@@ -445,18 +461,8 @@ static LLVMValueRef cg_incdec(struct cg *cg, struct node *n)
 	LLVMValueRef now = n->op == OP_ADD ? LLVMBuildAdd(cg->b, old, one, "")
 					   : LLVMBuildSub(cg->b, old, one, "");
 	store64(cg, now, slot);
-	if (t->kind == N_MAP) {
-		LLVMValueRef args[4] = { cg_map_ptr(cg, cg->maps->map_fds[t->mapinfo->id]), key, slot,
-					 cg_const(cg, 0 /* BPF_ANY */) };
-		LLVMValueRef rc = cg_helper(cg, BPF_FUNC_map_update_elem, cg->i64, args, 4);
-		LLVMBasicBlockRef bad = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "idfull");
-		LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "idstored");
-		LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntSLT, rc, cg_const(cg, 0), ""), bad, ok);
-		LLVMPositionBuilderAtEnd(cg->b, bad);
-		cg_error_count(cg, ERR_SLOT_MAP_FULL(t->mapinfo->id));
-		LLVMBuildBr(cg->b, ok);
-		LLVMPositionBuilderAtEnd(cg->b, ok);
-	}
+	if (t->kind == N_MAP)
+		cg_map_store(cg, t->mapinfo, key, slot);
 	return n->ival ? old : now;
 }
 
@@ -555,16 +561,7 @@ static void cg_assign_plain(struct cg *cg, struct node *st)
 		val = cg_alloca(cg, 8, "mval");
 		store64(cg, v, val);
 	}
-	LLVMValueRef args[4] = { cg_map_ptr(cg, cg->maps->map_fds[m->id]), key, val,
-				 cg_const(cg, 0 /* BPF_ANY */) };
-	LLVMValueRef rc = cg_helper(cg, BPF_FUNC_map_update_elem, cg->i64, args, 4);
-	LLVMBasicBlockRef bad = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "full");
-	LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "stored");
-	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntSLT, rc, cg_const(cg, 0), ""), bad, ok);
-	LLVMPositionBuilderAtEnd(cg->b, bad);
-	cg_error_count(cg, ERR_SLOT_MAP_FULL(m->id));
-	LLVMBuildBr(cg->b, ok);
-	LLVMPositionBuilderAtEnd(cg->b, ok);
+	cg_map_store(cg, m, key, val);
 }
 
 /* A variable's slot is zeroed in the entry block, so a read on a path
