@@ -10,7 +10,8 @@
 
 #include "lang/ast.h"
 #include "lang/sema.h"
-#include "runtime/usdt.h"
+#include "abi/abi.h"
+#include "abi/usdt_args.h"
 
 
 /* The kernel objects a program refers to, created before codegen so their
@@ -22,40 +23,6 @@ struct cg_maps {
 	int read_err_slot;	/* errors-map slot counting failed reads of
 				 * this program's string/hash arguments */
 	uint64_t start_ns;	/* CLOCK_MONOTONIC at start, for elapsed */
-};
-
-/* Counter slots of the errors map: events lost, then one "map full"
- * counter per map id.  Sized once, so maps can be added to a live
- * session (REPL) without recreating it. */
-#define ERR_SLOT_LOST_EVENTS 0
-#define ERR_SLOT_MAP_FULL(id) (1 + (id))
-#define ERR_SLOTS 1024
-#define MAX_MAPS 511
-/* Failed reads of user memory, one counter per probe name. */
-#define ERR_SLOT_READ(i) (1 + MAX_MAPS + (i))
-#define MAX_READ_SLOTS (ERR_SLOTS - 1 - MAX_MAPS)
-
-/* Ring-buffer event types (first u64 of every record). */
-enum event_type {
-	EVENT_EXIT = 1,		/* struct event_exit */
-	EVENT_PRINTF,		/* u64 type, u64 format id, the arguments */
-	EVENT_TIME,		/* u64 type, u64 format id */
-	EVENT_MAP_OP,		/* struct event_map_op */
-	EVENT_DELETE,		/* u64 type, u64 map id, the key (histograms) */
-};
-
-enum map_op { MAP_OP_PRINT, MAP_OP_CLEAR, MAP_OP_ZERO };
-
-struct event_map_op {
-	uint64_t type;
-	uint64_t op;
-	uint64_t map_id;
-	int64_t top, div;
-};
-
-struct event_exit {
-	uint64_t type;
-	int64_t code;
 };
 
 /* One compiler instance: LLVM initialised once, reused for every probe
@@ -110,9 +77,9 @@ LLVMValueRef cg_ptr_to(struct cg *cg, LLVMValueRef p, LLVMTypeRef elem);
 LLVMValueRef cg_const(struct cg *cg, int64_t v);
 void cg_error_count(struct cg *cg, int slot);
 void cg_count_if_negative(struct cg *cg, LLVMValueRef rc, int slot);
-/* Key buffer for map m filled from the N_MAP node's key expressions, with
- * `extra` zeroed bytes appended (hist slot). */
-LLVMValueRef cg_map_key(struct cg *cg, struct node *map, int extra);
+/* The kernel key of the N_MAP node's map filled from its key expressions;
+ * a histogram's bucket slot (abi/abi.h) is left zero. */
+LLVMValueRef cg_map_key(struct cg *cg, struct node *map);
 /* Finds or creates the entry of `key` in per-CPU map m; calls apply(p) on
  * this CPU's value; a full map bumps the map's error counter. */
 void cg_agg_update(struct cg *cg, const struct map_info *m, LLVMValueRef key,

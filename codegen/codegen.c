@@ -419,7 +419,7 @@ static LLVMValueRef cg_map_read(struct cg *cg, struct node *n)
 	const struct map_info *m = n->mapinfo;
 	int size = is_buffer(&m->value) ? m->value.size : 8;
 	LLVMValueRef out = cg_alloca_zero(cg, size, "mread");
-	LLVMValueRef key = cg_map_key(cg, n, 0);
+	LLVMValueRef key = cg_map_key(cg, n);
 	LLVMValueRef args[2] = { cg_map_ptr(cg, cg->maps->map_fds[m->id]), key };
 	LLVMValueRef p = cg_helper(cg, BPF_FUNC_map_lookup_elem, cg->i8p, args, 2);
 	LLVMBasicBlockRef found = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "mfound");
@@ -443,7 +443,7 @@ static LLVMValueRef cg_incdec(struct cg *cg, struct node *n)
 		slot = var_slot(cg, t->var_slot, 8);
 		old = load64(cg, slot);
 	} else {
-		key = cg_map_key(cg, t, 0);
+		key = cg_map_key(cg, t);
 		LLVMValueRef args[2] = { cg_map_ptr(cg, cg->maps->map_fds[t->mapinfo->id]), key };
 		found = cg_helper(cg, BPF_FUNC_map_lookup_elem, cg->i8p, args, 2);
 		slot = cg_alloca(cg, 8, "incdec");
@@ -488,15 +488,13 @@ LLVMValueRef cg_expr(struct cg *cg, struct node *n)
 
 /* ---- maps ---- */
 
-LLVMValueRef cg_map_key(struct cg *cg, struct node *map, int extra)
+LLVMValueRef cg_map_key(struct cg *cg, struct node *map)
 {
 	const struct map_info *m = map->mapinfo;
-	int ksize = key_size(m);
-	int total = (ksize ? ksize : 8) + extra;
-	LLVMValueRef key = cg_alloca_zero(cg, total, "key");
+	LLVMValueRef key = cg_alloca_zero(cg, map_kernel_key_size(m), "key");
 	int i = 0;
 	for (struct node *k = map->args; k; k = k->next, i++) {
-		LLVMValueRef dst = cg_gep(cg, key, key_offset(m, i));
+		LLVMValueRef dst = cg_gep(cg, key, map_key_offset(m, i));
 		LLVMValueRef v = cg_expr(cg, k);
 		if (is_buffer(&k->type))
 			LLVMBuildMemCpy(cg->b, dst, 1, v, 1, LLVMConstInt(cg->i64, k->type.size, 0));
@@ -551,7 +549,7 @@ static void cg_stmts(struct cg *cg, struct node *n);
 static void cg_assign_plain(struct cg *cg, struct node *st)
 {
 	const struct map_info *m = st->map->mapinfo;
-	LLVMValueRef key = cg_map_key(cg, st->map, 0);
+	LLVMValueRef key = cg_map_key(cg, st->map);
 	LLVMValueRef v = cg_expr(cg, st->rhs);
 	LLVMValueRef val;
 	if (is_buffer(&m->value)) {

@@ -1,7 +1,7 @@
 /* A builtin is one table entry holding its type rule, its code generator
  * and, for aggregations, its folder (per-CPU values -> printed entry).
- * The table lives in codegen/builtins.c; lang/ sees only this header, so
- * no LLVM type leaks here. */
+ * The table lives in builtins/; lang/ sees only this header, so no LLVM
+ * type leaks here. */
 #ifndef BTCTRACE_BUILTIN_H
 #define BTCTRACE_BUILTIN_H
 
@@ -44,10 +44,17 @@ struct builtin {
 		     size_t stride, struct out_entry *e);
 };
 
+/* The builtins the front end knows: the front end holds no table of its
+ * own; the CLI hands it the one builtins/ defines (builtins_table()). */
+struct builtin_table {
+	const struct builtin *entries;
+	int n;
+};
+
 /* NULL when unknown. */
-const struct builtin *builtin_find(const char *name);
+const struct builtin *builtin_find(const struct builtin_table *t, const char *name);
 
 /* Closest builtin name to a misspelt one, or NULL. */
-const char *builtin_suggest(const char *name);
+const char *builtin_suggest(const struct builtin_table *t, const char *name);
 
 #endif

@@ -245,7 +245,7 @@ static int assign_map(struct sema *s, struct node *st)
 	struct map_info *m = target->mapinfo;
 	const struct builtin *agg = NULL;
 	if (rhs->kind == N_CALL) {
-		const struct builtin *b = builtin_find(rhs->name);
+		const struct builtin *b = builtin_find(s->env->builtins, rhs->name);
 		if (b && b->cls == B_AGG)
 			agg = b;
 	}
@@ -474,11 +474,11 @@ static int sema_builtin_value(struct sema *s, struct node *n)
 			return sema_arg(s, n);
 		}
 	}
-	const struct builtin *b = builtin_find(name);
+	const struct builtin *b = builtin_find(s->env->builtins, name);
 	if (!b && unsupported(n))
 		return -EINVAL;
 	if (!b) {
-		const char *near = builtin_suggest(name);
+		const char *near = builtin_suggest(s->env->builtins, name);
 		char hint[96];
 		if (near)
 			snprintf(hint, sizeof(hint), "did you mean '%s'?", near);
@@ -494,11 +494,11 @@ static int sema_builtin_value(struct sema *s, struct node *n)
 
 static int sema_call(struct sema *s, struct node *n)
 {
-	const struct builtin *b = builtin_find(n->name);
+	const struct builtin *b = builtin_find(s->env->builtins, n->name);
 	if (!b && unsupported(n))
 		return -EINVAL;
 	if (!b) {
-		const char *near = builtin_suggest(n->name);
+		const char *near = builtin_suggest(s->env->builtins, n->name);
 		char hint[96];
 		if (near)
 			snprintf(hint, sizeof(hint), "did you mean '%s'?", near);
@@ -875,22 +875,4 @@ void symtab_rollback(struct symtab *syms, int n)
 			pp = &m->next;
 		}
 	}
-}
-
-static int field_size(const struct type *t)
-{
-	return t->kind == T_INT ? 8 : (t->size + 7) / 8 * 8;
-}
-
-int key_offset(const struct map_info *m, int field)
-{
-	int off = 0;
-	for (int i = 0; i < field; i++)
-		off += field_size(&m->keys[i]);
-	return off;
-}
-
-int key_size(const struct map_info *m)
-{
-	return key_offset(m, m->nkeys > 0 ? m->nkeys : 0);
 }

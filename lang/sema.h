@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "ast.h"
+#include "builtin.h"
 #include "types.h"
 
 #define MAX_PROBE_ARGS 12
@@ -24,6 +25,7 @@ struct sema_env {
 	 * split).  Returns 0, or -errno after printing an error. */
 	int (*lookup_probe)(void *arg, struct attach_point *ap, struct probe_sig *sig);
 	void *arg;
+	const struct builtin_table *builtins;
 };
 
 struct map_info {
@@ -76,9 +78,7 @@ void symtab_rollback(struct symtab *syms, int n);
 
 /* Used by builtin type rules. */
 int sema_expr(struct sema *s, struct node *n);
-int key_size(const struct map_info *m);
 int sema_map_ref(struct sema *s, struct node *n);
 int sema_map_whole(struct sema *s, struct node *n);
-int key_offset(const struct map_info *m, int field);
 
 #endif

@@ -5,9 +5,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "codegen/cg.h"
+#include "abi/abi.h"
 #include "lang/format.h"
-#include "runtime/output.h"
+#include "output/output.h"
 #include "runtime/session.h"
 
 static const struct map_info *map_by_id(struct session *s, uint64_t id)

@@ -8,46 +8,23 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "codegen/cg.h"
+#include "abi/abi.h"
 #include "lang/builtin.h"
 #include "lang/format.h"
-#include "runtime/output.h"
-
-static bool is_hist(const struct map_info *m)
-{
-	return m->agg && (m->agg->agg_kind == AGG_HIST || m->agg->agg_kind == AGG_LHIST);
-}
-
-static int user_key_size(const struct map_info *m)
-{
-	int ks = key_size(m);
-	return ks ? ks : 8;
-}
-
-static int kernel_key_size(const struct map_info *m)
-{
-	return user_key_size(m) + (is_hist(m) ? 8 : 0);
-}
-
-static int value_size(const struct map_info *m)
-{
-	if (m->agg)
-		return (int)m->agg->value_size;
-	return m->value.kind == T_INT ? 8 : m->value.size;
-}
+#include "output/output.h"
 
 static int create_one(const struct map_info *m, uint32_t max_entries)
 {
 	enum bpf_map_type type = m->agg ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_HASH;
 	/* A histogram needs one entry per (key, bucket). */
-	uint32_t n = is_hist(m) ? max_entries * 8 : max_entries;
+	uint32_t n = map_is_hist(m) ? max_entries * 8 : max_entries;
 	char name[16];
 	snprintf(name, sizeof(name), "%s", m->name[1] ? m->name + 1 : "anon");
 	/* Not preallocated: a preallocated per-CPU hash of 8 x --map-size
 	 * entries takes 25-50 ms to create; entries are inserted once each,
 	 * then updated in place, so allocating on insert costs little. */
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
-	int fd = bpf_map_create(type, name, kernel_key_size(m), value_size(m), n, &opts);
+	int fd = bpf_map_create(type, name, map_kernel_key_size(m), map_value_size(m), n, &opts);
 	if (fd < 0)
 		return diag_error(&m->loc, errno == EPERM ? "run btctrace as root" : NULL,
 				  "cannot create map %s: %s", m->name, strerror(errno)), -errno;
@@ -155,7 +132,7 @@ static void decode_key(const struct map_info *m, const char *raw, struct out_ent
 		return;
 	e->key = calloc(m->nkeys, sizeof(*e->key));
 	for (int i = 0; i < m->nkeys; i++) {
-		const char *p = raw + key_offset(m, i);
+		const char *p = raw + map_key_offset(m, i);
 		struct out_field *f = &e->key[i];
 		if (m->keys[i].kind != T_INT) {
 			f->kind = OUT_STR;
@@ -193,7 +170,7 @@ static void add_value(struct map_set *ms, const struct map_info *m, struct entri
 {
 	struct out_entry *e = entry_for(es, key);
 	if (m->agg) {
-		size_t stride = (value_size(m) + 7) / 8 * 8;
+		size_t stride = (map_value_size(m) + 7) / 8 * 8;
 		m->agg->fold(m, vals, ms->ncpu, stride, e);
 	} else if (m->value.kind != T_INT) {
 		e->str = text_of(&m->value, vals);
@@ -206,19 +183,19 @@ static void add_value(struct map_set *ms, const struct map_info *m, struct entri
 
 static int read_entries(struct map_set *ms, const struct map_info *m, struct entries *es)
 {
-	int fd = ms->fds[m->id], kk = kernel_key_size(m);
-	size_t vbytes = m->agg ? (size_t)ms->ncpu * ((value_size(m) + 7) / 8 * 8)
-			       : (size_t)value_size(m);
+	int fd = ms->fds[m->id], kk = map_kernel_key_size(m);
+	size_t vbytes = m->agg ? (size_t)ms->ncpu * ((map_value_size(m) + 7) / 8 * 8)
+			       : (size_t)map_value_size(m);
 	char key[kk], next[kk];
 	char *vals = malloc(vbytes);
-	es->ksize = user_key_size(m);
+	es->ksize = map_user_key_size(m);
 	void *prev = NULL;
 	while (bpf_map_get_next_key(fd, prev, next) == 0) {
 		memcpy(key, next, kk);
 		prev = key;
 		if (bpf_map_lookup_elem(fd, key, vals))
 			continue;	/* deleted meanwhile */
-		if (is_hist(m))
+		if (map_is_hist(m))
 			add_hist(ms, m, es, key, (uint64_t *)vals);
 		else
 			add_value(ms, m, es, key, vals);
@@ -248,7 +225,7 @@ char *maps_all_keys(int fd, int kk, size_t *n)
 
 void maps_clear(struct map_set *ms, const struct map_info *m, const char *key)
 {
-	int fd = ms->fds[m->id], kk = kernel_key_size(m), uk = user_key_size(m);
+	int fd = ms->fds[m->id], kk = map_kernel_key_size(m), uk = map_user_key_size(m);
 	size_t n;
 	char *keys = maps_all_keys(fd, kk, &n);
 	for (size_t i = 0; i < n; i++)
@@ -259,9 +236,9 @@ void maps_clear(struct map_set *ms, const struct map_info *m, const char *key)
 
 void maps_zero(struct map_set *ms, const struct map_info *m)
 {
-	int fd = ms->fds[m->id], kk = kernel_key_size(m);
-	size_t vbytes = m->agg ? (size_t)ms->ncpu * ((value_size(m) + 7) / 8 * 8)
-			       : (size_t)value_size(m);
+	int fd = ms->fds[m->id], kk = map_kernel_key_size(m);
+	size_t vbytes = m->agg ? (size_t)ms->ncpu * ((map_value_size(m) + 7) / 8 * 8)
+			       : (size_t)map_value_size(m);
 	char *zero = calloc(1, vbytes);
 	size_t n;
 	char *keys = maps_all_keys(fd, kk, &n);

@@ -328,7 +328,7 @@ int session_add(struct session *s, struct source *src, int *first_id)
 	if (rc)
 		return rc;
 	int nmaps = s->syms.nmaps, id = s->next_probe_id;
-	struct sema_env env = { lookup_probe, s };
+	struct sema_env env = { lookup_probe, s, s->opts.builtins };
 	s->cat.script = prog;
 	s->syms.params = s->opts.params;
 	s->syms.nparams = s->opts.nparams;
@@ -676,7 +676,7 @@ int session_ir(struct session *s, struct source *src, FILE *out)
 		return rc;
 	struct session_mark mark;
 	session_mark(s, &mark);
-	struct sema_env env = { lookup_probe, s };
+	struct sema_env env = { lookup_probe, s, s->opts.builtins };
 	s->cat.script = prog;
 	rc = sema_check(prog, &env, &s->syms);
 	if (!rc)

@@ -26,6 +26,7 @@ struct session_opts {
 	bool interactive;		/* the REPL: programs come later */
 	uint32_t ringbuf_size;		/* bytes, a power of two */
 	const char *const *params;	/* $1..$N */
+	const struct builtin_table *builtins;	/* registered by the CLI */
 	int nparams;
 };
 

@@ -9,8 +9,9 @@
 #      is the total of the "Lost N events" lines printed while running,
 #      which must equal the total of the warning at exit; status 3 iff
 #      anything was lost.
-#   2. the same in JSON, with standard output a pipe nobody reads for a
-#      second (so the ring buffer surely overflows): every line is a JSON
+#   2. the same in JSON, with standard output a pipe nobody reads until
+#      btcsim has written its truth at exit (so the ring buffer surely
+#      overflows, however fast the machine): every line is a JSON
 #      object, printf objects + the final lost_events object's count ==
 #      fires.
 #   3. --map-size 100 and a count() keyed by a sequence number, so every
@@ -73,7 +74,10 @@ fi
 set +e
 "$BTCTRACE" -f json -B full "$TMP/printf.btc" \
 	-c "$BUILD/btcsim coins --seed $SEED --count $STEPS --truth $TMP/json.truth" \
-	2>"$TMP/json.err" | { sleep 1; cat >"$TMP/json.out"; }
+	2>"$TMP/json.err" | {
+	until [ -s "$TMP/json.truth" ]; do sleep 0.1; done
+	cat >"$TMP/json.out"
+}
 rc=${PIPESTATUS[0]}
 set -e
 fired=$(fires "$TMP/json.truth")

@@ -8,6 +8,7 @@
 #include "check.h"
 #include "lang/ast.h"
 #include "lang/sema.h"
+#include "builtins/builtins.h"
 
 static struct program *catalog;
 
@@ -38,7 +39,7 @@ static int check_program(const char *text, char **msgs)
 	struct source src = { "t.btc", text };
 	struct program *prog;
 	struct symtab syms = { 0 };
-	struct sema_env env = { fake_lookup, NULL };
+	struct sema_env env = { fake_lookup, NULL, builtins_table() };
 	int rc = parse_program(&src, &prog);
 	if (!rc) {
 		rc = sema_check(prog, &env, &syms);

@@ -7,7 +7,7 @@
  * of /work/shared/bpftrace-conventions.md. The rest (labels past [2G, 4G),
  * exact 128-bit values, tie order, UTF-8) are beyond what 0.17 can
  * show and follow output.h. */
-#include "runtime/output.h"
+#include "output/output.h"
 
 #include <stdlib.h>
 

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "runtime/repl.h"
+#include "cli/repl.h"
 
 #define PROMPT "btctrace> "
 #define PROMPT_MORE "      ... "

@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cg.h"
+#include "codegen/cg.h"
 #include "lang/builtin.h"
 #include "lang/format.h"
-#include "lang/suggest.h"
-#include "runtime/output.h"
+#include "builtins/builtins.h"
+#include "output/output.h"
 
 /* ---- type rules ---- */
 
@@ -375,14 +375,14 @@ static LLVMValueRef gen_delete(struct cg *cg, struct node *n, struct node *t)
 {
 	(void)t;
 	const struct map_info *m = n->args->mapinfo;
-	LLVMValueRef key = cg_map_key(cg, n->args, 0);
+	LLVMValueRef key = cg_map_key(cg, n->args);
 	bool hist = m->agg && (m->agg->agg_kind == AGG_HIST || m->agg->agg_kind == AGG_LHIST);
 	if (!hist) {
 		LLVMValueRef args[2] = { cg_map_ptr(cg, cg->maps->map_fds[m->id]), key };
 		cg_helper(cg, BPF_FUNC_map_delete_elem, cg->i64, args, 2);
 		return NULL;
 	}
-	int ks = key_size(m) ? key_size(m) : 8;
+	int ks = map_user_key_size(m);
 	LLVMValueRef ev = cg_alloca_zero(cg, 16 + ks, "delev");
 	cg_store64(cg, cg_const(cg, EVENT_DELETE), ev);
 	cg_store64(cg, cg_const(cg, m->id), cg_gep(cg, ev, 8));
@@ -506,21 +506,21 @@ static const struct map_info *target_map(struct node *t)
 static LLVMValueRef gen_count(struct cg *cg, struct node *n, struct node *t)
 {
 	(void)n;
-	cg_agg_update(cg, target_map(t), cg_map_key(cg, t, 0), apply_count, NULL);
+	cg_agg_update(cg, target_map(t), cg_map_key(cg, t), apply_count, NULL);
 	return NULL;
 }
 
 static LLVMValueRef gen_sum(struct cg *cg, struct node *n, struct node *t)
 {
 	struct add128 a = { cg_expr(cg, n->args), n->args->type.is_signed, 0 };
-	cg_agg_update(cg, target_map(t), cg_map_key(cg, t, 0), apply_sum, &a);
+	cg_agg_update(cg, target_map(t), cg_map_key(cg, t), apply_sum, &a);
 	return NULL;
 }
 
 static LLVMValueRef gen_avg(struct cg *cg, struct node *n, struct node *t)
 {
 	struct add128 a = { cg_expr(cg, n->args), n->args->type.is_signed, 8 };
-	cg_agg_update(cg, target_map(t), cg_map_key(cg, t, 0), apply_avg, &a);
+	cg_agg_update(cg, target_map(t), cg_map_key(cg, t), apply_avg, &a);
 	return NULL;
 }
 
@@ -528,7 +528,7 @@ static LLVMValueRef gen_minmax(struct cg *cg, struct node *n, struct node *t)
 {
 	struct minmax mm = { cg_expr(cg, n->args), n->args->type.is_signed,
 			     !strcmp(n->name, "max") };
-	cg_agg_update(cg, target_map(t), cg_map_key(cg, t, 0), apply_minmax, &mm);
+	cg_agg_update(cg, target_map(t), cg_map_key(cg, t), apply_minmax, &mm);
 	return NULL;
 }
 
@@ -573,9 +573,8 @@ static LLVMValueRef lhist_slot(struct cg *cg, LLVMValueRef v, const struct map_i
 static void count_in_slot(struct cg *cg, struct node *t, LLVMValueRef slot)
 {
 	const struct map_info *m = target_map(t);
-	LLVMValueRef key = cg_map_key(cg, t, 8);
-	int ks = key_size(m);
-	LLVMBuildStore(cg->b, slot, cg_ptr_to(cg, cg_gep(cg, key, ks ? ks : 8), cg->i64));
+	LLVMValueRef key = cg_map_key(cg, t);
+	LLVMBuildStore(cg->b, slot, cg_ptr_to(cg, cg_gep(cg, key, map_user_key_size(m)), cg->i64));
 	cg_agg_update(cg, m, key, apply_count, NULL);
 }
 
@@ -689,24 +688,10 @@ static const struct builtin builtins[] = {
 	{ "str", B_FUNC, 0, "str(pointer[, size])", type_str_fn, gen_str, 0, NULL },
 };
 
-const struct builtin *builtin_find(const char *name)
+const struct builtin_table *builtins_table(void)
 {
-	for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++)
-		if (!strcmp(builtins[i].name, name))
-			return &builtins[i];
-	return NULL;
-}
-
-const char *builtin_suggest(const char *name)
-{
-	const char *best = NULL;
-	int bestd = 3;
-	for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++) {
-		int d = edit_distance(name, builtins[i].name);
-		if (d < bestd) {
-			bestd = d;
-			best = builtins[i].name;
-		}
-	}
-	return best;
+	static const struct builtin_table table = {
+		builtins, (int)(sizeof(builtins) / sizeof(builtins[0]))
+	};
+	return &table;
 }

@@ -7,8 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "builtins/builtins.h"
 #include "runtime/probes.h"
-#include "runtime/repl.h"
+#include "cli/repl.h"
 #include "runtime/session.h"
 
 static const char usage_text[] =
@@ -179,6 +180,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 int main(int argc, char **argv)
 {
 	struct cli cli = { 0 };
+	cli.opts.builtins = builtins_table();	/* the front end's builtins */
 	if (parse_args(argc, argv, &cli))
 		return 1;
 	if (cli.list)

@@ -24,7 +24,7 @@
 #include "codegen/cg.h"
 #include "lang/builtin.h"
 #include "runtime/attach.h"
-#include "runtime/output.h"
+#include "output/output.h"
 #include "runtime/probes.h"
 #include "runtime/usdt.h"
 
@@ -352,11 +352,6 @@ static const struct map_info *find_map(struct session *s, const char *name)
 	return NULL;
 }
 
-static bool is_hist(const struct map_info *m)
-{
-	return m->agg && (m->agg->agg_kind == AGG_HIST || m->agg->agg_kind == AGG_LHIST);
-}
-
 /* A map as the kernel holds it: sizes come from the map itself. */
 struct kmap {
 	int fd;
@@ -375,8 +370,8 @@ static int kmap_open(struct session *s, const struct map_info *m, struct kmap *k
 	uint32_t len = sizeof(k->info);
 	if (bpf_obj_get_info_by_fd(k->fd, &k->info, &len))
 		return diag_error(NULL, NULL, "cannot read map %s: %s", m->name, strerror(errno));
-	k->hist = is_hist(m);
-	k->ukey = key_size(m) ? key_size(m) : 8;
+	k->hist = map_is_hist(m);
+	k->ukey = map_user_key_size(m);
 	if ((uint32_t)k->ukey + (k->hist ? 8 : 0) != k->info.key_size)
 		return diag_error(NULL, "this is a btctrace bug", "internal error: map %s has "
 				  "%u-byte keys, expected %d", m->name, k->info.key_size,
@@ -630,7 +625,7 @@ static int mx_mapref(struct mx *x, struct session *s, struct mapref *ref)
 	}
 	ref->m = m;
 	ref->at = at;
-	ref->ukey = calloc(1, key_size(m) ? key_size(m) : 8);
+	ref->ukey = calloc(1, map_user_key_size(m));
 	if (mx_eat(x, '[')) {
 		ref->keyed = true;
 		int nk = 0;
@@ -645,7 +640,7 @@ static int mx_mapref(struct mx *x, struct session *s, struct mapref *ref)
 					       msg);
 			}
 			const struct type *kt = &m->keys[nk];
-			char *dst = ref->ukey + key_offset(m, nk);
+			char *dst = ref->ukey + map_key_offset(m, nk);
 			if (x->t[x->i] == '"') {
 				if (kt->kind != T_STR)
 					return mx_fail(x, kat, 1, "this key is an integer",
@@ -1184,10 +1179,6 @@ static void read_pipe(struct repl *r)
 
 static const char *const commands[] = { ".help", ".quit", ".probes", ".detach", ".list",
 					".maps", ".ir", ".sleep", NULL };
-/* Builtins offered inside a block, when this build knows them. */
-static const char *const builtin_names[] = { "pid", "tid", "nsecs", "cpu", "comm", "uid",
-	"gid", "elapsed", "count", "sum", "min", "max", "avg", "stats", "hist", "lhist", "exit",
-	"print", "printf", "str", "clear", "zero", "delete", "time", NULL };
 static const char *const prompt_fns[] = { "print", "clear", "zero", "delete", NULL };
 
 static char **cands;
@@ -1222,9 +1213,9 @@ static char *cand_next(const char *text, int state)
 	return NULL;
 }
 
-static bool is_function(const char *name)
+static bool is_function(const struct builtin_table *t, const char *name)
 {
-	const struct builtin *b = builtin_find(name);
+	const struct builtin *b = builtin_find(t, name);
 	if (b)
 		return b->cls != B_VALUE;
 	for (int i = 0; prompt_fns[i]; i++)
@@ -1334,9 +1325,9 @@ static char **complete(const char *text, int start, int end)
 	} else if (repl_program_state(before) == 0) {
 		/* Inside a block: builtins, args, maps. */
 		const struct usdt_probe *p = current_probe(r, before);
-		for (int i = 0; builtin_names[i]; i++)
-			if (builtin_find(builtin_names[i]))
-				cand(builtin_names[i]);
+		const struct builtin_table *t = r->s->opts.builtins;
+		for (int i = 0; t && i < t->n; i++)
+			cand(t->entries[i].name);
 		cand_args(r, p);
 		for (int i = 0; p && p->nlocs && i < p->locs[0].nargs; i++) {
 			char name[16];
@@ -1354,7 +1345,7 @@ static char **complete(const char *text, int start, int end)
 	}
 	free(before);
 	char **matches = rl_completion_matches(text, cand_next);
-	if (matches && !matches[1] && is_function(matches[0]))
+	if (matches && !matches[1] && is_function(R->s->opts.builtins, matches[0]))
 		rl_completion_append_character = '(';
 	return matches;
 }

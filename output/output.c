@@ -6,7 +6,7 @@
  * divides the printed counts but draws bars from the raw ones, lhist()
  * ignores div, and a map without entries still prints its trailing
  * newline(s) in text but nothing in JSON. */
-#include "runtime/output.h"
+#include "output/output.h"
 
 #include <inttypes.h>
 #include <stdlib.h>

@@ -7,29 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-enum agg_kind {
-	AGG_INT,	/* @m = expr (integer)  */
-	AGG_STR,	/* @m = expr (string)   */
-	AGG_COUNT,
-	AGG_SUM,
-	AGG_MIN,
-	AGG_MAX,
-	AGG_AVG,
-	AGG_STATS,
-	AGG_HIST,
-	AGG_LHIST,
-};
-
-/* hist() slots: [0] negative values, [1] 0, [2] 1, then slot k+2 holds
- * [2^k, 2^(k+1)) for k = 1..63, so the whole 64-bit range has a slot. */
-#define HIST_SLOTS 66
-
-/* lhist(v, min, max, step): slot 0 is v < min, slot 1 + (v - min) / step
- * for min <= v < max, and the last slot v >= max. */
-static inline int lhist_slots(int64_t min, int64_t max, int64_t step)
-{
-	return (int)((max - min) / step) + 2;
-}
+#include "abi/abi.h"
 
 enum out_field_kind { OUT_INT, OUT_UINT, OUT_STR };
 

@@ -1,0 +1,102 @@
+/* The contract between the BPF programs btctrace generates and btctrace
+ * itself: ring-buffer records, the error-counter slots, limits, and how a
+ * map's keys and values are laid out in the kernel.  Code generation
+ * writes these layouts and the runtime reads them; both take them from
+ * here and nowhere else. */
+#ifndef BTCTRACE_ABI_H
+#define BTCTRACE_ABI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct map_info;
+
+/* ---- limits ---- */
+
+/* Counter slots of the errors map (a per-CPU array of u64): events lost,
+ * then one "map full" counter per map id, then failed reads of user
+ * memory per probe name.  Sized once, so maps can be added to a live
+ * session (REPL) without recreating it. */
+#define ERR_SLOT_LOST_EVENTS 0
+#define ERR_SLOT_MAP_FULL(id) (1 + (id))
+#define ERR_SLOTS 1024
+#define MAX_MAPS 511
+#define ERR_SLOT_READ(i) (1 + MAX_MAPS + (i))
+#define MAX_READ_SLOTS (ERR_SLOTS - 1 - MAX_MAPS)
+
+/* ---- ring-buffer records (the first u64 of each is its type) ---- */
+
+enum event_type {
+	EVENT_EXIT = 1,		/* struct event_exit */
+	EVENT_PRINTF,		/* u64 type, u64 format id, the arguments */
+	EVENT_TIME,		/* u64 type, u64 format id */
+	EVENT_MAP_OP,		/* struct event_map_op */
+	EVENT_DELETE,		/* u64 type, u64 map id, the key (histograms) */
+};
+
+enum map_op { MAP_OP_PRINT, MAP_OP_CLEAR, MAP_OP_ZERO };
+
+struct event_map_op {
+	uint64_t type;
+	uint64_t op;
+	uint64_t map_id;
+	int64_t top, div;
+};
+
+struct event_exit {
+	uint64_t type;
+	int64_t code;
+};
+
+/* ---- aggregations ---- */
+
+enum agg_kind {
+	AGG_INT,	/* @m = expr (integer)  */
+	AGG_STR,	/* @m = expr (string)   */
+	AGG_COUNT,
+	AGG_SUM,
+	AGG_MIN,
+	AGG_MAX,
+	AGG_AVG,
+	AGG_STATS,
+	AGG_HIST,
+	AGG_LHIST,
+};
+
+/* hist() slots: [0] negative values, [1] 0, [2] 1, then slot k+2 holds
+ * [2^k, 2^(k+1)) for k = 1..63, so the whole 64-bit range has a slot. */
+#define HIST_SLOTS 66
+
+/* lhist(v, min, max, step): slot 0 is v < min, slot 1 + (v - min) / step
+ * for min <= v < max, and the last slot v >= max. */
+static inline int lhist_slots(int64_t min, int64_t max, int64_t step)
+{
+	return (int)((max - min) / step) + 2;
+}
+
+/* ---- map layout ----
+ * A key is its fields one after the other, each padded to 8 bytes
+ * (integers are stored in 64 bits).  A map without keys has one 8-byte
+ * zero key.  A histogram's kernel key is the user key followed by a u64
+ * bucket slot, so each (key, bucket) is an entry of its own. */
+
+/* Offset of key field `field` in the user key. */
+int map_key_offset(const struct map_info *m, int field);
+
+/* Bytes of the user key: the fields, or 8 for a map without keys. */
+int map_user_key_size(const struct map_info *m);
+
+/* Bytes of the kernel key: the user key, plus the bucket slot of a
+ * histogram. */
+int map_kernel_key_size(const struct map_info *m);
+
+/* Bytes of one value (per CPU for aggregations). */
+int map_value_size(const struct map_info *m);
+
+/* hist() or lhist(): the kernel key ends in a bucket slot. */
+bool map_is_hist(const struct map_info *m);
+
+/* The aggregation a map holds (AGG_INT/AGG_STR for plain values). */
+enum agg_kind map_agg_kind(const struct map_info *m);
+
+#endif

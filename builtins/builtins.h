@@ -1,0 +1,10 @@
+/* The builtin table: every builtin's type rule, code generator and
+ * folder, handed to the front end by the CLI. */
+#ifndef BTCTRACE_BUILTINS_H
+#define BTCTRACE_BUILTINS_H
+
+#include "lang/builtin.h"
+
+const struct builtin_table *builtins_table(void);
+
+#endif
