@@ -9,6 +9,7 @@
 
 #include "builtins/builtins.h"
 #include "runtime/probes.h"
+#include "cli/driver.h"
 #include "cli/repl.h"
 #include "runtime/session.h"
 
@@ -39,6 +40,7 @@ static const char usage_text[] =
 	"                   (PATTERN: utxocache:*, or usdt:PATH:* for a binary);\n"
 	"                   -lv adds each argument's description\n"
 	"  --map-size N     entries per map (default 4096)\n"
+	"  --emit-llvm      print each block's LLVM IR and exit (nothing is attached)\n"
 	"  --ringbuf-size N MiB for printf and other events (a power of 2; default 8\n"
 	"                   when the script prints, else 1/4)\n"
 	"  -h, --help       this text\n"
@@ -54,6 +56,7 @@ struct cli {
 	bool list, verbose;	/* -l, -lv */
 	int buffering;		/* -B: _IONBF, _IOLBF or _IOFBF; 0 = default */
 	bool repl;		/* -i, or a terminal and no program */
+	bool emit_llvm;		/* --emit-llvm: print the IR, attach nothing */
 };
 
 static char *read_all(FILE *f)
@@ -110,6 +113,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "help", no_argument, NULL, 'h' },
 		{ "map-size", required_argument, NULL, 'M' },
 		{ "ringbuf-size", required_argument, NULL, 'R' },
+		{ "emit-llvm", no_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -155,6 +159,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 				return -1;
 			}
 			break;
+		case 'L': cli->emit_llvm = true; break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		default: fputs(usage_text, stderr); return -1;
 		}
@@ -219,7 +224,9 @@ int main(int argc, char **argv)
 	struct session s;
 	session_open(&s, &cli.opts);
 	int status = 1;
-	if (session_load(&s, &src) == 0)
+	if (cli.emit_llvm)
+		status = driver_add(&s, &src, stdout, NULL) ? 1 : 0;
+	else if (driver_add(&s, &src, NULL, NULL) == 0)
 		status = session_run(&s);
 	/* A second Ctrl-C while detaching would leave the kernel to detach
 	 * link by link at exit, which is slower: results are out, so wait. */

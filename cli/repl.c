@@ -21,10 +21,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "codegen/cg.h"
+#include "cli/driver.h"
 #include "lang/builtin.h"
 #include "runtime/attach.h"
 #include "output/output.h"
+#include "runtime/probe_kind.h"
 #include "runtime/probes.h"
 #include "runtime/usdt.h"
 
@@ -790,39 +791,51 @@ static uint64_t probe_hits(struct repl *r, const struct attached_probe *a, bool 
 	return *ok ? info.run_cnt : 0;
 }
 
+/* Probes of a kind created since seq. */
+static int count_kind(struct session *s, const struct probe_kind *kind, int from_seq)
+{
+	int n = 0;
+	for (const struct attached_probe *a = s->probes; a; a = a->next)
+		n += a->kind == kind && a->seq >= from_seq;
+	return n;
+}
+
 static void run_program(struct repl *r, struct source *src)
 {
 	struct session *s = r->s;
-	struct session_mark mark;
-	session_mark(s, &mark);
 	double t0 = now_ms();
 	int first;
-	if (session_add(s, src, &first)) {
-		session_rollback(s, &mark);
+	if (driver_add(s, src, NULL, &first))
 		return;
-	}
 	/* BEGIN runs now; END when the session ends. */
-	int nbegin = s->nbegin - mark.nbegin, nend = s->nend - mark.nend;
-	int nintervals = s->nintervals - mark.nintervals;
-	for (int i = mark.nbegin; i < s->nbegin && !s->exiting; i++) {
-		if (prog_run_once(s->begin_fds[i]))
-			fprintf(stderr, "btctrace: error: BEGIN of %s failed to run\n", src->name);
-		drain_events(r);
-	}
-	while (s->nbegin > mark.nbegin)
-		close(s->begin_fds[--s->nbegin]);
+	int nbegin = count_kind(s, &probe_kind_begin, first);
+	int nend = count_kind(s, &probe_kind_end, first);
+	int nintervals = count_kind(s, &probe_kind_interval, first);
+	/* Named before BEGIN runs: a BEGIN block is done once it ran. */
+	char *names = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&names, &len);
+	int n = 0;
+	for (const struct attached_probe *a = s->probes; f && a; a = a->next)
+		if (a->seq >= first && a->id)
+			fprintf(f, "%s #%d %s", n++ ? "," : "attached", a->id, a->name);
+	if (f)
+		fclose(f);
+	if (session_start_probes(s, first))
+		fprintf(stderr, "btctrace: error: BEGIN of %s failed to run\n", src->name);
+	drain_events(r);
 	double ms = now_ms() - t0;
 	if (s->target.is_child && !r->released) {
 		r->released = true;
 		if (target_release(&s->target))
 			fprintf(stderr, "btctrace: error: cannot start the command\n");
 	}
-	if (r->quiet)
+	if (r->quiet) {
+		free(names);
 		return;
-	int n = 0;
-	for (const struct attached_probe *a = s->probes; a; a = a->next)
-		if (a->id >= first)
-			fprintf(r->msg, "%s #%d %s", n++ ? "," : "attached", a->id, a->name);
+	}
+	fputs(names ? names : "", r->msg);
+	free(names);
 	if (nbegin)
 		fprintf(r->msg, "%sBEGIN ran", n++ ? ", " : "");
 	if (nend)
@@ -861,11 +874,16 @@ static const char help_text[] =
 static void cmd_probes(struct repl *r)
 {
 	struct session *s = r->s;
-	if (!s->probes) {
+	int nend = count_kind(s, &probe_kind_end, 0);
+	int nintervals = count_kind(s, &probe_kind_interval, 0);
+	int nusdt = count_kind(s, &probe_kind_usdt, 0);
+	if (!nusdt) {
 		fprintf(r->msg, "no probes attached\n");
 	} else {
 		fprintf(r->msg, "%4s %12s  %s\n", "id", "hits", "probe");
 		for (const struct attached_probe *a = s->probes; a; a = a->next) {
+			if (!a->id)
+				continue;
 			bool ok;
 			uint64_t hits = probe_hits(r, a, &ok);
 			if (ok)
@@ -874,13 +892,13 @@ static void cmd_probes(struct repl *r)
 				fprintf(r->msg, "%4d %12s  %s\n", a->id, "-", a->name);
 		}
 	}
-	if (s->nend)
-		fprintf(r->msg, "%d END block%s will run when the session ends\n", s->nend,
-		       s->nend == 1 ? "" : "s");
-	if (s->nintervals)
+	if (nend)
+		fprintf(r->msg, "%d END block%s will run when the session ends\n", nend,
+		       nend == 1 ? "" : "s");
+	if (nintervals)
 		fprintf(r->msg, "%d interval block%s run%s in btctrace (they cannot be detached)\n",
-			s->nintervals, s->nintervals == 1 ? "" : "s", s->nintervals == 1 ? "s" : "");
-	if (r->stats_fd < 0 && s->probes)
+			nintervals, nintervals == 1 ? "" : "s", nintervals == 1 ? "s" : "");
+	if (r->stats_fd < 0 && nusdt)
 		fprintf(r->msg, "(hit counts need BPF run-time statistics, which this kernel refused)\n");
 }
 
@@ -895,7 +913,7 @@ static void cmd_detach(struct repl *r, char *args)
 		long id = strtol(tok + (*tok == '#'), &end, 10);
 		const struct attached_probe *a = NULL;
 		for (a = s->probes; a && !*end; a = a->next)
-			if (a->id == id)
+			if (a->id == id && id > 0)
 				break;
 		if (*end || !a) {
 			fprintf(stderr, "btctrace: error: no attached probe #%s\nhint: .probes lists "
@@ -999,7 +1017,7 @@ static void cmd_ir(struct repl *r, const char *arg, struct source *src)
 	if (all_digits(arg)) {
 		int id = atoi(arg + (*arg == '#'));
 		for (const struct attached_probe *a = s->probes; a; a = a->next)
-			if (a->id == id) {
+			if (a->id == id && id > 0) {
 				capture_start(&c);
 				fprintf(c.f, "; #%d %s\n%s", a->id, a->name, a->ir ? a->ir : "");
 				capture_emit(r, &c, r->msg);
@@ -1013,7 +1031,7 @@ static void cmd_ir(struct repl *r, const char *arg, struct source *src)
 	char *text = (char *)src->text;
 	memset(text, ' ', arg - text);
 	capture_start(&c);
-	if (session_ir(s, src, c.f)) {
+	if (driver_add(s, src, c.f, NULL)) {
 		fclose(c.f);
 		free(c.buf);
 		return;
@@ -1315,6 +1333,8 @@ static char **complete(const char *text, int start, int end)
 			cand_probes(r, false);
 		} else if (!strncmp(line_start, ".detach", 7) || !strncmp(line_start, ".ir", 3)) {
 			for (const struct attached_probe *a = r->s->probes; a; a = a->next) {
+				if (!a->id)
+					continue;
 				char id[16];
 				snprintf(id, sizeof(id), "%d", a->id);
 				cand(id);
@@ -1460,17 +1480,12 @@ int repl_main(const struct session_opts *opts, struct source *initial)
 	r.sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 
 	if (initial) {
-		struct session_mark mark;
-		session_mark(&s, &mark);
-		if (session_add(&s, initial, NULL)) {
-			session_rollback(&s, &mark);
+		int first;
+		if (driver_add(&s, initial, NULL, &first)) {
 			status = 1;
 			goto restore;
 		}
-		for (int i = mark.nbegin; i < s.nbegin && !s.exiting; i++)
-			prog_run_once(s.begin_fds[i]);
-		while (s.nbegin > mark.nbegin)
-			close(s.begin_fds[--s.nbegin]);
+		session_start_probes(&s, first);
 		if (s.target.is_child && !target_release(&s.target))
 			r.released = true;
 	}

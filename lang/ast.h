@@ -44,6 +44,7 @@ enum op {
 
 struct builtin;
 struct map_info;
+struct probe_sig;
 
 struct node {
 	enum node_kind kind;
@@ -78,6 +79,8 @@ struct attach_point {
 	char *path;		/* usdt:PATH:... form, else NULL */
 	char *provider, *event;
 	uint64_t period_ns;	/* interval:s:N, interval:ms:N, interval:us:N */
+	struct probe_sig *sig;	/* its arguments (USDT), set when resolved;
+				 * NULL for kinds without arguments */
 	struct attach_point *next;
 };
 
@@ -124,6 +127,13 @@ struct node *node_copy(const struct node *n);
 void node_free(struct node *n);
 void program_free(struct program *prog);
 void decl_free(struct tp_decl *d);
+
+/* Splits an attach point as written into its kind and parts
+ * (lang/attach.c).  0 or -EINVAL after a diag. */
+int attach_split(struct attach_point *ap);
+
+/* attach_split() on every attach point of prog: all errors reported. */
+int attach_split_all(struct program *prog);
 
 /* Parses src into *out.  Errors are reported through diag and make the
  * result -EINVAL; nothing is returned half-built. */

@@ -36,108 +36,6 @@ static int unsupported(const struct node *n)
 static const char *const value_builtins_hint =
 	"builtins are pid tid nsecs elapsed cpu comm arg0..arg11 args.NAME";
 
-const char *type_name(const struct type *t, char *buf, int len)
-{
-	switch (t->kind) {
-	case T_INT:
-		snprintf(buf, len, "%sint%d", t->is_signed ? "" : "u", t->size * 8);
-		break;
-	case T_STR:
-		snprintf(buf, len, "string[%d]", t->size);
-		break;
-	case T_AGG:
-		snprintf(buf, len, "aggregation");
-		break;
-	case T_HASH:
-		snprintf(buf, len, "hash");
-		break;
-	case T_BYTES:
-		snprintf(buf, len, "bytes");
-		break;
-	case T_PTR:
-		snprintf(buf, len, "%sint%d *", t->is_signed ? "" : "u", t->size * 8);
-		break;
-	default:
-		snprintf(buf, len, "nothing");
-	}
-	return buf;
-}
-
-/* ---- attach points ---- */
-
-/* interval:s:N, interval:ms:N, interval:us:N (bpftrace's units). */
-static int split_interval(struct attach_point *ap, const char *unit, const char *count)
-{
-	static const struct { const char *name; uint64_t ns; } units[] = {
-		{ "s", 1000000000ull }, { "ms", 1000000ull }, { "us", 1000ull }, { "hz", 0 },
-	};
-	ap->kind = ATTACH_INTERVAL;
-	char *end;
-	unsigned long long n = count ? strtoull(count, &end, 10) : 0;
-	for (size_t i = 0; unit && n && !*end && i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strncmp(unit, units[i].name, strlen(units[i].name)) ||
-		    unit[strlen(units[i].name)] != ':')
-			continue;
-		ap->period_ns = units[i].ns ? units[i].ns * n : 1000000000ull / n;
-		if (ap->period_ns >= 1000000)
-			return 0;
-		break;
-	}
-	return diag_error(&ap->loc, "write interval:s:N, interval:ms:N or interval:hz:N; "
-			  "periods start at 1 ms", "bad interval probe '%s'", ap->spec);
-}
-
-static int split_attach(struct attach_point *ap)
-{
-	char *s = ap->spec;
-	if (!strcmp(s, "BEGIN") || !strcmp(s, "END")) {
-		ap->kind = s[0] == 'B' ? ATTACH_BEGIN : ATTACH_END;
-		return 0;
-	}
-	ap->kind = ATTACH_USDT;
-	char *parts[4] = { 0 };
-	int n = 0;
-	for (char *p = s; n < 4; n++) {
-		parts[n] = p;
-		p = strchr(p, ':');
-		if (!p) {
-			n++;
-			break;
-		}
-		p++;
-	}
-	int len[4];
-	for (int i = 0; i < n; i++)
-		len[i] = (int)(i + 1 < n ? parts[i + 1] - parts[i] - 1 : (int)strlen(parts[i]));
-	if (n == 4 && len[0] == 4 && !strncmp(parts[0], "usdt", 4)) {
-		ap->path = strndup(parts[1], len[1]);
-		ap->provider = strndup(parts[2], len[2]);
-		ap->event = strndup(parts[3], len[3]);
-		return 0;
-	}
-	if (len[0] == 8 && !strncmp(parts[0], "interval", 8))
-		return split_interval(ap, n == 3 ? parts[1] : NULL, n == 3 ? parts[2] : NULL);
-	if (n == 2 && !(len[0] == 4 && !strncmp(parts[0], "usdt", 4))) {
-		static const char *const others[] = { "kprobe", "kretprobe", "uprobe",
-			"uretprobe", "tracepoint", "profile", "software",
-			"hardware", "kfunc", "kretfunc", NULL };
-		for (int i = 0; others[i]; i++)
-			if ((int)strlen(others[i]) == len[0] && !strncmp(parts[0], others[i], len[0]))
-				goto unsupported;
-		ap->provider = strndup(parts[0], len[0]);
-		ap->event = strndup(parts[1], len[1]);
-		return 0;
-	}
-	if (n == 3 && len[0] == 4 && !strncmp(parts[0], "usdt", 4))
-		return diag_error(&ap->loc, "write usdt:PATH:context:event, e.g. "
-				  "usdt:./bitcoind:utxocache:add, or just utxocache:add",
-				  "probe '%s' names no context", s);
-unsupported:
-	return diag_error(&ap->loc, "btctrace traces Bitcoin Core's USDT probes: write "
-			  "context:event (e.g. utxocache:add), usdt:PATH:context:event, "
-			  "BEGIN or END", "unsupported probe '%s'", s);
-}
-
 /* ---- maps ---- */
 
 static struct map_info *map_lookup(struct symtab *syms, const char *name)
@@ -415,7 +313,7 @@ static int sema_named_arg(struct sema *s, struct node *n)
 	const struct tp_decl *d = s->sig.decl;
 	if (!d)
 		return diag_error(&n->loc, "use arg0..arg11 for this probe",
-				  "args.%s: %s", n->name, s->sig.no_decl_why ? s->sig.no_decl_why :
+				  "args.%s: %s", n->name, s->sig.no_decl_why[0] ? s->sig.no_decl_why :
 				  "the catalog does not describe this probe");
 	for (int i = 0; i < d->nargs; i++) {
 		if (strcmp(d->args[i].name, n->name))
@@ -741,33 +639,31 @@ static void merge_sig(struct sema *s, const struct probe_sig *sig)
 	/* Named arguments need the same names and types in every probe. */
 	if (s->sig.decl && (!sig->decl || !same_decl_args(s->sig.decl, sig->decl))) {
 		s->sig.decl = NULL;
-		s->sig.no_decl_why = "the probes of this block have different named arguments";
+		snprintf(s->sig.no_decl_why, sizeof(s->sig.no_decl_why),
+			 "the probes of this block have different named arguments");
 	}
 }
 
+/* The block's argument layout: every attach point that has arguments was
+ * resolved (ap->sig) before analysis; their layouts are merged. */
 static int sema_attach(struct sema *s, struct probe *p)
 {
-	bool usdt = false, other = false;
+	bool with_args = false, without = false;
 	for (struct attach_point *ap = p->points; ap; ap = ap->next) {
-		if (split_attach(ap))
-			return -EINVAL;
-		if (ap->kind != ATTACH_USDT) {
-			other = true;
+		if (!ap->sig) {
+			without = true;
 			continue;
 		}
-		struct probe_sig sig = { 0 };
-		if (s->env->lookup_probe(s->env->arg, ap, &sig))
-			return -EINVAL;
-		if (!usdt)
-			s->sig = sig;
+		if (!with_args)
+			s->sig = *ap->sig;
 		else
-			merge_sig(s, &sig);
-		usdt = true;
+			merge_sig(s, ap->sig);
+		with_args = true;
 	}
-	if (usdt && other)
+	if (with_args && without)
 		return diag_error(&p->loc, "write BEGIN/END in their own block",
 				  "BEGIN/END cannot share a block with USDT probes");
-	s->has_sig = usdt;
+	s->has_sig = with_args;
 	return 0;
 }
 

@@ -17,14 +17,12 @@ struct probe_sig {
 	int nargs;
 	struct type args[MAX_PROBE_ARGS];	/* argN: as the note records them */
 	const struct tp_decl *decl;		/* args.NAME: NULL if unknown */
-	const char *no_decl_why;		/* why not, for the error message */
+	char no_decl_why[1024];			/* why not, for the error message */
 };
 
+/* What analysis needs from outside the language: the builtins (the
+ * table the CLI registers).  Attach points come resolved (ap->sig). */
 struct sema_env {
-	/* Fills sig for a USDT attach point (provider/event/path already
-	 * split).  Returns 0, or -errno after printing an error. */
-	int (*lookup_probe)(void *arg, struct attach_point *ap, struct probe_sig *sig);
-	void *arg;
 	const struct builtin_table *builtins;
 };
 

@@ -328,3 +328,12 @@ bool maps_report_losses(struct map_set *ms, FILE *json_out)
 	}
 	return lost;
 }
+
+void maps_forget_from(struct map_set *ms, int first_id)
+{
+	for (int id = first_id; ms->fds && id < MAX_MAPS; id++)
+		if (ms->fds[id] > 0) {
+			close(ms->fds[id]);
+			ms->fds[id] = 0;
+		}
+}

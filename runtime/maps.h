@@ -28,6 +28,9 @@ void maps_destroy(struct map_set *ms);
 /* Creates the kernel maps of symbols added since the last call. */
 int maps_sync(struct map_set *ms);
 
+/* Closes the kernel maps of ids first_id and up (an entry undone). */
+void maps_forget_from(struct map_set *ms, int first_id);
+
 /* Prints one map in the exit layout (top/div as print(@m, top, div)). */
 int maps_print_one(struct map_set *ms, const struct map_info *m, FILE *f,
 		   enum out_format fmt, int top, int div);

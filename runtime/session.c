@@ -16,9 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "codegen/cg.h"
 #include "runtime/attach.h"
-#include "runtime/probes.h"
+#include "runtime/probe_kind.h"
 #include "runtime/usdt.h"
 
 int session_open(struct session *s, const struct session_opts *opts)
@@ -39,9 +38,9 @@ int session_open(struct session *s, const struct session_opts *opts)
 	return 0;
 }
 
-/* ---- binaries and probe signatures ---- */
+/* ---- what the driver builds a program with ---- */
 
-static struct usdt_binary *binary_for(struct session *s, const char *path)
+const struct usdt_binary *session_binary(struct session *s, const char *path)
 {
 	for (int i = 0; i < s->nbins; i++)
 		if (!strcmp(s->bin_paths[i], path))
@@ -56,68 +55,28 @@ static struct usdt_binary *binary_for(struct session *s, const char *path)
 	return &s->bins[s->nbins++];
 }
 
-static int ensure_target(struct session *s)
+int session_open_target(struct session *s)
 {
 	if (s->target.path)
 		return 0;
 	return target_open(&s->target, s->opts.pid, s->opts.cmd, s->opts.path);
 }
 
-static const char *attach_path(struct session *s, struct attach_point *ap)
+/* usdt:PATH probes need no target, but -c and -p still name one. */
+int session_start_target(struct session *s)
 {
-	if (ap->path)
-		return ap->path;
-	return s->target.path;
+	if (!s->opts.cmd && s->opts.pid <= 0)
+		return 0;
+	int rc = session_open_target(s);
+	return rc ? rc : target_spawn(&s->target);
 }
 
-static void list_probes_hint(const struct usdt_binary *bin, char *buf, size_t len)
+int session_catalog(struct session *s)
 {
-	size_t off = snprintf(buf, len, "probes in this binary:");
-	for (int i = 0; i < bin->nprobes && off < len; i++)
-		off += snprintf(buf + off, len - off, " %s:%s", bin->probes[i].provider,
-				bin->probes[i].name);
-	if (!bin->nprobes)
-		snprintf(buf, len, "this binary has no USDT probes: was it built with "
-			 "-DWITH_USDT=ON?");
-}
-
-static int lookup_probe(void *arg, struct attach_point *ap, struct probe_sig *sig)
-{
-	struct session *s = arg;
 	if (!s->cat.stdlib && catalog_load(&s->cat))
 		return -EINVAL;
-	if (!ap->path && ensure_target(s))
-		return -ENOENT;
-	const char *path = attach_path(s, ap);
-	struct usdt_binary *bin = binary_for(s, path);
-	if (!bin)
-		return -ENOENT;
-	const struct usdt_probe *p = usdt_find_probe(bin, ap->provider, ap->event);
-	if (!p) {
-		char hint[1024];
-		list_probes_hint(bin, hint, sizeof(hint));
-		return diag_error(&ap->loc, hint, "probe %s:%s is not in %s", ap->provider,
-				  ap->event, path);
-	}
-	const struct usdt_location *loc = &p->locs[0];
-	sig->nargs = loc->nargs;
-	for (int i = 0; i < loc->nargs; i++)
-		sig->args[i] = type_int(loc->args[i].size, loc->args[i].is_signed);
-	char why[1024];
-	sig->decl = shape_for(&s->cat, p, why, sizeof(why));
-	if (!sig->decl && s->nwhys < (int)(sizeof(s->whys) / sizeof(s->whys[0]))) {
-		s->whys[s->nwhys] = strdup(why);
-		sig->no_decl_why = s->whys[s->nwhys++];
-	}
-	/* A shape the catalog does not know is worth a word even if the
-	 * script uses only arg0..argN: the numbers may not mean what it thinks. */
-	const struct tp_decl *known[1];
-	if (why[0] && catalog_shapes(&s->cat, p->provider, p->name, known, 1))
-		diag_warn(&ap->loc, NULL, "%s", why);
 	return 0;
 }
-
-/* ---- compiling, loading and attaching ---- */
 
 /* Failed reads are counted per probe name, so the report can name it. */
 static int read_slot(struct session *s, const char *name)
@@ -132,27 +91,22 @@ static int read_slot(struct session *s, const char *name)
 	return ERR_SLOT_READ(i);
 }
 
-static int load_one(struct session *s, const struct probe *p, const struct usdt_location *loc,
-		    const char *name, enum prog_kind kind)
+struct cg_maps session_cg_maps(struct session *s, const char *name)
 {
-	struct cg_maps cm = { s->maps.fds, s->maps.errors_fd, s->maps.events_fd,
-			      read_slot(s, name), s->start_ns };
-	struct bpf_insn *insns;
-	size_t n;
-	int rc = compile_probe(s->comp, &s->syms, &cm, p, loc, name, &insns, &n);
-	if (rc)
-		return rc;
-	int fd = prog_load(kind, name, insns, n);
-	free(insns);
-	return fd;
+	return (struct cg_maps){ s->maps.fds, s->maps.errors_fd, s->maps.events_fd,
+				 read_slot(s, name), s->start_ns };
 }
 
-static struct attached_probe *add_attached(struct session *s, const char *name, int fd)
+struct attached_probe *session_add_probe(struct session *s, const struct probe_kind *kind,
+					 const char *name, int prog_fd)
 {
 	struct attached_probe *a = calloc(1, sizeof(*a)), **pp = &s->probes;
+	a->kind = kind;
 	a->name = strdup(name);
-	a->prog_fd = fd;
-	a->id = s->next_probe_id++;
+	a->prog_fd = prog_fd;
+	a->timer_fd = -1;
+	a->seq = s->next_seq++;
+	a->id = kind->detachable ? s->next_probe_id++ : 0;
 	const char *ir = s->comp ? compiler_last_ir(s->comp) : NULL;
 	a->ir = ir ? strdup(ir) : NULL;	/* for the REPL's .ir ID */
 	while (*pp)
@@ -161,10 +115,9 @@ static struct attached_probe *add_attached(struct session *s, const char *name, 
 	return a;
 }
 
-static void free_attached(struct attached_probe *a)
+static void free_probe(struct attached_probe *a)
 {
-	detach_uprobes(a->link);
-	close(a->prog_fd);
+	a->kind->close(a);
 	free(a->name);
 	free(a->ir);
 	free(a);
@@ -173,119 +126,60 @@ static void free_attached(struct attached_probe *a)
 int session_detach(struct session *s, int id)
 {
 	for (struct attached_probe **pp = &s->probes; *pp; pp = &(*pp)->next)
-		if ((*pp)->id == id) {
+		if ((*pp)->id == id && id > 0) {
 			struct attached_probe *a = *pp;
 			*pp = a->next;
-			free_attached(a);
+			free_probe(a);
 			return 0;
 		}
 	return -ENOENT;
 }
 
-void session_detach_from(struct session *s, int first_id)
+static void drop_from_one(struct session *s, struct attached_probe *gone)
+{
+	for (struct attached_probe **pp = &s->probes; *pp; pp = &(*pp)->next)
+		if (*pp == gone) {
+			*pp = gone->next;
+			free_probe(gone);
+			return;
+		}
+}
+
+static void drop_from(struct session *s, int seq)
 {
 	for (struct attached_probe **pp = &s->probes; *pp;) {
 		struct attached_probe *a = *pp;
-		if (a->id >= first_id) {
+		if (a->seq >= seq) {
 			*pp = a->next;
-			free_attached(a);
+			free_probe(a);
 		} else {
 			pp = &a->next;
 		}
 	}
 }
 
-static bool same_layout(const struct usdt_location *a, const struct usdt_location *b)
+void session_attach_begin(struct session *s)
 {
-	return !strcmp(a->arg_specs ? a->arg_specs : "", b->arg_specs ? b->arg_specs : "");
+	s->batch = attach_batch_begin();
 }
 
-/* Locations whose arguments are read the same way share one program. */
-static int attach_usdt(struct session *s, const struct probe *p, struct attach_point *ap)
+int session_attach_end(struct session *s, int rc)
 {
-	const char *path = attach_path(s, ap);
-	const struct usdt_probe *up = usdt_find_probe(binary_for(s, path), ap->provider, ap->event);
-	enum prog_kind kind = attach_have_uprobe_multi() ? PROG_UPROBE_MULTI : PROG_UPROBE;
-	bool done[up->nlocs];
-	memset(done, 0, sizeof(done));
-	/* -p and -c trace one process, whichever way its probes were named. */
-	pid_t pid = s->target.pid > 0 ? s->target.pid : -1;
-	for (int i = 0; i < up->nlocs; i++) {
-		if (done[i])
-			continue;
-		struct uprobe_loc locs[up->nlocs];
-		int n = 0;
-		for (int j = i; j < up->nlocs; j++)
-			if (!done[j] && same_layout(&up->locs[i], &up->locs[j])) {
-				done[j] = true;
-				locs[n++] = (struct uprobe_loc){ up->locs[j].pc_offset,
-								 up->locs[j].sem_offset };
-			}
-		int fd = load_one(s, p, &up->locs[i], ap->spec, kind);
-		if (fd < 0)
-			return fd;
-		struct attached_probe *a = add_attached(s, ap->spec, fd);
-		int rc = attach_uprobes_batched(s->batch, fd, path, pid, locs, n, &a->link);
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
-
-static int load_probe(struct session *s, const struct probe *p, bool usdt)
-{
-	for (struct attach_point *ap = p->points; ap; ap = ap->next) {
-		if ((ap->kind == ATTACH_USDT) != usdt)
-			continue;
-		s->nattach_points++;
-		if (ap->kind == ATTACH_USDT) {
-			if (attach_usdt(s, p, ap))
-				return -EINVAL;
-			continue;
-		}
-		if (ap->kind == ATTACH_INTERVAL) {
-			if (s->nintervals == 16)
-				return diag_error(&ap->loc, NULL, "at most 16 interval probes");
-			int fd = load_one(s, p, NULL, ap->spec, PROG_RUN_ONCE);
-			if (fd < 0)
-				return fd;
-			s->intervals[s->nintervals].prog_fd = fd;
-			s->intervals[s->nintervals].timer_fd = -1;
-			s->intervals[s->nintervals++].period_ns = ap->period_ns;
-			continue;
-		}
-		bool begin = ap->kind == ATTACH_BEGIN;
-		int *n = begin ? &s->nbegin : &s->nend;
-		if (*n == 16)
-			return diag_error(&ap->loc, NULL, "at most 16 %s blocks", ap->spec);
-		int fd = load_one(s, p, NULL, ap->spec, PROG_RUN_ONCE);
-		if (fd < 0)
-			return fd;
-		(begin ? s->begin_fds : s->end_fds)[(*n)++] = fd;
-	}
-	return 0;
-}
-
-/* The kernel runs the programs of one uprobe newest first, so USDT blocks
- * are attached last block first: they then run in script order, as in
- * bpftrace.  BEGIN, END and interval blocks keep script order. */
-static int load_program(struct session *s, const struct program *prog)
-{
-	int n = 0, rc;
-	for (const struct probe *p = prog->probes; p; p = p->next) {
-		if ((rc = load_probe(s, p, false)))
-			return rc;
-		n++;
-	}
-	const struct probe **v = calloc(n ? n : 1, sizeof(*v));
-	n = 0;
-	for (const struct probe *p = prog->probes; p; p = p->next)
-		v[n++] = p;
-	rc = 0;
-	while (n-- > 0 && !rc)
-		rc = load_probe(s, v[n], true);
-	free(v);
+	if (rc)
+		attach_batch_abort(s->batch);
+	else
+		rc = attach_batch_commit(s->batch);
+	s->batch = NULL;
 	return rc;
+}
+
+void session_keep_program(struct session *s, struct program *prog)
+{
+	prog->next = s->progs;
+	s->progs = prog;
+	s->cat.script = prog;
+	for (struct map_info *m = s->syms.maps; m; m = m->next)
+		m->created = true;	/* their layout is the kernel's now */
 }
 
 static int handle_event(void *ctx, void *data, size_t size)
@@ -305,7 +199,7 @@ static uint32_t ringbuf_size(const struct session *s)
 }
 
 /* Kernel objects shared by every program of the session. */
-static int session_start(struct session *s)
+int session_start_kernel(struct session *s)
 {
 	int rc;
 	if (s->comp)
@@ -321,68 +215,45 @@ static int session_start(struct session *s)
 	return 0;
 }
 
-int session_add(struct session *s, struct source *src, int *first_id)
+/* ---- running ---- */
+
+void session_consume(struct session *s)
 {
-	struct program *prog;
-	int rc = parse_program(src, &prog);
-	if (rc)
-		return rc;
-	int nmaps = s->syms.nmaps, id = s->next_probe_id;
-	struct sema_env env = { lookup_probe, s, s->opts.builtins };
-	s->cat.script = prog;
-	s->syms.params = s->opts.params;
-	s->syms.nparams = s->opts.nparams;
-	s->syms.str_len = s->opts.str_len ? s->opts.str_len : 64;
-	if (sema_check(prog, &env, &s->syms)) {
-		symtab_rollback(&s->syms, nmaps);
-		program_free(prog);
-		return -EINVAL;
+	ring_buffer__consume(s->rb);
+}
+
+int session_start_probes(struct session *s, int from_seq)
+{
+	for (struct attached_probe *a = s->probes, *next; a; a = next) {
+		next = a->next;
+		if (a->seq < from_seq)
+			continue;
+		int rc = a->kind->start(s, a);
+		if (rc < 0)
+			return rc;
+		if (rc == 1)
+			drop_from_one(s, a);
 	}
-	/* usdt:PATH probes need no target, but -c and -p still name one. */
-	if ((s->opts.cmd || s->opts.pid > 0) && (rc = ensure_target(s)))
-		goto fail;
-	if ((rc = session_start(s)) || (rc = maps_sync(&s->maps)))
-		goto fail;
-	for (struct map_info *m = s->syms.maps; m; m = m->next)
-		m->created = true;	/* their layout is the kernel's now */
-	/* One uprobe_multi link for every block of the program: each link costs
-	 * RCU grace periods to detach, so 20 probes then exit like one. */
-	s->batch = attach_batch_begin();
-	rc = load_program(s, prog);
-	if (rc)
-		attach_batch_abort(s->batch);
-	else
-		rc = attach_batch_commit(s->batch);
-	s->batch = NULL;
-	if (rc)
-		goto fail;
-	if (first_id)
-		*first_id = id;
-	prog->next = s->progs;
-	s->progs = prog;
 	return 0;
-fail:
-	session_detach_from(s, id);
-	program_free(prog);
+}
+
+/* END blocks, in script order. */
+static int stop_probes(struct session *s)
+{
+	int rc = 0;
+	for (struct attached_probe *a = s->probes; a && !rc; a = a->next)
+		if (a->kind->stop)
+			rc = a->kind->stop(s, a);
 	return rc;
 }
 
-int session_load(struct session *s, struct source *src)
+/* The probe whose fd became readable, if any. */
+static struct attached_probe *probe_of_fd(struct session *s, int fd)
 {
-	return session_add(s, src, NULL);
-}
-
-/* ---- running ---- */
-
-static int run_all(struct session *s, int *fds, int n)
-{
-	for (int i = 0; i < n && !s->exiting; i++) {
-		int rc = prog_run_once(fds[i]);
-		if (rc)
-			return rc;
-		ring_buffer__consume(s->rb);
-	}
-	return 0;
+	for (struct attached_probe *a = s->probes; a && fd >= 0; a = a->next)
+		if (a->kind->fd(a) == fd)
+			return a;
+	return NULL;
 }
 
 static int signal_fd(sigset_t *old)
@@ -404,36 +275,11 @@ static void note_target_exit(struct session *s)
 		fprintf(stderr, "btctrace: process %d exited; tracing ends\n", s->target.pid);
 }
 
-/* interval probes run in btctrace itself, from a timer in the event loop
- * (BPF_PROG_TEST_RUN), so they cost no perf event and no detach. */
-static void start_intervals(struct session *s, int ep)
+static void watch(int ep, int fd)
 {
-	for (int i = 0; i < s->nintervals; i++) {
-		int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-		uint64_t ns = s->intervals[i].period_ns;
-		struct itimerspec its = {
-			.it_interval = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) },
-			.it_value = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) },
-		};
-		timerfd_settime(tfd, 0, &its, NULL);
-		struct epoll_event ev = { .events = EPOLLIN, .data.fd = tfd };
-		epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
-		s->intervals[i].timer_fd = tfd;
-	}
-}
-
-static bool run_interval(struct session *s, int fd)
-{
-	for (int i = 0; i < s->nintervals; i++) {
-		if (s->intervals[i].timer_fd != fd)
-			continue;
-		uint64_t ticks;
-		if (read(fd, &ticks, sizeof(ticks)) == sizeof(ticks) && !s->exiting)
-			prog_run_once(s->intervals[i].prog_fd);
-		ring_buffer__consume(s->rb);
-		return true;
-	}
-	return false;
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+	if (fd >= 0)
+		epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
 }
 
 /* While running, as bpftrace: "Lost N events" for each new batch. */
@@ -449,28 +295,24 @@ static void report_lost_so_far(struct session *s)
 static void trace_loop(struct session *s, int sfd)
 {
 	int ep = epoll_create1(EPOLL_CLOEXEC);
-	int rbfd = ring_buffer__epoll_fd(s->rb);
-	struct epoll_event ev = { .events = EPOLLIN };
-	ev.data.fd = rbfd;
-	epoll_ctl(ep, EPOLL_CTL_ADD, rbfd, &ev);
-	ev.data.fd = sfd;
-	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
-	if (s->target.pidfd >= 0) {
-		ev.data.fd = s->target.pidfd;
-		epoll_ctl(ep, EPOLL_CTL_ADD, s->target.pidfd, &ev);
-	}
-	start_intervals(s, ep);
+	watch(ep, ring_buffer__epoll_fd(s->rb));
+	watch(ep, sfd);
+	watch(ep, s->target.pidfd);
+	for (struct attached_probe *a = s->probes; a; a = a->next)
+		watch(ep, a->kind->fd(a));
 	while (!s->exiting && !s->target_gone) {
 		struct epoll_event got[8];
 		int n = epoll_wait(ep, got, 8, 1000);
 		for (int i = 0; i < n; i++) {
-			if (run_interval(s, got[i].data.fd))
-				continue;
-			if (got[i].data.fd == sfd) {
+			int fd = got[i].data.fd;
+			struct attached_probe *a = probe_of_fd(s, fd);
+			if (a) {
+				a->kind->ready(s, a);
+			} else if (fd == sfd) {
 				struct signalfd_siginfo si;
 				if (read(sfd, &si, sizeof(si)) > 0)
 					s->exiting = true;
-			} else if (got[i].data.fd == s->target.pidfd) {
+			} else if (fd == s->target.pidfd) {
 				note_target_exit(s);
 			}
 		}
@@ -529,7 +371,7 @@ static bool report_read_failures(struct session *s)
 static void finish(struct session *s)
 {
 	s->exiting = false;
-	run_all(s, s->end_fds, s->nend);
+	stop_probes(s);
 	ring_buffer__consume(s->rb);
 	if (s->opts.format == FMT_TEXT)
 		fputs("\n\n", s->opts.out);
@@ -541,7 +383,7 @@ int session_run(struct session *s)
 	sigset_t old;
 	int sfd = signal_fd(&old);
 	print_banner(s);
-	int rc = run_all(s, s->begin_fds, s->nbegin);
+	int rc = session_start_probes(s, 0);
 	if (!rc && !s->exiting)
 		rc = target_release(&s->target);
 	if (!rc)
@@ -568,16 +410,7 @@ void session_close(struct session *s)
 		detach_uprobes_all(links, nlinks);
 		free(links);
 	}
-	session_detach_from(s, 0);
-	for (int i = 0; i < s->nbegin; i++)
-		close(s->begin_fds[i]);
-	for (int i = 0; i < s->nintervals; i++) {
-		close(s->intervals[i].prog_fd);
-		if (s->intervals[i].timer_fd >= 0)
-			close(s->intervals[i].timer_fd);
-	}
-	for (int i = 0; i < s->nend; i++)
-		close(s->end_fds[i]);
+	drop_from(s, 0);
 	ring_buffer__free(s->rb);
 	maps_destroy(&s->maps);
 	symtab_free(&s->syms);
@@ -594,8 +427,6 @@ void session_close(struct session *s)
 	free(s->bin_paths);
 	for (int i = 0; i < s->nread_names; i++)
 		free(s->read_names[i]);
-	for (int i = 0; i < s->nwhys; i++)
-		free(s->whys[i]);
 	catalog_free(&s->cat);
 	target_close(&s->target);
 }
@@ -628,79 +459,33 @@ int session_end(struct session *s, int rc)
 
 int session_prepare(struct session *s)
 {
-	int rc = ensure_target(s);
-	return rc ? rc : session_start(s);
+	int rc = session_start_target(s);
+	if (!rc)
+		rc = session_open_target(s);
+	return rc ? rc : session_start_kernel(s);
 }
 
 const struct usdt_binary *session_target_binary(struct session *s)
 {
-	return s->target.path ? binary_for(s, s->target.path) : NULL;
+	return s->target.path ? session_binary(s, s->target.path) : NULL;
 }
 
 void session_mark(struct session *s, struct session_mark *m)
 {
-	m->next_probe_id = s->next_probe_id;
+	m->seq = s->next_seq;
 	m->nmaps = s->syms.nmaps;
-	m->nbegin = s->nbegin;
-	m->nend = s->nend;
-	m->nintervals = s->nintervals;
+	m->nattach_points = s->nattach_points;
+	m->next_probe_id = s->next_probe_id;
 }
 
-void session_rollback(struct session *s, const struct session_mark *m)
+void session_undo(struct session *s, const struct session_mark *m)
 {
-	session_detach_from(s, m->next_probe_id);
-	while (s->nbegin > m->nbegin)
-		close(s->begin_fds[--s->nbegin]);
-	while (s->nend > m->nend)
-		close(s->end_fds[--s->nend]);
-	while (s->nintervals > m->nintervals) {
-		s->nintervals--;
-		close(s->intervals[s->nintervals].prog_fd);
-		if (s->intervals[s->nintervals].timer_fd >= 0)
-			close(s->intervals[s->nintervals].timer_fd);
-	}
-	for (int id = m->nmaps; s->maps.fds && id < MAX_MAPS; id++)
-		if (s->maps.fds[id] > 0) {
-			close(s->maps.fds[id]);
-			s->maps.fds[id] = 0;
-		}
+	drop_from(s, m->seq);
+	s->next_probe_id = m->next_probe_id;
+	s->nattach_points = m->nattach_points;
+	maps_forget_from(&s->maps, m->nmaps);
 	symtab_rollback(&s->syms, m->nmaps);
 	s->cat.script = s->progs;	/* the failed program is freed */
-}
-
-int session_ir(struct session *s, struct source *src, FILE *out)
-{
-	struct program *prog;
-	int rc = parse_program(src, &prog);
-	if (rc)
-		return rc;
-	struct session_mark mark;
-	session_mark(s, &mark);
-	struct sema_env env = { lookup_probe, s, s->opts.builtins };
-	s->cat.script = prog;
-	rc = sema_check(prog, &env, &s->syms);
-	if (!rc)
-		rc = session_start(s);
-	struct cg_maps cm = { .map_fds = s->maps.fds, .errors_fd = s->maps.errors_fd,
-			      .events_fd = s->maps.events_fd };
-	for (struct probe *p = prog->probes; p && !rc; p = p->next)
-		for (struct attach_point *ap = p->points; ap && !rc; ap = ap->next) {
-			const struct usdt_location *loc = NULL;
-			if (ap->kind == ATTACH_USDT)
-				loc = &usdt_find_probe(binary_for(s, attach_path(s, ap)),
-						       ap->provider, ap->event)->locs[0];
-			struct bpf_insn *insns;
-			size_t n;
-			rc = compile_probe(s->comp, &s->syms, &cm, p, loc, ap->spec, &insns, &n);
-			if (!rc) {
-				free(insns);
-				fprintf(out, "; %s: %zu BPF instructions\n%s", ap->spec, n,
-					compiler_last_ir(s->comp));
-			}
-		}
-	session_rollback(s, &mark);
-	program_free(prog);
-	return rc;
 }
 
 int session_fds(struct session *s, int *fds, int max)
@@ -708,26 +493,18 @@ int session_fds(struct session *s, int *fds, int max)
 	int n = 0;
 	if (s->rb && n < max)
 		fds[n++] = ring_buffer__epoll_fd(s->rb);
-	for (int i = 0; i < s->nintervals && n < max; i++) {
-		if (s->intervals[i].timer_fd < 0) {
-			uint64_t ns = s->intervals[i].period_ns;
-			struct timespec every = { (time_t)(ns / 1000000000ull),
-						  (long)(ns % 1000000000ull) };
-			struct itimerspec its = { .it_interval = every, .it_value = every };
-			int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-			if (tfd < 0)
-				continue;
-			timerfd_settime(tfd, 0, &its, NULL);
-			s->intervals[i].timer_fd = tfd;
-		}
-		fds[n++] = s->intervals[i].timer_fd;
-	}
+	for (struct attached_probe *a = s->probes; a && n < max; a = a->next)
+		if (a->kind->fd(a) >= 0)
+			fds[n++] = a->kind->fd(a);
 	return n;
 }
 
 void session_ready(struct session *s, int fd)
 {
-	if (fd < 0 || !run_interval(s, fd))
+	struct attached_probe *a = probe_of_fd(s, fd);
+	if (a)
+		a->kind->ready(s, a);
+	else
 		ring_buffer__consume(s->rb);
 	report_lost_so_far(s);
 }

@@ -11,6 +11,8 @@
 #include "lang/ast.h"
 #include "lang/catalog.h"
 #include "lang/sema.h"
+#include "abi/abi.h"
+#include "codegen/compile.h"
 #include "runtime/maps.h"
 #include "runtime/target.h"
 
@@ -30,11 +32,17 @@ struct session_opts {
 	int nparams;
 };
 
+/* One loaded program: a block compiled for one attach point (and, for
+ * USDT, one argument layout).  Its kind says what it does (probe_kind.h). */
 struct attached_probe {
-	int id;
-	char *name;		/* "utxocache:add" or "BEGIN" */
+	int seq;		/* creation order; an undone entry drops the newest */
+	int id;			/* the id users see (detachable kinds), else 0 */
+	const struct probe_kind *kind;
+	char *name;		/* "utxocache:add", "BEGIN", "interval:s:1" */
 	int prog_fd;
-	struct attachment *link;
+	struct attachment *link;	/* a kernel attachment (USDT), or NULL */
+	int timer_fd;			/* interval: its timer, -1 before start */
+	uint64_t period_ns;		/* interval: its period */
 	char *ir;		/* its LLVM IR (the REPL's .ir ID), or NULL */
 	struct attached_probe *next;
 };
@@ -42,57 +50,91 @@ struct attached_probe {
 struct session {
 	struct session_opts opts;
 	struct target target;
-	struct usdt_binary *bins;	/* target's notes first, then usdt:PATH ones */
+	struct usdt_binary *bins;	/* binaries whose notes were read */
 	char **bin_paths;
 	int nbins;
 	struct compiler *comp;
 	struct program *progs;		/* every program added, newest first */
-	int next_probe_id;
+	int next_probe_id, next_seq;
 	struct symtab syms;
 	struct map_set maps;
-	struct attached_probe *probes;
+	struct attached_probe *probes;	/* in creation order */
 	int nattach_points;
 	struct attach_batch *batch;	/* open while a program is being attached */
-	int begin_fds[16], nbegin;
-	int end_fds[16], nend;
-	struct { int prog_fd, timer_fd; uint64_t period_ns; } intervals[16];
-	int nintervals;
 	struct ring_buffer *rb;
 	bool exiting;
 	int exit_code;
 	int child_status;	/* -1 until a -c child has been reaped */
 	bool target_gone;
 	struct catalog cat;
-	uint64_t start_ns;
-	uint64_t lost_reported;		/* lost events already reported */		/* CLOCK_MONOTONIC when the session opened */
-	char *whys[64];		/* why args.NAME is unavailable, per probe */
-	int nwhys;
-	char *read_names[512];	/* probe names by failed-read counter slot */
+	uint64_t start_ns;		/* CLOCK_MONOTONIC when the session opened */
+	uint64_t lost_reported;		/* lost events already reported */
+	char *read_names[MAX_READ_SLOTS];	/* probe names by failed-read counter slot */
 	int nread_names;
 };
 
 int session_open(struct session *s, const struct session_opts *opts);
+void session_close(struct session *s);
 
-/* Parses, checks, compiles, loads and attaches a whole program. */
-int session_load(struct session *s, struct source *src);
+/* ---- what the compile driver (cli/driver.c) builds a program with ---- */
 
-/* The same for one more program in a live session (the REPL): maps it
- * names that exist keep their values; new ones are created.  On error
- * nothing of it stays attached.  *first_id is the id of its first
- * attached probe; ids count up. */
-int session_add(struct session *s, struct source *src, int *first_id);
+/* The catalog, parsed once.  0 or -errno after a diag. */
+int session_catalog(struct session *s);
 
-/* Detaches one attached probe by id (-ENOENT if there is none), or every
- * probe whose id is at least first_id. */
+/* Resolves the target (-p, -c, -b or discovery) without starting a -c
+ * command.  0 or -errno after a diag. */
+int session_open_target(struct session *s);
+
+/* With -c or -p: the target resolved and a -c command started (held
+ * until tracing starts).  Called once the script type-checks. */
+int session_start_target(struct session *s);
+
+/* The notes of a binary, read once per path; NULL after a diag. */
+const struct usdt_binary *session_binary(struct session *s, const char *path);
+
+/* The compiler, the maps and the ring buffer, made once: the ring
+ * buffer's size depends on whether the first program prints. */
+int session_start_kernel(struct session *s);
+
+/* The kernel objects a program of probe `name` refers to. */
+struct cg_maps session_cg_maps(struct session *s, const char *name);
+
+/* Records a loaded program; the kind's load hook comes next. */
+struct attached_probe *session_add_probe(struct session *s, const struct probe_kind *kind,
+					 const char *name, int prog_fd);
+
+/* What the session holds before a program is added; session_undo()
+ * forgets what was added since: probes, maps, attach points counted. */
+struct session_mark {
+	int seq, nmaps, nattach_points, next_probe_id;
+};
+void session_mark(struct session *s, struct session_mark *m);
+void session_undo(struct session *s, const struct session_mark *m);
+
+/* Programs loaded between these two are attached together (one link);
+ * rc != 0 abandons them.  Returns rc, or the commit's failure. */
+void session_attach_begin(struct session *s);
+int session_attach_end(struct session *s, int rc);
+
+/* Keeps prog: its declarations and trees live as long as the session. */
+void session_keep_program(struct session *s, struct program *prog);
+
+/* ---- tracing ---- */
+
+/* Starts the probes created since mark (all: seq 0): BEGIN runs, timers
+ * start.  0 or -errno. */
+int session_start_probes(struct session *s, int from_seq);
+
+/* Detaches one probe by its user id (-ENOENT if there is none). */
 int session_detach(struct session *s, int id);
-void session_detach_from(struct session *s, int first_id);
 
 /* Runs BEGIN, releases a -c child and traces until exit()/a signal/the
  * target exits; then END, the map dump and detach.  Returns the exit
  * status btctrace should end with. */
 int session_run(struct session *s);
 
-void session_close(struct session *s);
+/* Reads what the ring buffer holds now. */
+void session_consume(struct session *s);
 
 /* One ring-buffer record (runtime/events.c). */
 int session_handle_event(struct session *s, const void *data, size_t size);
@@ -101,34 +143,18 @@ int session_handle_event(struct session *s, const void *data, size_t size);
 
 /* The end of session_run: END blocks, the map dump, losses reported, a -c
  * child ended.  rc != 0: tracing failed to start.  Returns the exit status
- * btctrace should end with.  Needs a started session (session_prepare). */
+ * btctrace should end with. */
 int session_end(struct session *s, int rc);
 
-/* Resolves the target and creates the compiler, the maps and the ring
- * buffer before any program is added.  0 or -errno after a message. */
+/* Resolves and starts the target and makes the kernel objects before any
+ * program is added.  0 or -errno after a message. */
 int session_prepare(struct session *s);
 
-/* The target binary's notes (NULL without a target); valid until the next
- * program is added. */
+/* The target binary's notes (NULL without a target). */
 const struct usdt_binary *session_target_binary(struct session *s);
 
-/* What the session holds before an entry; session_rollback() forgets what
- * a failed session_add() left behind: BEGIN/END/interval blocks, maps it
- * created. */
-struct session_mark {
-	int next_probe_id, nmaps, nbegin, nend, nintervals;
-};
-void session_mark(struct session *s, struct session_mark *m);
-void session_rollback(struct session *s, const struct session_mark *m);
-
-/* Writes the LLVM IR of each probe of src (for the first location of each
- * attach point) to out.  Nothing is loaded or attached; maps it would
- * create are forgotten.  0 or -errno after a message. */
-int session_ir(struct session *s, struct source *src, FILE *out);
-
-/* The fds a loop of its own polls for reading: the ring buffer's, then one
- * timer per interval probe (timers of new ones are started here).
- * Returns how many were stored. */
+/* The fds a loop of its own polls for reading: the ring buffer's, then
+ * the probes' (interval timers).  Returns how many were stored. */
 int session_fds(struct session *s, int *fds, int max);
 
 /* After fd (one of session_fds(), or -1) was readable: runs a due interval

@@ -82,7 +82,9 @@ static void child_wait_and_exec(int rfd, char **argv)
 	_exit(127);
 }
 
-static int spawn_held(struct target *t, const char *cmd)
+/* -c: the command's executable is found now, so its probes can be read
+ * and the script checked; the process is started later (target_spawn). */
+static int resolve_cmd(struct target *t, const char *cmd)
 {
 	wordexp_t we;
 	if (wordexp(cmd, &we, WRDE_NOCMD) || we.we_wordc == 0)
@@ -95,26 +97,34 @@ static int spawn_held(struct target *t, const char *cmd)
 		wordfree(&we);
 		return rc;
 	}
-	free(we.we_wordv[0]);
-	we.we_wordv[0] = strdup(exe);
+	t->argv = calloc(we.we_wordc + 1, sizeof(char *));
+	t->argv[0] = strdup(exe);
+	for (size_t i = 1; i < we.we_wordc; i++)
+		t->argv[i] = strdup(we.we_wordv[i]);
+	wordfree(&we);
+	t->path = exe;
+	t->is_child = true;
+	return 0;
+}
+
+int target_spawn(struct target *t)
+{
+	if (!t->argv || t->pid > 0)
+		return 0;
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -errno;
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(fds[1]);
-		child_wait_and_exec(fds[0], we.we_wordv);
+		child_wait_and_exec(fds[0], t->argv);
 	}
 	close(fds[0]);
-	wordfree(&we);
 	if (pid < 0) {
-		free(exe);
 		close(fds[1]);
 		return diag_error(NULL, NULL, "fork failed: %s", strerror(errno));
 	}
-	t->path = exe;
 	t->pid = pid;
-	t->is_child = true;
 	t->release_fd = fds[1];
 	t->pidfd = pidfd_of(pid);
 	return 0;
@@ -170,7 +180,7 @@ int target_open(struct target *t, pid_t pid, const char *cmd, const char *path)
 	if (pid > 0)
 		return open_pid(t, pid);
 	if (cmd)
-		return spawn_held(t, cmd);
+		return resolve_cmd(t, cmd);
 	if (path) {
 		struct stat st;
 		if (stat(path, &st) < 0)
@@ -220,4 +230,8 @@ void target_close(struct target *t)
 	t->pidfd = -1;
 	free(t->path);
 	t->path = NULL;
+	for (int i = 0; t->argv && t->argv[i]; i++)
+		free(t->argv[i]);
+	free(t->argv);
+	t->argv = NULL;
 }

@@ -9,14 +9,20 @@
 struct target {
 	char *path;		/* binary whose notes are read and probed */
 	pid_t pid;		/* -1: every process running path */
-	bool is_child;		/* started by -c: held until released */
+	bool is_child;		/* -c: started by target_spawn, held until released */
+	char **argv;		/* -c: the command, NULL-terminated */
 	int release_fd;		/* write end of the pipe holding the child */
 	int pidfd;		/* readable when the traced process exits, or -1 */
 };
 
 /* Resolves the target from -p, -c or a path (each may be NULL/0); with
- * none, discovers bitcoind.  0 or -errno after a message. */
+ * none, discovers bitcoind.  A -c command is found but not started.
+ * 0 or -errno after a message. */
 int target_open(struct target *t, pid_t pid, const char *cmd, const char *path);
+
+/* Starts a -c command, held before its exec until target_release(); does
+ * nothing for other targets or a second time. */
+int target_spawn(struct target *t);
 
 /* Lets a -c child run its command. */
 int target_release(struct target *t);

@@ -8,7 +8,7 @@ packages=(
 	cmake make gcc g++ pkg-config
 	llvm-dev llvm-19-dev libbpf-dev libelf-dev zlib1g-dev libzstd-dev
 	flex bison libreadline-dev systemtap-sdt-dev
-	bpftrace jq bc binutils
+	bpftrace jq bc binutils strace
 )
 
 missing=()

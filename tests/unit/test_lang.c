@@ -30,6 +30,23 @@ static int fake_lookup(void *arg, struct attach_point *ap, struct probe_sig *sig
 	return 0;
 }
 
+/* What the compile driver does before analysis: attach points split, and
+ * the USDT ones given their arguments. */
+static int resolve(struct program *prog)
+{
+	int rc = attach_split_all(prog);
+	for (struct probe *p = prog->probes; p && !rc; p = p->next)
+		for (struct attach_point *ap = p->points; ap && !rc; ap = ap->next) {
+			if (ap->kind != ATTACH_USDT)
+				continue;
+			ap->sig = calloc(1, sizeof(*ap->sig));
+			rc = fake_lookup(NULL, ap, ap->sig);
+		}
+	if (rc)
+		program_free(prog);
+	return rc;
+}
+
 /* Runs parse + sema; returns rc and the diagnostics text in *msgs. */
 static int check_program(const char *text, char **msgs)
 {
@@ -39,8 +56,10 @@ static int check_program(const char *text, char **msgs)
 	struct source src = { "t.btc", text };
 	struct program *prog;
 	struct symtab syms = { 0 };
-	struct sema_env env = { fake_lookup, NULL, builtins_table() };
+	struct sema_env env = { builtins_table() };
 	int rc = parse_program(&src, &prog);
+	if (!rc)
+		rc = resolve(prog);
 	if (!rc) {
 		rc = sema_check(prog, &env, &syms);
 		symtab_free(&syms);

@@ -1,0 +1,43 @@
+/* Code generation's public face: a probe block -> BPF instructions, in
+ * memory, through the LLVM C API.  No LLVM type appears here, so the
+ * runtime and the CLI can call it without including llvm-c. */
+#ifndef BTCTRACE_COMPILE_H
+#define BTCTRACE_COMPILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lang/ast.h"
+#include "lang/sema.h"
+
+struct bpf_insn;
+struct usdt_location;
+
+/* The kernel objects a program refers to, created before codegen so their
+ * fds can be embedded as constants (no relocations in the object). */
+struct cg_maps {
+	const int *map_fds;	/* by map_info id */
+	int errors_fd;		/* per-CPU array of u64 counters, see ERR_SLOT_* */
+	int events_fd;		/* ring buffer: exit(), printf() */
+	int read_err_slot;	/* errors-map slot counting failed reads of
+				 * this program's string/hash arguments */
+	uint64_t start_ns;	/* CLOCK_MONOTONIC at start, for elapsed */
+};
+
+/* One compiler instance: LLVM initialised once, reused for every probe
+ * (the REPL compiles many blocks in one session). */
+struct compiler;
+
+int compiler_new(struct compiler **out);
+void compiler_free(struct compiler *c);
+
+/* Compiles one probe block for one argument layout (loc NULL for
+ * BEGIN/END).  *insns is malloc'd.  0 or -errno after a diag. */
+int compile_probe(struct compiler *c, const struct symtab *syms, const struct cg_maps *maps,
+		  const struct probe *p, const struct usdt_location *loc,
+		  const char *name, struct bpf_insn **insns, size_t *ninsns);
+
+/* Textual IR of the last compiled probe, for the curious (REPL). */
+char *compiler_last_ir(struct compiler *c);
+
+#endif

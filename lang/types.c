@@ -1,0 +1,31 @@
+/* Type names as messages show them. */
+#include <stdio.h>
+
+#include "types.h"
+
+const char *type_name(const struct type *t, char *buf, int len)
+{
+	switch (t->kind) {
+	case T_INT:
+		snprintf(buf, len, "%sint%d", t->is_signed ? "" : "u", t->size * 8);
+		break;
+	case T_STR:
+		snprintf(buf, len, "string[%d]", t->size);
+		break;
+	case T_AGG:
+		snprintf(buf, len, "aggregation");
+		break;
+	case T_HASH:
+		snprintf(buf, len, "hash");
+		break;
+	case T_BYTES:
+		snprintf(buf, len, "bytes");
+		break;
+	case T_PTR:
+		snprintf(buf, len, "%sint%d *", t->is_signed ? "" : "u", t->size * 8);
+		break;
+	default:
+		snprintf(buf, len, "nothing");
+	}
+	return buf;
+}

@@ -1,0 +1,18 @@
+/* The probe kinds by attach-point kind: the one place that maps a kind of
+ * the language to what runs it. */
+#include "runtime/probe_kind.h"
+
+const struct probe_kind *probe_kind_of(enum attach_kind kind)
+{
+	switch (kind) {
+	case ATTACH_BEGIN:
+		return &probe_kind_begin;
+	case ATTACH_END:
+		return &probe_kind_end;
+	case ATTACH_INTERVAL:
+		return &probe_kind_interval;
+	case ATTACH_USDT:
+		break;
+	}
+	return &probe_kind_usdt;
+}

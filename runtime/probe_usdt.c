@@ -1,0 +1,149 @@
+/* USDT blocks: uprobes on every location of a tracepoint in the target
+ * binary (or the usdt:PATH one), with the semaphore raised by the kernel
+ * (ref_ctr_offset).  The arguments' layout comes from the note, their
+ * names and types from the catalog. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runtime/probe_kind.h"
+#include "runtime/probes.h"
+#include "runtime/session.h"
+#include "runtime/usdt.h"
+
+static void list_probes_hint(const struct usdt_binary *bin, char *buf, size_t len)
+{
+	size_t off = snprintf(buf, len, "probes in this binary:");
+	for (int i = 0; i < bin->nprobes && off < len; i++)
+		off += snprintf(buf + off, len - off, " %s:%s", bin->probes[i].provider,
+				bin->probes[i].name);
+	if (!bin->nprobes)
+		snprintf(buf, len, "this binary has no USDT probes: was it built with "
+			 "-DWITH_USDT=ON?");
+}
+
+static const char *path_of(struct session *s, const struct attach_point *ap)
+{
+	return ap->path ? ap->path : s->target.path;
+}
+
+static const struct usdt_probe *find(struct session *s, const struct attach_point *ap)
+{
+	const struct usdt_binary *bin = session_binary(s, path_of(s, ap));
+	return bin ? usdt_find_probe(bin, ap->provider, ap->event) : NULL;
+}
+
+/* The note's argument widths, and the catalog's names where a declared
+ * shape matches them. */
+static void fill_sig(struct session *s, struct attach_point *ap, const struct usdt_probe *p,
+		     struct probe_sig *sig)
+{
+	const struct usdt_location *loc = &p->locs[0];
+	sig->nargs = loc->nargs;
+	for (int i = 0; i < loc->nargs; i++)
+		sig->args[i] = type_int(loc->args[i].size, loc->args[i].is_signed);
+	char *why = sig->no_decl_why;
+	sig->decl = shape_for(&s->cat, p, why, sizeof(sig->no_decl_why));
+	/* A shape the catalog does not know is worth a word even if the
+	 * script uses only arg0..argN: the numbers may not mean what it thinks. */
+	const struct tp_decl *known[1];
+	if (why[0] && catalog_shapes(&s->cat, p->provider, p->name, known, 1))
+		diag_warn(&ap->loc, NULL, "%s", why);
+}
+
+static int resolve(struct session *s, struct attach_point *ap)
+{
+	int rc;
+	if ((rc = session_catalog(s)))
+		return rc;
+	if (!ap->path && (rc = session_open_target(s)))
+		return rc;
+	const char *path = path_of(s, ap);
+	const struct usdt_binary *bin = session_binary(s, path);
+	if (!bin)
+		return -ENOENT;
+	const struct usdt_probe *p = usdt_find_probe(bin, ap->provider, ap->event);
+	if (!p) {
+		char hint[1024];
+		list_probes_hint(bin, hint, sizeof(hint));
+		return diag_error(&ap->loc, hint, "probe %s:%s is not in %s", ap->provider,
+				  ap->event, path);
+	}
+	if (!(ap->sig = calloc(1, sizeof(*ap->sig))))
+		return -ENOMEM;
+	fill_sig(s, ap, p, ap->sig);
+	return 0;
+}
+
+static bool same_layout(const struct usdt_location *a, const struct usdt_location *b)
+{
+	return !strcmp(a->arg_specs ? a->arg_specs : "", b->arg_specs ? b->arg_specs : "");
+}
+
+/* Locations whose arguments are read the same way share one program. */
+static int variants(struct session *s, const struct attach_point *ap, struct probe_variant **out)
+{
+	const struct usdt_probe *up = find(s, ap);
+	struct probe_variant *v = calloc(up->nlocs, sizeof(*v));
+	bool *done = calloc(up->nlocs, sizeof(*done));
+	int n = 0;
+	for (int i = 0; v && done && i < up->nlocs; i++) {
+		if (done[i])
+			continue;
+		v[n] = (struct probe_variant){ &up->locs[i], path_of(s, ap),
+					       calloc(up->nlocs, sizeof(struct uprobe_loc)), 0 };
+		for (int j = i; v[n].locs && j < up->nlocs; j++)
+			if (!done[j] && same_layout(&up->locs[i], &up->locs[j])) {
+				done[j] = true;
+				v[n].locs[v[n].nlocs++] = (struct uprobe_loc){
+					up->locs[j].pc_offset, up->locs[j].sem_offset };
+			}
+		n++;
+	}
+	free(done);
+	*out = v;
+	return v ? n : -ENOMEM;
+}
+
+/* -p and -c trace one process, whichever way its probes were named. */
+static int attach(struct session *s, struct attached_probe *a, const struct attach_point *ap,
+		  const struct probe_variant *v)
+{
+	(void)ap;
+	pid_t pid = s->target.pid > 0 ? s->target.pid : -1;
+	return attach_uprobes_batched(s->batch, a->prog_fd, v->path, pid, v->locs, v->nlocs,
+				      &a->link);
+}
+
+static int attached(struct session *s, struct attached_probe *a)
+{
+	(void)s;
+	(void)a;
+	return 0;
+}
+
+static void detach(struct attached_probe *a)
+{
+	detach_uprobes(a->link);
+	close(a->prog_fd);
+}
+
+/* One uprobe_multi link for all locations where the kernel has it. */
+static enum prog_kind prog_kind(void)
+{
+	return attach_have_uprobe_multi() ? PROG_UPROBE_MULTI : PROG_UPROBE;
+}
+
+const struct probe_kind probe_kind_usdt = {
+	.name = "usdt",
+	.prog = prog_kind,
+	.attach_reversed = true,
+	.detachable = true,
+	.resolve = resolve,
+	.variants = variants,
+	.load = attach,
+	.start = attached,
+	.fd = probe_no_fd,
+	.close = detach,
+};
