@@ -274,8 +274,8 @@ static void warn_overflow(const struct out_map *om)
 		}
 }
 
-int maps_print_one(struct map_set *ms, const struct map_info *m, FILE *f,
-		   enum out_format fmt, int top, int div)
+int maps_print_map(struct map_set *ms, const struct map_info *m, struct output *out,
+		   int top, int div)
 {
 	struct entries es = { 0 };
 	read_entries(ms, m, &es);
@@ -289,23 +289,31 @@ int maps_print_one(struct map_set *ms, const struct map_info *m, FILE *f,
 	};
 	if (om.kind == AGG_SUM || om.kind == AGG_AVG || om.kind == AGG_STATS)
 		warn_overflow(&om);
-	if (fmt == FMT_JSON)
-		out_print_map_json(f, &om, top, div);
-	else
-		out_print_map_text(f, &om, top, div);
+	output_map(out, &om, top, div);
 	free_entries(m, &es);
 	return 0;
 }
 
-int maps_print_all(struct map_set *ms, FILE *f, enum out_format fmt)
+int maps_print_one(struct map_set *ms, const struct map_info *m, FILE *f,
+		   enum out_format fmt, int top, int div)
+{
+	struct output *out = output_new(fmt, f);
+	if (!out)
+		return -ENOMEM;
+	int rc = maps_print_map(ms, m, out, top, div);
+	output_free(out);
+	return rc;
+}
+
+int maps_print_all(struct map_set *ms, struct output *out)
 {
 	for (const struct map_info *m = ms->syms->maps; m; m = m->next)
-		maps_print_one(ms, m, f, fmt, 0, 0);
-	fflush(f);
+		maps_print_map(ms, m, out, 0, 0);
+	output_flush(out);
 	return 0;
 }
 
-bool maps_report_losses(struct map_set *ms, FILE *json_out)
+bool maps_report_losses(struct map_set *ms, struct output *out)
 {
 	bool lost = false;
 	for (const struct map_info *m = ms->syms->maps; m; m = m->next) {
@@ -320,9 +328,7 @@ bool maps_report_losses(struct map_set *ms, FILE *json_out)
 	uint64_t ev = maps_error_count(ms, ERR_SLOT_LOST_EVENTS);
 	if (ev) {
 		lost = true;
-		if (json_out)
-			fprintf(json_out, "{\"type\": \"lost_events\", \"data\": {\"events\": %llu}}\n",
-				(unsigned long long)ev);
+		output_lost(out, ev);
 		fprintf(stderr, "btctrace: warning: %llu events were lost in total (the ring "
 			"buffer was full)\n", (unsigned long long)ev);
 	}

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "lang/sema.h"
+#include "output/output.h"
 
 struct map_set {
 	const struct symtab *syms;
@@ -19,8 +20,6 @@ struct map_set {
 	int ncpu;
 };
 
-enum out_format { FMT_TEXT, FMT_JSON };
-
 int maps_create(struct map_set *ms, const struct symtab *syms, uint32_t max_entries,
 		uint32_t ringbuf_size);
 void maps_destroy(struct map_set *ms);
@@ -28,12 +27,17 @@ void maps_destroy(struct map_set *ms);
 /* Creates the kernel maps of symbols added since the last call. */
 int maps_sync(struct map_set *ms);
 
-/* Prints one map in the exit layout (top/div as print(@m, top, div)). */
+/* Prints one map to out (top/div as print(@m, top, div)). */
+int maps_print_map(struct map_set *ms, const struct map_info *m, struct output *out,
+		   int top, int div);
+
+/* The same through a sink made for the call: for cli/repl.c, which
+ * prints to a stream of its own; new code uses maps_print_map(). */
 int maps_print_one(struct map_set *ms, const struct map_info *m, FILE *f,
 		   enum out_format fmt, int top, int div);
 
 /* Prints every map in name order. */
-int maps_print_all(struct map_set *ms, FILE *f, enum out_format fmt);
+int maps_print_all(struct map_set *ms, struct output *out);
 
 /* clear(@m): deletes every entry, or with `key` (user-key bytes) only
  * that key's (a histogram's every bucket of it). */
@@ -49,8 +53,8 @@ char *maps_all_keys(int fd, int kk, size_t *n);
 /* Sum over CPUs of an error counter slot. */
 uint64_t maps_error_count(struct map_set *ms, int slot);
 
-/* Reports maps that overflowed and lost events to stderr; returns true
- * when anything was lost. */
-bool maps_report_losses(struct map_set *ms, FILE *json_out);
+/* Reports maps that overflowed and events lost: warnings (diag) and the
+ * total of lost events to out.  Returns true when anything was lost. */
+bool maps_report_losses(struct map_set *ms, struct output *out);
 
 #endif

@@ -36,7 +36,8 @@ int session_open(struct session *s, const struct session_opts *opts)
 		s->opts.out = stdout;
 	if (!s->opts.map_size)
 		s->opts.map_size = 4096;
-	return 0;
+	s->output = output_new(s->opts.format, s->opts.out);
+	return s->output ? 0 : -ENOMEM;
 }
 
 /* ---- binaries and probe signatures ---- */
@@ -502,13 +503,9 @@ static void print_banner(struct session *s)
 {
 	if (s->opts.quiet)
 		return;
-	if (s->opts.format == FMT_JSON)
-		fprintf(s->opts.out, "{\"type\": \"attached_probes\", \"data\": {\"probes\": %d}}\n",
-			s->nattach_points);
-	else
-		fprintf(s->opts.out, "Attaching %d probe%s...\n", s->nattach_points,
-			s->nattach_points == 1 ? "" : "s");
-	fflush(s->opts.out);
+	output_set_stream(s->output, s->opts.out);
+	output_attached(s->output, s->nattach_points);
+	output_flush(s->output);
 }
 
 static bool report_read_failures(struct session *s)
@@ -531,9 +528,8 @@ static void finish(struct session *s)
 	s->exiting = false;
 	run_all(s, s->end_fds, s->nend);
 	ring_buffer__consume(s->rb);
-	if (s->opts.format == FMT_TEXT)
-		fputs("\n\n", s->opts.out);
-	maps_print_all(&s->maps, s->opts.out, s->opts.format);
+	output_exit_maps(s->output);
+	maps_print_all(&s->maps, s->output);
 }
 
 int session_run(struct session *s)
@@ -598,6 +594,8 @@ void session_close(struct session *s)
 		free(s->whys[i]);
 	catalog_free(&s->cat);
 	target_close(&s->target);
+	output_free(s->output);
+	s->output = NULL;
 }
 
 /* ---- driving a session from another event loop (the REPL) ---- */
@@ -605,11 +603,13 @@ void session_close(struct session *s)
 int session_end(struct session *s, int rc)
 {
 	int status = s->exit_code;
+	output_set_stream(s->output, s->opts.out);
 	finish(s);
 	/* Results are out before the slow part: detaching waits for RCU. */
-	bool lost = maps_report_losses(&s->maps, s->opts.format == FMT_JSON ? s->opts.out : NULL);
+	bool lost = maps_report_losses(&s->maps, s->output);
 	lost |= report_read_failures(s);
-	fflush(s->opts.out);
+	output_end(s->output);
+	output_flush(s->output);
 	if (s->target.is_child && s->child_status < 0 && s->target.pid > 0 && !s->target_gone) {
 		/* Tracing ended first (exit() or a signal): the child is ours to end. */
 		kill(s->target.pid, SIGTERM);

@@ -41,6 +41,7 @@ struct attached_probe {
 
 struct session {
 	struct session_opts opts;
+	struct output *output;		/* results: made from opts.format and opts.out */
 	struct target target;
 	struct usdt_binary *bins;	/* target's notes first, then usdt:PATH ones */
 	char **bin_paths;
