@@ -26,8 +26,8 @@ static int create_one(const struct map_info *m, uint32_t max_entries)
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
 	int fd = bpf_map_create(type, name, map_kernel_key_size(m), map_value_size(m), n, &opts);
 	if (fd < 0)
-		return diag_error(&m->loc, errno == EPERM ? "run btctrace as root" : NULL,
-				  "cannot create map %s: %s", m->name, strerror(errno)), -errno;
+		return diag_errno(-errno, &m->loc, errno == EPERM ? "run btctrace as root" : NULL,
+				  "cannot create map %s: %s", m->name, strerror(errno));
 	return fd;
 }
 
@@ -48,9 +48,9 @@ int maps_create(struct map_set *ms, const struct symtab *syms, uint32_t max_entr
 	{
 		int err = errno;
 		if (err == EPERM)
-			return diag_error(NULL, "run it as root, e.g. with sudo", "btctrace needs root "
-					  "(or CAP_BPF and CAP_PERFMON) to load BPF programs"), -EPERM;
-		return diag_error(NULL, NULL, "cannot create maps: %s", strerror(err)), -err;
+			return diag_errno(-EPERM, NULL, "run it as root, e.g. with sudo", "btctrace "
+					  "needs root (or CAP_BPF and CAP_PERFMON) to load BPF programs");
+		return diag_errno(-err, NULL, NULL, "cannot create maps: %s", strerror(err));
 	}
 	return maps_sync(ms);
 }
@@ -267,9 +267,8 @@ static void warn_overflow(const struct out_map *om)
 {
 	for (int i = 0; i < om->nentries; i++)
 		if (out_value_overflows(om, om->entries[i].value)) {
-			fprintf(stderr, "btctrace: warning: %s: a total is beyond the 64-bit "
-				"range (bpftrace would wrap it); btctrace prints it exactly\n",
-				om->name);
+			diag_warn(NULL, NULL, "%s: a total is beyond the 64-bit range (bpftrace "
+				  "would wrap it); btctrace prints it exactly", om->name);
 			return;
 		}
 }
@@ -321,16 +320,16 @@ bool maps_report_losses(struct map_set *ms, struct output *out)
 		if (!n)
 			continue;
 		lost = true;
-		fprintf(stderr, "btctrace: warning: map %s is full (%u entries): %llu updates "
-			"were dropped\nhint: raise the limit with --map-size N\n", m->name,
-			ms->max_entries, (unsigned long long)n);
+		diag_warn(NULL, "raise the limit with --map-size N", "map %s is full (%u entries): "
+			  "%llu updates were dropped", m->name, ms->max_entries,
+			  (unsigned long long)n);
 	}
 	uint64_t ev = maps_error_count(ms, ERR_SLOT_LOST_EVENTS);
 	if (ev) {
 		lost = true;
 		output_lost(out, ev);
-		fprintf(stderr, "btctrace: warning: %llu events were lost in total (the ring "
-			"buffer was full)\n", (unsigned long long)ev);
+		diag_warn(NULL, NULL, "%llu events were lost in total (the ring buffer was full)",
+			  (unsigned long long)ev);
 	}
 	return lost;
 }

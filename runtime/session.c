@@ -402,7 +402,7 @@ static void note_target_exit(struct session *s)
 	if (s->target.is_child)
 		s->child_status = target_reap(&s->target, true);
 	else if (!s->opts.quiet)
-		fprintf(stderr, "btctrace: process %d exited; tracing ends\n", s->target.pid);
+		diag_note(NULL, "process %d exited; tracing ends", s->target.pid);
 }
 
 /* interval probes run in btctrace itself, from a timer in the event loop
@@ -443,7 +443,7 @@ static void report_lost_so_far(struct session *s)
 	uint64_t lost = maps_error_count(&s->maps, ERR_SLOT_LOST_EVENTS);
 	if (lost <= s->lost_reported)
 		return;
-	fprintf(stderr, "Lost %llu events\n", (unsigned long long)(lost - s->lost_reported));
+	diag_verbatim("Lost %llu events", (unsigned long long)(lost - s->lost_reported));
 	s->lost_reported = lost;
 }
 
@@ -487,13 +487,12 @@ static int child_exit_status(struct session *s)
 	if (st < 0)
 		return 0;
 	if (WIFEXITED(st) && WEXITSTATUS(st) != 0) {
-		fprintf(stderr, "btctrace: the traced command exited with status %d\n",
-			WEXITSTATUS(st));
+		diag_note(NULL, "the traced command exited with status %d", WEXITSTATUS(st));
 		return WEXITSTATUS(st);
 	}
 	if (WIFSIGNALED(st)) {
-		fprintf(stderr, "btctrace: the traced command was killed by signal %d (%s)\n",
-			WTERMSIG(st), strsignal(WTERMSIG(st)));
+		diag_note(NULL, "the traced command was killed by signal %d (%s)", WTERMSIG(st),
+			  strsignal(WTERMSIG(st)));
 		return 128 + WTERMSIG(st);
 	}
 	return 0;
@@ -516,9 +515,9 @@ static bool report_read_failures(struct session *s)
 		if (!n)
 			continue;
 		any = true;
-		fprintf(stderr, "btctrace: warning: %llu read%s of user memory failed in %s (page "
-			"not resident or bad pointer): strings show as (unreadable), numbers "
-			"as 0\n", (unsigned long long)n, n == 1 ? "" : "s", s->read_names[i]);
+		diag_warn(NULL, NULL, "%llu read%s of user memory failed in %s (page not resident "
+			  "or bad pointer): strings show as (unreadable), numbers as 0",
+			  (unsigned long long)n, n == 1 ? "" : "s", s->read_names[i]);
 	}
 	return any;
 }
