@@ -27,14 +27,14 @@ void maps_destroy(struct map_set *ms);
 /* Creates the kernel maps of symbols added since the last call. */
 int maps_sync(struct map_set *ms);
 
-/* Prints one map to out (top/div as print(@m, top, div)). */
-int maps_print_map(struct map_set *ms, const struct map_info *m, struct output *out,
-		   int top, int div);
-
-/* The same through a sink made for the call: for cli/repl.c, which
- * prints to a stream of its own; new code uses maps_print_map(). */
+/* Prints one map in the exit layout (top/div as print(@m, top, div)). */
 int maps_print_one(struct map_set *ms, const struct map_info *m, FILE *f,
 		   enum out_format fmt, int top, int div);
+
+/* The same to out; maps_print_one() makes an output for the call (for
+ * cli/repl.c, which prints to streams of its own). */
+int maps_print_map(struct map_set *ms, const struct map_info *m, struct output *out,
+		   int top, int div);
 
 /* Prints every map in name order. */
 int maps_print_all(struct map_set *ms, struct output *out);
