@@ -63,6 +63,15 @@ int diag_error(const struct loc *loc, const char *hint, const char *fmt, ...)
 	return -EINVAL;
 }
 
+int diag_errno(int err, const struct loc *loc, const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreport("error", loc, hint, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
 void diag_note(const struct loc *loc, const char *fmt, ...)
 {
 	va_list ap;
@@ -76,5 +85,30 @@ void diag_warn(const struct loc *loc, const char *hint, const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	vreport("warning", loc, hint, fmt, ap);
+	va_end(ap);
+}
+
+static void vline(const char *prefix, const char *fmt, va_list ap)
+{
+	FILE *f = out();
+	fputs(prefix, f);
+	vfprintf(f, fmt, ap);
+	fputc('\n', f);
+	fflush(f);
+}
+
+void diag_hint(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vline("hint: ", fmt, ap);
+	va_end(ap);
+}
+
+void diag_verbatim(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vline("", fmt, ap);
 	va_end(ap);
 }

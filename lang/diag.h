@@ -1,5 +1,7 @@
-/* One error-reporting path for every stage: file:line:col, the source
- * line, a caret under the column, and a hint saying what to do. */
+/* One reporting path for every stage and every message: errors, warnings
+ * and notes print as "NAME:LINE:COL: KIND: MSG" with the source line and
+ * a caret under the column, or as "btctrace: KIND: MSG" when they belong
+ * to no source position; a hint says what to do. */
 #ifndef BTCTRACE_DIAG_H
 #define BTCTRACE_DIAG_H
 
@@ -22,10 +24,23 @@ struct loc {
  * callers can write `return diag_error(...)`. */
 int diag_error(const struct loc *loc, const char *hint, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* diag_error() returning err (a negative errno) instead of -EINVAL:
+ * `return diag_errno(-errno, NULL, NULL, "cannot open %s: %s", p, strerror(errno))`.
+ * err is taken before the message is printed, so errno cannot change
+ * under it. */
+int diag_errno(int err, const struct loc *loc, const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 void diag_warn(const struct loc *loc, const char *hint, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* A second location that explains the error just reported. */
+/* A second location that explains the error just reported, or without a
+ * location ("btctrace: note: ...") something worth knowing that is not
+ * wrong: the target exited, the traced command failed. */
 void diag_note(const struct loc *loc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "hint: MSG" on its own, after a message that did not carry one. */
+void diag_hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* One line exactly as given, no prefix: only for the lines bpftrace
+ * prints that tools parse ("Lost N events"). */
+void diag_verbatim(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Where diagnostics go; stderr unless a test redirects them. */
 void diag_set_stream(FILE *f);

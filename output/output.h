@@ -1,13 +1,21 @@
-/* Printing of folded maps, byte for byte in bpftrace 0.17's layout (text)
- * and in its JSON schema (as strict NDJSON: one object per line). */
+/* Everything btctrace prints on its results stream goes through one
+ * interface, struct output: folded maps, printf()/time()/print(value)
+ * records, the "Attaching N probes..." banner and the events lost.  A sink
+ * implements struct output_ops: output/text.c prints bpftrace 0.17's text
+ * layout byte for byte, output/json.c its JSON schema (as strict NDJSON:
+ * one object per line).  Diagnostics are not results: they go through
+ * lang/diag.h. */
 #ifndef BTCTRACE_OUTPUT_H
 #define BTCTRACE_OUTPUT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "abi/abi.h"
+
+/* ------------------------------------------------------ the map model */
 
 enum out_field_kind { OUT_INT, OUT_UINT, OUT_STR };
 
@@ -35,16 +43,82 @@ struct out_map {
 	struct out_entry *entries;	/* any order: printing sorts */
 };
 
-/* Text, as bpftrace 0.17 prints one map at exit or on print(@m, top, div)
- * (top 0 = all entries, div 0 or 1 = values as they are). */
-void out_print_map_text(FILE *f, const struct out_map *m, int top, int div);
+/* ------------------------------------------------------ the interface */
 
-/* One JSON line ("map", "hist" or "stats" type) for the map, ending in
- * '\n'; nothing for a map with no entries. */
-void out_print_map_json(FILE *f, const struct out_map *m, int top, int div);
+/* The sinks btctrace has, by index in output.c's table (-f NAME). */
+enum out_format { FMT_TEXT, FMT_JSON };
 
-/* A JSON string literal, quotes included, escaped as bpftrace does. */
-void out_json_string(FILE *f, const char *s);
+struct output;
+
+/* One sink.  Every operation may be NULL: the sink ignores that kind of
+ * result.  The order a session calls them in: attached; then printf_text,
+ * time_text, value and map as probes send records; at exit exit_maps,
+ * map for each map in name order, lost (only if events were lost), end. */
+struct output_ops {
+	const char *name;	/* what -f calls it: "text", "json" */
+	/* All probes are attached ("Attaching N probes..."). */
+	void (*attached)(struct output *o, int nprobes);
+	/* A printf() record, formatted; len bytes of text. */
+	void (*printf_text)(struct output *o, const char *text, size_t len);
+	/* A time() record, as strftime() wrote it. */
+	void (*time_text)(struct output *o, const char *text, size_t len);
+	/* A print(value) record: the value's text without the newline that
+	 * text output ends it with; number: an integer, not a string. */
+	void (*value)(struct output *o, const char *text, bool number);
+	/* One map: print(@m, top, div) while tracing, and every map at exit
+	 * (top 0 = all entries, div 0 or 1 = values as they are). */
+	void (*map)(struct output *o, const struct out_map *m, int top, int div);
+	/* Tracing has ended: the maps printed at exit follow. */
+	void (*exit_maps)(struct output *o);
+	/* At exit, the events the ring buffer dropped in the whole session
+	 * (called only when there were any). */
+	void (*lost)(struct output *o, uint64_t events);
+	/* Nothing more follows. */
+	void (*end)(struct output *o);
+	/* Frees what the sink keeps in o->state. */
+	void (*close)(struct output *o);
+};
+
+struct output {
+	const struct output_ops *ops;
+	FILE *f;		/* the results stream */
+	void *state;		/* the sink's own, NULL until it sets it */
+	/* Where producers format a record's text (output_scratch()). */
+	FILE *scratch;
+	char *scratch_buf;
+	size_t scratch_size;
+};
+
+/* A sink writing to f (stdout when NULL); NULL when out of memory or no
+ * sink has that format.  output_free() does not close f. */
+struct output *output_new(enum out_format fmt, FILE *f);
+void output_free(struct output *o);
+
+/* The sink called name ("text", "json"), as an enum out_format, or -1. */
+int output_format_by_name(const char *name);
+
+/* Later results go to f. */
+void output_set_stream(struct output *o, FILE *f);
+
+/* The operations of o's sink, skipped when it has none. */
+void output_attached(struct output *o, int nprobes);
+void output_printf(struct output *o, const char *text, size_t len);
+void output_time(struct output *o, const char *text, size_t len);
+void output_value(struct output *o, const char *text, bool number);
+void output_map(struct output *o, const struct out_map *m, int top, int div);
+void output_exit_maps(struct output *o);
+void output_lost(struct output *o, uint64_t events);
+void output_end(struct output *o);
+void output_flush(struct output *o);
+
+/* An empty stream to format one record's text into, reused from record
+ * to record (no allocation per printf() event); NULL when out of memory.
+ * output_scratch_text() ends it and returns the text, NUL-terminated,
+ * the caller's to change until the next output_scratch(). */
+FILE *output_scratch(struct output *o);
+char *output_scratch_text(struct output *o, size_t *len);
+
+/* ------------------------------------------- helpers shared by sinks */
 
 /* Labels as bpftrace writes them: "[4, 8)", "[1K, 2K)", "(..., 0)", ... */
 void out_hist_label(char *buf, size_t len, int slot);

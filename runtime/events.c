@@ -18,17 +18,12 @@ static const struct map_info *map_by_id(struct session *s, uint64_t id)
 	return NULL;
 }
 
-/* Text goes out as it is; JSON wraps it as bpftrace's "printf"/"time". */
-static void emit_text(struct session *s, const char *type, const char *text, size_t len)
+/* The session's output, on the stream its opts name now: cli/repl.c
+ * points s->opts.out elsewhere for a while to catch what probes print. */
+static struct output *out(struct session *s)
 {
-	FILE *f = s->opts.out;
-	if (s->opts.format == FMT_JSON) {
-		fprintf(f, "{\"type\": \"%s\", \"data\": ", type);
-		out_json_string(f, text);
-		fputs("}\n", f);
-	} else {
-		fwrite(text, 1, len, f);
-	}
+	output_set_stream(s->output, s->opts.out);
+	return s->output;
 }
 
 static void on_printf(struct session *s, const char *data, size_t size)
@@ -36,32 +31,21 @@ static void on_printf(struct session *s, const char *data, size_t size)
 	uint64_t id;
 	memcpy(&id, data + 8, 8);
 	const struct fmt_info *fi = symtab_format(&s->syms, (int)id);
-	if (!fi)
+	struct output *o = out(s);
+	FILE *m = fi ? output_scratch(o) : NULL;
+	if (!m)
 		return;
-	if (s->opts.format == FMT_TEXT) {
-		format_print(s->opts.out, fi, data + 16, (int)size - 16);
-		return;
-	}
-	char *text = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&text, &len);
 	format_print(m, fi, data + 16, (int)size - 16);
-	fclose(m);
-	if (fi->is_value && s->opts.format == FMT_JSON) {
-		/* print(value): a number stays a number. */
-		if (len && text[len - 1] == '\n')
-			text[--len] = 0;
-		bool num = fi->args[0].type.kind == T_INT || fi->args[0].type.kind == T_PTR;
-		fprintf(s->opts.out, "{\"type\": \"value\", \"data\": ");
-		if (num)
-			fputs(text, s->opts.out);
-		else
-			out_json_string(s->opts.out, text);
-		fputs("}\n", s->opts.out);
-	} else {
-		emit_text(s, "printf", text, len);
+	size_t len;
+	char *text = output_scratch_text(o, &len);
+	if (!fi->is_value) {
+		output_printf(o, text, len);
+		return;
 	}
-	free(text);
+	/* print(value): the text of one value and a newline */
+	if (len && text[len - 1] == '\n')
+		text[--len] = 0;
+	output_value(o, text, fi->args[0].type.kind == T_INT || fi->args[0].type.kind == T_PTR);
 }
 
 static void on_time(struct session *s, const char *data)
@@ -76,7 +60,9 @@ static void on_time(struct session *s, const char *data)
 	struct tm tm;
 	localtime_r(&now, &tm);
 	size_t n = strftime(buf, sizeof(buf), fi->segs[0], &tm);
-	emit_text(s, "time", buf, n);
+	if (n == 0)
+		buf[0] = 0;	/* strftime() leaves it undefined then */
+	output_time(out(s), buf, n);
 }
 
 static void on_map_op(struct session *s, const struct event_map_op *ev)
@@ -86,7 +72,7 @@ static void on_map_op(struct session *s, const struct event_map_op *ev)
 		return;
 	switch (ev->op) {
 	case MAP_OP_PRINT:
-		maps_print_one(&s->maps, m, s->opts.out, s->opts.format, (int)ev->top, (int)ev->div);
+		maps_print_map(&s->maps, m, out(s), (int)ev->top, (int)ev->div);
 		break;
 	case MAP_OP_CLEAR:
 		maps_clear(&s->maps, m, NULL);

@@ -26,8 +26,8 @@ static int create_one(const struct map_info *m, uint32_t max_entries)
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
 	int fd = bpf_map_create(type, name, map_kernel_key_size(m), map_value_size(m), n, &opts);
 	if (fd < 0)
-		return diag_error(&m->loc, errno == EPERM ? "run btctrace as root" : NULL,
-				  "cannot create map %s: %s", m->name, strerror(errno)), -errno;
+		return diag_errno(-errno, &m->loc, errno == EPERM ? "run btctrace as root" : NULL,
+				  "cannot create map %s: %s", m->name, strerror(errno));
 	return fd;
 }
 
@@ -48,9 +48,9 @@ int maps_create(struct map_set *ms, const struct symtab *syms, uint32_t max_entr
 	{
 		int err = errno;
 		if (err == EPERM)
-			return diag_error(NULL, "run it as root, e.g. with sudo", "btctrace needs root "
-					  "(or CAP_BPF and CAP_PERFMON) to load BPF programs"), -EPERM;
-		return diag_error(NULL, NULL, "cannot create maps: %s", strerror(err)), -err;
+			return diag_errno(-EPERM, NULL, "run it as root, e.g. with sudo", "btctrace "
+					  "needs root (or CAP_BPF and CAP_PERFMON) to load BPF programs");
+		return diag_errno(-err, NULL, NULL, "cannot create maps: %s", strerror(err));
 	}
 	return maps_sync(ms);
 }
@@ -267,15 +267,14 @@ static void warn_overflow(const struct out_map *om)
 {
 	for (int i = 0; i < om->nentries; i++)
 		if (out_value_overflows(om, om->entries[i].value)) {
-			fprintf(stderr, "btctrace: warning: %s: a total is beyond the 64-bit "
-				"range (bpftrace would wrap it); btctrace prints it exactly\n",
-				om->name);
+			diag_warn(NULL, NULL, "%s: a total is beyond the 64-bit range (bpftrace "
+				  "would wrap it); btctrace prints it exactly", om->name);
 			return;
 		}
 }
 
-int maps_print_one(struct map_set *ms, const struct map_info *m, FILE *f,
-		   enum out_format fmt, int top, int div)
+int maps_print_map(struct map_set *ms, const struct map_info *m, struct output *out,
+		   int top, int div)
 {
 	struct entries es = { 0 };
 	read_entries(ms, m, &es);
@@ -289,23 +288,31 @@ int maps_print_one(struct map_set *ms, const struct map_info *m, FILE *f,
 	};
 	if (om.kind == AGG_SUM || om.kind == AGG_AVG || om.kind == AGG_STATS)
 		warn_overflow(&om);
-	if (fmt == FMT_JSON)
-		out_print_map_json(f, &om, top, div);
-	else
-		out_print_map_text(f, &om, top, div);
+	output_map(out, &om, top, div);
 	free_entries(m, &es);
 	return 0;
 }
 
-int maps_print_all(struct map_set *ms, FILE *f, enum out_format fmt)
+int maps_print_one(struct map_set *ms, const struct map_info *m, FILE *f,
+		   enum out_format fmt, int top, int div)
+{
+	struct output *out = output_new(fmt, f);
+	if (!out)
+		return -ENOMEM;
+	int rc = maps_print_map(ms, m, out, top, div);
+	output_free(out);
+	return rc;
+}
+
+int maps_print_all(struct map_set *ms, struct output *out)
 {
 	for (const struct map_info *m = ms->syms->maps; m; m = m->next)
-		maps_print_one(ms, m, f, fmt, 0, 0);
-	fflush(f);
+		maps_print_map(ms, m, out, 0, 0);
+	output_flush(out);
 	return 0;
 }
 
-bool maps_report_losses(struct map_set *ms, FILE *json_out)
+bool maps_report_losses(struct map_set *ms, struct output *out)
 {
 	bool lost = false;
 	for (const struct map_info *m = ms->syms->maps; m; m = m->next) {
@@ -313,18 +320,16 @@ bool maps_report_losses(struct map_set *ms, FILE *json_out)
 		if (!n)
 			continue;
 		lost = true;
-		fprintf(stderr, "btctrace: warning: map %s is full (%u entries): %llu updates "
-			"were dropped\nhint: raise the limit with --map-size N\n", m->name,
-			ms->max_entries, (unsigned long long)n);
+		diag_warn(NULL, "raise the limit with --map-size N", "map %s is full (%u entries): "
+			  "%llu updates were dropped", m->name, ms->max_entries,
+			  (unsigned long long)n);
 	}
 	uint64_t ev = maps_error_count(ms, ERR_SLOT_LOST_EVENTS);
 	if (ev) {
 		lost = true;
-		if (json_out)
-			fprintf(json_out, "{\"type\": \"lost_events\", \"data\": {\"events\": %llu}}\n",
-				(unsigned long long)ev);
-		fprintf(stderr, "btctrace: warning: %llu events were lost in total (the ring "
-			"buffer was full)\n", (unsigned long long)ev);
+		output_lost(out, ev);
+		diag_warn(NULL, NULL, "%llu events were lost in total (the ring buffer was full)",
+			  (unsigned long long)ev);
 	}
 	return lost;
 }

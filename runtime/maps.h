@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "lang/sema.h"
+#include "output/output.h"
 
 struct map_set {
 	const struct symtab *syms;
@@ -18,8 +19,6 @@ struct map_set {
 	uint32_t max_entries;
 	int ncpu;
 };
-
-enum out_format { FMT_TEXT, FMT_JSON };
 
 int maps_create(struct map_set *ms, const struct symtab *syms, uint32_t max_entries,
 		uint32_t ringbuf_size);
@@ -35,8 +34,13 @@ void maps_forget_from(struct map_set *ms, int first_id);
 int maps_print_one(struct map_set *ms, const struct map_info *m, FILE *f,
 		   enum out_format fmt, int top, int div);
 
+/* The same to out; maps_print_one() makes an output for the call (for
+ * cli/repl.c, which prints to streams of its own). */
+int maps_print_map(struct map_set *ms, const struct map_info *m, struct output *out,
+		   int top, int div);
+
 /* Prints every map in name order. */
-int maps_print_all(struct map_set *ms, FILE *f, enum out_format fmt);
+int maps_print_all(struct map_set *ms, struct output *out);
 
 /* clear(@m): deletes every entry, or with `key` (user-key bytes) only
  * that key's (a histogram's every bucket of it). */
@@ -52,8 +56,8 @@ char *maps_all_keys(int fd, int kk, size_t *n);
 /* Sum over CPUs of an error counter slot. */
 uint64_t maps_error_count(struct map_set *ms, int slot);
 
-/* Reports maps that overflowed and lost events to stderr; returns true
- * when anything was lost. */
-bool maps_report_losses(struct map_set *ms, FILE *json_out);
+/* Reports maps that overflowed and events lost: warnings (diag) and the
+ * total of lost events to out.  Returns true when anything was lost. */
+bool maps_report_losses(struct map_set *ms, struct output *out);
 
 #endif

@@ -35,7 +35,8 @@ int session_open(struct session *s, const struct session_opts *opts)
 		s->opts.out = stdout;
 	if (!s->opts.map_size)
 		s->opts.map_size = 4096;
-	return 0;
+	s->output = output_new(s->opts.format, s->opts.out);
+	return s->output ? 0 : -ENOMEM;
 }
 
 /* ---- what the driver builds a program with ---- */
@@ -272,7 +273,7 @@ static void note_target_exit(struct session *s)
 	if (s->target.is_child)
 		s->child_status = target_reap(&s->target, true);
 	else if (!s->opts.quiet)
-		fprintf(stderr, "btctrace: process %d exited; tracing ends\n", s->target.pid);
+		diag_note(NULL, "process %d exited; tracing ends", s->target.pid);
 }
 
 static void watch(int ep, int fd)
@@ -288,7 +289,7 @@ static void report_lost_so_far(struct session *s)
 	uint64_t lost = maps_error_count(&s->maps, ERR_SLOT_LOST_EVENTS);
 	if (lost <= s->lost_reported)
 		return;
-	fprintf(stderr, "Lost %llu events\n", (unsigned long long)(lost - s->lost_reported));
+	diag_verbatim("Lost %llu events", (unsigned long long)(lost - s->lost_reported));
 	s->lost_reported = lost;
 }
 
@@ -328,13 +329,12 @@ static int child_exit_status(struct session *s)
 	if (st < 0)
 		return 0;
 	if (WIFEXITED(st) && WEXITSTATUS(st) != 0) {
-		fprintf(stderr, "btctrace: the traced command exited with status %d\n",
-			WEXITSTATUS(st));
+		diag_note(NULL, "the traced command exited with status %d", WEXITSTATUS(st));
 		return WEXITSTATUS(st);
 	}
 	if (WIFSIGNALED(st)) {
-		fprintf(stderr, "btctrace: the traced command was killed by signal %d (%s)\n",
-			WTERMSIG(st), strsignal(WTERMSIG(st)));
+		diag_note(NULL, "the traced command was killed by signal %d (%s)", WTERMSIG(st),
+			  strsignal(WTERMSIG(st)));
 		return 128 + WTERMSIG(st);
 	}
 	return 0;
@@ -344,13 +344,9 @@ static void print_banner(struct session *s)
 {
 	if (s->opts.quiet)
 		return;
-	if (s->opts.format == FMT_JSON)
-		fprintf(s->opts.out, "{\"type\": \"attached_probes\", \"data\": {\"probes\": %d}}\n",
-			s->nattach_points);
-	else
-		fprintf(s->opts.out, "Attaching %d probe%s...\n", s->nattach_points,
-			s->nattach_points == 1 ? "" : "s");
-	fflush(s->opts.out);
+	output_set_stream(s->output, s->opts.out);
+	output_attached(s->output, s->nattach_points);
+	output_flush(s->output);
 }
 
 static bool report_read_failures(struct session *s)
@@ -361,9 +357,9 @@ static bool report_read_failures(struct session *s)
 		if (!n)
 			continue;
 		any = true;
-		fprintf(stderr, "btctrace: warning: %llu read%s of user memory failed in %s (page "
-			"not resident or bad pointer): strings show as (unreadable), numbers "
-			"as 0\n", (unsigned long long)n, n == 1 ? "" : "s", s->read_names[i]);
+		diag_warn(NULL, NULL, "%llu read%s of user memory failed in %s (page not resident "
+			  "or bad pointer): strings show as (unreadable), numbers as 0",
+			  (unsigned long long)n, n == 1 ? "" : "s", s->read_names[i]);
 	}
 	return any;
 }
@@ -373,9 +369,8 @@ static void finish(struct session *s)
 	s->exiting = false;
 	stop_probes(s);
 	ring_buffer__consume(s->rb);
-	if (s->opts.format == FMT_TEXT)
-		fputs("\n\n", s->opts.out);
-	maps_print_all(&s->maps, s->opts.out, s->opts.format);
+	output_exit_maps(s->output);
+	maps_print_all(&s->maps, s->output);
 }
 
 int session_run(struct session *s)
@@ -429,6 +424,8 @@ void session_close(struct session *s)
 		free(s->read_names[i]);
 	catalog_free(&s->cat);
 	target_close(&s->target);
+	output_free(s->output);
+	s->output = NULL;
 }
 
 /* ---- driving a session from another event loop (the REPL) ---- */
@@ -436,11 +433,13 @@ void session_close(struct session *s)
 int session_end(struct session *s, int rc)
 {
 	int status = s->exit_code;
+	output_set_stream(s->output, s->opts.out);
 	finish(s);
 	/* Results are out before the slow part: detaching waits for RCU. */
-	bool lost = maps_report_losses(&s->maps, s->opts.format == FMT_JSON ? s->opts.out : NULL);
+	bool lost = maps_report_losses(&s->maps, s->output);
 	lost |= report_read_failures(s);
-	fflush(s->opts.out);
+	output_end(s->output);
+	output_flush(s->output);
 	if (s->target.is_child && s->child_status < 0 && s->target.pid > 0 && !s->target_gone) {
 		/* Tracing ended first (exit() or a signal): the child is ours to end. */
 		kill(s->target.pid, SIGTERM);

@@ -49,6 +49,7 @@ struct attached_probe {
 
 struct session {
 	struct session_opts opts;
+	struct output *output;		/* results: made from opts.format and opts.out */
 	struct target target;
 	struct usdt_binary *bins;	/* binaries whose notes were read */
 	char **bin_paths;

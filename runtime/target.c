@@ -54,10 +54,10 @@ static int open_pid(struct target *t, pid_t pid)
 	if (n < 0) {
 		int err = errno;
 		if (err == ENOENT)
-			return diag_error(NULL, "check the PID with `pgrep bitcoind`",
-					  "no process with PID %d", pid), -ESRCH;
-		return diag_error(NULL, "run btctrace as root", "cannot read %s: %s", link,
-				  strerror(err)), -err;
+			return diag_errno(-ESRCH, NULL, "check the PID with `pgrep bitcoind`",
+					  "no process with PID %d", pid);
+		return diag_errno(-err, NULL, "run btctrace as root", "cannot read %s: %s", link,
+				  strerror(err));
 	}
 	exe[n] = 0;
 	if (asprintf(&t->path, "/proc/%d/root%s", pid, exe) < 0)
@@ -78,7 +78,7 @@ static void child_wait_and_exec(int rfd, char **argv)
 		_exit(127);
 	close(rfd);
 	execv(argv[0], argv);
-	fprintf(stderr, "btctrace: cannot run %s: %s\n", argv[0], strerror(errno));
+	diag_error(NULL, NULL, "cannot run %s: %s", argv[0], strerror(errno));
 	_exit(127);
 }
 
@@ -155,11 +155,11 @@ static int discover(struct target *t)
 	if (n == 1)
 		return open_pid(t, found[0]);
 	if (n > 1) {
-		fprintf(stderr, "btctrace: error: %d bitcoind processes are running:", n);
-		for (int i = 0; i < n; i++)
-			fprintf(stderr, " %d", found[i]);
-		fprintf(stderr, "\nhint: choose one with -p PID\n");
-		return -EEXIST;
+		char pids[16 * 12] = "";
+		for (int i = 0, used = 0; i < n; i++)
+			used += snprintf(pids + used, sizeof(pids) - used, " %d", found[i]);
+		return diag_errno(-EEXIST, NULL, "choose one with -p PID",
+				  "%d bitcoind processes are running:%s", n, pids);
 	}
 	char *exe = target_which("bitcoind");
 	if (exe) {
@@ -184,8 +184,8 @@ int target_open(struct target *t, pid_t pid, const char *cmd, const char *path)
 	if (path) {
 		struct stat st;
 		if (stat(path, &st) < 0)
-			return diag_error(NULL, find_hint, "cannot open %s: %s", path,
-					  strerror(errno)), -ENOENT;
+			return diag_errno(-ENOENT, NULL, find_hint, "cannot open %s: %s", path,
+					  strerror(errno));
 		t->path = realpath(path, NULL);
 		return 0;
 	}

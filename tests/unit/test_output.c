@@ -1,9 +1,10 @@
-/* Map printing against bpftrace 0.17's own output.
+/* Map printing against bpftrace 0.17's own output, through the text and
+ * JSON sinks of output.h; and the other results the sinks print.
  *
  * Expected strings marked "captured" were produced by running
  * bpftrace 0.17.0 on the BEGIN program quoted above them (stdout, minus
- * "Attaching N probes..." and the "\n\n" that bpftrace writes before the
- * exit dump, which are the caller's job). The first ones are the samples
+ * "Attaching N probes..." and the "\n\n" before the exit dump, checked
+ * by test_session_results). The first ones are the samples
  * of /work/shared/bpftrace-conventions.md. The rest (labels past [2G, 4G),
  * exact 128-bit values, tie order, UTF-8) are beyond what 0.17 can
  * show and follow output.h. */
@@ -31,13 +32,12 @@ static char *render(const struct out_map *m, int top, int div, bool json)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
+	struct output *o = f ? output_new(json ? FMT_JSON : FMT_TEXT, f) : NULL;
 
-	if (!f)
+	if (!o)
 		return NULL;
-	if (json)
-		out_print_map_json(f, m, top, div);
-	else
-		out_print_map_text(f, m, top, div);
+	output_map(o, m, top, div);
+	output_free(o);
 	fclose(f);
 	return buf;
 }
@@ -48,15 +48,13 @@ static char *render_all(const struct out_map *maps, int n, bool json)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
+	struct output *o = f ? output_new(json ? FMT_JSON : FMT_TEXT, f) : NULL;
 
-	if (!f)
+	if (!o)
 		return NULL;
-	for (int i = 0; i < n; i++) {
-		if (json)
-			out_print_map_json(f, &maps[i], 0, 0);
-		else
-			out_print_map_text(f, &maps[i], 0, 0);
-	}
+	for (int i = 0; i < n; i++)
+		output_map(o, &maps[i], 0, 0);
+	output_free(o);
 	fclose(f);
 	return buf;
 }
@@ -692,6 +690,79 @@ static void test_bar_widths(void)
 		"\n");
 }
 
+/* A session's results other than maps, in the order it prints them. */
+static char *render_session(enum out_format fmt)
+{
+	static const char printf_text[] = "hello 42 str ff ab   | 00007\n";
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct output *o = f ? output_new(fmt, f) : NULL;
+
+	if (!o)
+		return NULL;
+	output_attached(o, fmt == FMT_TEXT ? 2 : 1);
+	output_printf(o, printf_text, sizeof(printf_text) - 1);
+	output_value(o, "42", true);
+	output_value(o, "say \"hi\"", false);
+	output_time(o, "01:29\n", 6);
+	output_exit_maps(o);
+	output_lost(o, 17);
+	output_end(o);
+	output_free(o);
+	fclose(f);
+	return buf;
+}
+
+/* JSON comes from the JSON sink alone: samples of the conventions. */
+static void test_session_results(void)
+{
+	char *s;
+
+	s = render_session(FMT_JSON);
+	CHECK_STR(s,
+		"{\"type\": \"attached_probes\", \"data\": {\"probes\": 1}}\n"
+		"{\"type\": \"printf\", \"data\": \"hello 42 str ff ab   | 00007\\n\"}\n"
+		"{\"type\": \"value\", \"data\": 42}\n"
+		"{\"type\": \"value\", \"data\": \"say \\\"hi\\\"\"}\n"
+		"{\"type\": \"time\", \"data\": \"01:29\\n\"}\n"
+		"{\"type\": \"lost_events\", \"data\": {\"events\": 17}}\n");
+	free(s);
+	/* text: lost events are a warning on stderr, not a result */
+	s = render_session(FMT_TEXT);
+	CHECK_STR(s,
+		"Attaching 2 probes...\n"
+		"hello 42 str ff ab   | 00007\n"
+		"42\n"
+		"say \"hi\"\n"
+		"01:29\n"
+		"\n\n");
+	free(s);
+}
+
+/* Sinks by name; the scratch stream is reused, and a shorter record
+ * after a longer one is not followed by the rest of the longer one. */
+static void test_sinks_and_scratch(void)
+{
+	struct output *o = output_new(FMT_JSON, stdout);
+	size_t len;
+
+	CHECK_INT(output_format_by_name("text"), FMT_TEXT);
+	CHECK_INT(output_format_by_name("json"), FMT_JSON);
+	CHECK_INT(output_format_by_name("yaml"), -1);
+	CHECK(output_new((enum out_format)99, stdout) == NULL);
+	fputs("a longer record\n", output_scratch(o));
+	CHECK_STR(output_scratch_text(o, &len), "a longer record\n");
+	CHECK_INT(len, 16);
+	fputs("hi", output_scratch(o));
+	CHECK_STR(output_scratch_text(o, &len), "hi");
+	CHECK_INT(len, 2);
+	output_scratch(o);
+	CHECK_STR(output_scratch_text(o, &len), "");
+	CHECK_INT(len, 0);
+	output_free(o);
+}
+
 int main(void)
 {
 	test_s3();
@@ -711,5 +782,7 @@ int main(void)
 	test_ties();
 	test_unsigned_and_utf8();
 	test_bar_widths();
+	test_session_results();
+	test_sinks_and_scratch();
 	return CHECK_DONE();
 }

@@ -1,0 +1,38 @@
+/* What every sink shares about printing a map: which entries show and in
+ * what order, what div does, the slots of a histogram.  Internal to
+ * output/: sinks include it, producers use output.h. */
+#ifndef BTCTRACE_OUTPUT_MODEL_H
+#define BTCTRACE_OUTPUT_MODEL_H
+
+#include "output/output.h"
+
+struct out_item {
+	const struct out_entry *e;
+	const struct out_map *m;
+	__int128 rank;		/* what the map's entries are ordered by */
+};
+
+bool out_is_hist(const struct out_map *m);	/* hist or lhist */
+bool out_is_stats(const struct out_map *m);	/* avg or stats */
+
+/* Sorted entries, already cut to the top shown ones; caller frees. */
+struct out_item *out_shown_entries(const struct out_map *m, int top, int *n);
+
+/* What values are divided by: 1 where 0.17 ignores div (stats, lhist). */
+uint64_t out_effective_div(const struct out_map *m, int div);
+
+/* The printed number of an entry that is one number (not hist, stats or
+ * str): avg's average, the value of the others, divided by div. */
+__int128 out_number(const struct out_map *m, const struct out_entry *e, uint64_t div);
+__int128 out_average(const struct out_entry *e);
+
+/* Histogram slots: how many, one's count, the first and last non-zero
+ * one (*lo > *hi when all are zero) and the largest count. */
+int out_nslots(const struct out_map *m);
+uint64_t out_bucket(const struct out_entry *e, int slot);
+void out_nonzero_range(const struct out_map *m, const struct out_entry *e,
+		       int *lo, int *hi, uint64_t *max);
+
+void out_put_i128(FILE *f, __int128 v);
+
+#endif
