@@ -133,6 +133,7 @@ static struct node *append(struct node *list, struct node *n)
 %type <node> assignable map_ref
 
 %destructor { free($$); } <s>
+%destructor { node_free($$); } <node>
 %destructor { free($$.s); } <str>
 
 %right '?' ':'
