@@ -4,6 +4,7 @@
 #define BTCTRACE_AST_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "diag.h"
@@ -138,5 +139,35 @@ int attach_split_all(struct program *prog);
 /* Parses src into *out.  Errors are reported through diag and make the
  * result -EINVAL; nothing is returned half-built. */
 int parse_program(struct source *src, struct program **out);
+
+/* Parses one map typed at the REPL's prompt, with the language's lexer
+ * and grammar: `@m`, `@m[k1, k2]`, or a call whose first argument is one,
+ * `NAME(@m[...], expr, ...)`; a ';' may follow.  *out is the N_MAP node
+ * or the N_CALL (args: the N_MAP, then the other arguments).  Errors as
+ * parse_program's; *out is NULL then. */
+int parse_map_ref(struct source *src, struct node **out);
+
+/* ---- text typed line by line (the REPL), read by the lexer ---- */
+
+/* Where a program typed so far stands (lex_progress). */
+struct lex_progress {
+	bool opened;		/* a block's '{' was read */
+	int depth;		/* blocks open at the end: inside a block when > 0 */
+	bool in_string;		/* the text ends inside a string not closed */
+	bool in_comment;	/* the text ends inside a comment not closed */
+	int header_at, header_len;	/* the first probe name of the block
+					 * still open (bytes of text); -1, 0 */
+};
+void lex_progress(const char *text, struct lex_progress *out);
+
+/* How a text starts, read as a block's inside is read (lex_lead). */
+enum lex_lead {
+	LEAD_NOTHING,	/* blanks and comments only */
+	LEAD_MAP,	/* a map: @name */
+	LEAD_CALL,	/* a call: name( */
+	LEAD_OTHER,	/* anything else, a comment not closed too */
+};
+/* A LEAD_CALL's function name is copied to name (size bytes). */
+enum lex_lead lex_lead(const char *text, char *name, size_t size);
 
 #endif

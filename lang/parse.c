@@ -22,7 +22,8 @@ int lex_error(struct parse_ctx *ctx, YYLTYPE *lloc, const char *msg, const char 
 {
 	struct loc loc = loc_from(ctx, lloc);
 	ctx->errors++;
-	diag_error(&loc, hint, "%s", msg);
+	if (!ctx->quiet)
+		diag_error(&loc, hint, "%s", msg);
 	return YYerror;
 }
 
@@ -186,23 +187,42 @@ void program_free(struct program *prog)
 	free(prog);
 }
 
+/* Lexes and parses src->text, starting with the token ctx->start. */
+static int parse(struct source *src, struct parse_ctx *ctx)
+{
+	yyscan_t scanner;
+	yylex_init_extra(ctx, &scanner);
+	YY_BUFFER_STATE buf = yy_scan_string(src->text, scanner);
+	int rc = yyparse(scanner, ctx);
+	yy_delete_buffer(buf, scanner);
+	yylex_destroy(scanner);
+	return rc || ctx->errors ? -EINVAL : 0;
+}
+
 int parse_program(struct source *src, struct program **out)
 {
 	struct program *prog = calloc(1, sizeof(*prog));
-	struct parse_ctx ctx = { .src = src, .prog = prog, .line = 1, .col = 1 };
-	yyscan_t scanner;
-
+	struct parse_ctx ctx = { .src = src, .prog = prog, .line = 1, .col = 1,
+				 .start = START_PROGRAM };
 	prog->src = src;
-	yylex_init_extra(&ctx, &scanner);
-	YY_BUFFER_STATE buf = yy_scan_string(src->text, scanner);
-	int rc = yyparse(scanner, &ctx);
-	yy_delete_buffer(buf, scanner);
-	yylex_destroy(scanner);
-	if (rc || ctx.errors) {
+	if (parse(src, &ctx)) {
 		program_free(prog);
 		*out = NULL;
 		return -EINVAL;
 	}
 	*out = prog;
+	return 0;
+}
+
+int parse_map_ref(struct source *src, struct node **out)
+{
+	struct parse_ctx ctx = { .src = src, .line = 1, .col = 1, .start = START_MAP_REF,
+				 .map_ref = true };
+	*out = NULL;
+	if (parse(src, &ctx)) {
+		node_free(ctx.entry);
+		return -EINVAL;
+	}
+	*out = ctx.entry;
 	return 0;
 }

@@ -8,10 +8,18 @@ struct parse_ctx {
 	struct source *src;
 	struct program *prog;
 	int line, col;
+	int offset;		/* bytes read so far */
+	int tok_start;		/* offset of the token read last */
 	int brace_depth, paren_depth;
 	int comment_return;
 	int in_decl;		/* inside `tracepoint ... ;` */
 	int errors;
+	int start;		/* START_PROGRAM or START_MAP_REF: what is read; the
+				 * lexer returns it first, then 0 */
+	bool map_ref;		/* parse_map_ref(): syntax errors say what one is */
+	struct node *entry;	/* parse_map_ref()'s result */
+	bool quiet;		/* lexing only (lang/scan.c): errors are not reported */
+	bool open_comment;	/* the text ended inside a comment */
 };
 
 /* Token helpers used by lexer actions (lang/lex_util.c). */

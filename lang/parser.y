@@ -120,6 +120,9 @@ static struct node *append(struct node *list, struct node *n)
 %token UNROLL "unroll" INC "++" DEC "--" PARAM_COUNT "$#"
 %token <i> TYPE "type" PARAM "positional parameter" OP_ASSIGN "compound assignment"
 %token EQ "==" NE "!=" LE "<=" GE ">=" LAND "&&" LOR "||" SHL "<<" SHR ">>"
+/* The lexer's first token: which of the two is read (parse_program,
+ * parse_map_ref). */
+%token START_PROGRAM "start of a program" START_MAP_REF "start of a map reference"
 
 %type <probe> probe
 %type <decl> decl decl_args
@@ -127,9 +130,10 @@ static struct node *append(struct node *list, struct node *n)
 %type <i> opt_until
 %type <ap> attach_list attach_point
 %type <node> pred block stmts stmt compound if_stmt expr primary map call_args opt_args
-%type <node> assignable
+%type <node> assignable map_ref
 
 %destructor { free($$); } <s>
+%destructor { node_free($$); } <node>
 %destructor { free($$.s); } <str>
 
 %right '?' ':'
@@ -146,6 +150,22 @@ static struct node *append(struct node *list, struct node *n)
 %precedence UNARY
 
 %%
+
+start: START_PROGRAM program
+	| START_MAP_REF map_ref opt_semicolon	{ ctx->entry = $2; }
+	;
+
+/* A map typed at the REPL's prompt: alone, or the first argument of a
+ * call such as print(@m, 10). */
+map_ref: map			{ $$ = $1; }
+	| IDENT '(' map ')'	{ $$ = mk(N_CALL, ctx, @1); $$->name = $1; $$->args = $3; }
+	| IDENT '(' map ',' call_args ')'	{ $$ = mk(N_CALL, ctx, @1); $$->name = $1;
+				  $3->next = $5; $$->args = $3; }
+	;
+
+opt_semicolon: %empty
+	| ';'
+	;
 
 program: item
 	| program item
@@ -301,6 +321,11 @@ static void yyerror(YYLTYPE *lloc, void *scanner, struct parse_ctx *ctx, const c
 	(void)scanner;
 	struct loc loc = loc_from(ctx, lloc);
 	ctx->errors++;
+	if (ctx->map_ref) {
+		diag_error(&loc, "write @m or @m[key, ...], alone or in print(@m, top, div), "
+			   "clear(@m), zero(@m) or delete(@m[key])", "%s", msg);
+		return;
+	}
 	diag_error(&loc, ctx->in_decl ? "a declaration is `tracepoint context:event since vN "
 		   "\"doc\" (type name \"doc\", ...);`" : "a probe is `context:event /predicate/ "
 		   "{ statements; }`, statements are separated by ';'", "%s", msg);

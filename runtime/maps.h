@@ -60,4 +60,35 @@ uint64_t maps_error_count(struct map_set *ms, int slot);
  * total of lost events to out.  Returns true when anything was lost. */
 bool maps_report_losses(struct map_set *ms, struct output *out);
 
+/* ---- one map of a live session, read key by key (the REPL);
+ * runtime/map_query.c ---- */
+
+/* 0 when m has its kernel map, with the key size abi gives it; else
+ * -errno after a message. */
+int maps_check(struct map_set *ms, const struct map_info *m);
+
+/* Entries as maps_print_one() prints them (a histogram's key is one entry,
+ * whatever its buckets) into *count; 0 for a map without a kernel map yet.
+ * 0 or -errno after a message. */
+int maps_count(struct map_set *ms, const struct map_info *m, size_t *count);
+
+/* Whether the map holds the user key ukey (map_user_key_size() bytes; a
+ * histogram: any bucket of it): 1, 0, or -errno after a message. */
+int maps_has_key(struct map_set *ms, const struct map_info *m, const char *ukey);
+
+/* Prints the entries of user key ukey as print(@m[key], top, div) would:
+ * they are copied into a temporary kernel map of the same shape, printed
+ * in the map's stead.  0, -ENOENT when there is no such key, or -errno
+ * after a message. */
+int maps_print_key(struct map_set *ms, const struct map_info *m, const char *ukey, FILE *f,
+		   enum out_format fmt, int top, int div);
+
+/* Run counts of BPF programs (the REPL's .probes hit counts).  The kernel
+ * counts every run of every program while the fd prog_stats_enable()
+ * returns is open (BPF_ENABLE_STATS); -errno when it refuses. */
+int prog_stats_enable(void);
+
+/* Runs of one program so far; false when the kernel cannot tell. */
+bool prog_run_count(int prog_fd, uint64_t *runs);
+
 #endif

@@ -162,4 +162,31 @@ int session_fds(struct session *s, int *fds, int max);
  * probe, consumes the ring buffer, reports events lost so far. */
 void session_ready(struct session *s, int fd);
 
+/* ---- what a front end of its own reads and sets (session_view.c) ---- */
+
+bool session_exiting(const struct session *s);
+/* The ring buffer exists: events can be read. */
+bool session_has_events(const struct session *s);
+FILE *session_out(const struct session *s);
+enum out_format session_format(const struct session *s);
+const struct builtin_table *session_builtins(const struct session *s);
+struct map_set *session_map_set(struct session *s);
+/* The session's maps, sorted by name. */
+const struct map_info *session_map_list(const struct session *s);
+/* Every loaded program in creation order; those with id 0 are not the
+ * user's to list or detach. */
+const struct attached_probe *session_probes(const struct session *s);
+/* Programs of a kind created since from_seq. */
+int session_count_probes(const struct session *s, const struct probe_kind *kind, int from_seq);
+/* The id the next detachable probe gets (the REPL counts from 1). */
+void session_set_first_id(struct session *s, int id);
+/* The probe catalog, loaded when first needed; NULL after a message. */
+const struct catalog *session_catalog_view(struct session *s);
+struct target *session_target(struct session *s);
+/* The target's pidfd while it runs, else -1. */
+int session_target_pidfd(const struct session *s);
+/* The target exited: a -c child is reaped; its wait status, or -1. */
+int session_target_exited(struct session *s);
+bool session_target_gone(const struct session *s);
+
 #endif

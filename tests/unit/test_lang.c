@@ -301,3 +301,124 @@ int main(void)
 	test_type_errors();
 	return CHECK_DONE();
 }
+
+/* ---- the REPL's entry points: one map reference, text typed so far ----
+ * Appended (the rest of the file is edited elsewhere): these run from a
+ * constructor, before main(), and main()'s CHECK_DONE() counts them. */
+
+/* parse_map_ref() of text: its diagnostics in *msgs, the tree in *out. */
+static int map_ref(const char *text, struct node **out, char **msgs)
+{
+	size_t len;
+	FILE *f = open_memstream(msgs, &len);
+	diag_set_stream(f);
+	struct source src = { "<3>", text };
+	int rc = parse_map_ref(&src, out);
+	diag_set_stream(NULL);
+	fclose(f);
+	return rc;
+}
+
+static void test_parse_map_ref(void)
+{
+	struct node *n;
+	char *msgs;
+	CHECK_INT(map_ref("  @adds", &n, &msgs), 0);
+	CHECK(n && n->kind == N_MAP && !strcmp(n->name, "@adds") && !n->args);
+	CHECK(n && n->loc.col == 3 && n->loc.len == 5);
+	CHECK_STR(msgs, "");
+	node_free(n);
+	free(msgs);
+
+	CHECK_INT(map_ref("@m[-1, \"a\\tb\", 0x2a, 1e6]; // why", &n, &msgs), 0);
+	const struct node *k = n ? n->args : NULL;
+	CHECK(k && k->kind == N_UNARY && k->op == OP_NEG && k->lhs->kind == N_INT &&
+	      k->lhs->ival == 1);
+	k = k ? k->next : NULL;
+	CHECK(k && k->kind == N_STR && k->slen == 3 && !memcmp(k->str, "a\tb", 3));
+	k = k ? k->next : NULL;
+	CHECK(k && k->kind == N_INT && k->ival == 42);
+	k = k ? k->next : NULL;
+	CHECK(k && k->kind == N_INT && k->ival == 1000000 && !k->next);
+	node_free(n);
+	free(msgs);
+
+	CHECK_INT(map_ref("delete (@m[3])", &n, &msgs), 0);
+	CHECK(n && n->kind == N_CALL && !strcmp(n->name, "delete"));
+	CHECK(n && n->args->kind == N_MAP && n->args->args->ival == 3 && !n->args->next);
+	node_free(n);
+	free(msgs);
+
+	CHECK_INT(map_ref("print(@m, 10, 2)", &n, &msgs), 0);
+	CHECK(n && n->kind == N_CALL && n->args->kind == N_MAP && !n->args->args);
+	CHECK(n && n->args->next->ival == 10 && n->args->next->next->ival == 2);
+	node_free(n);
+	free(msgs);
+
+	CHECK_INT(map_ref("@m[1] foo", &n, &msgs), -EINVAL);
+	CHECK(n == NULL);
+	CHECK_STR(msgs, "<3>:1:7: error: syntax error, unexpected identifier, expecting end of file\n"
+		  "@m[1] foo\n"
+		  "      ^~~\n"
+		  "hint: write @m or @m[key, ...], alone or in print(@m, top, div), clear(@m), "
+		  "zero(@m) or delete(@m[key])\n");
+	free(msgs);
+	CHECK_INT(map_ref("print(1)", &n, &msgs), -EINVAL);
+	CHECK(strstr(msgs, "<3>:1:7: error: syntax error, unexpected integer, expecting map\n"));
+	free(msgs);
+	CHECK_INT(map_ref("@m[\"a\\q\"]", &n, &msgs), -EINVAL);
+	CHECK(!strncmp(msgs, "<3>:1:4: error: unknown escape sequence in string\n", 50));
+	free(msgs);
+	CHECK_INT(map_ref("@m[\"ab]", &n, &msgs), -EINVAL);
+	CHECK(!strncmp(msgs, "<3>:1:4: error: unterminated string\n", 36));
+	free(msgs);
+	CHECK_INT(map_ref("@m[99999999999999999999]", &n, &msgs), -EINVAL);
+	CHECK(!strncmp(msgs, "<3>:1:4: error: integer literal does not fit in 64 bits\n", 56));
+	free(msgs);
+}
+
+static void test_lex_progress(void)
+{
+	struct lex_progress p;
+	lex_progress("utxocache:add", &p);
+	CHECK(!p.opened && p.depth == 0 && p.header_at == -1);
+	lex_progress("utxocache:add, mempool:added /pid/ {", &p);
+	CHECK(p.opened && p.depth == 1 && p.header_at == 0 && p.header_len == 13);
+	lex_progress("utxocache:add { @s[\"}\"] = count(); // }", &p);
+	CHECK(p.opened && p.depth == 1 && !p.in_string && !p.in_comment);
+	lex_progress("utxocache:add { /* } */ @n = count(); }", &p);
+	CHECK(p.opened && p.depth == 0 && p.header_at == -1);
+	lex_progress("a:b { if (1) { @x = 1; }\n}", &p);
+	CHECK(p.opened && p.depth == 0);
+	lex_progress("a:b { }\nc:d { if (1) {", &p);
+	CHECK(p.depth == 2 && p.header_at == 8 && p.header_len == 3);
+	lex_progress("a:b { @x[\"ab} ", &p);
+	CHECK(p.depth == 1 && p.in_string && !p.in_comment);
+	lex_progress("a:b { @x[\"ab\n", &p);
+	CHECK(p.depth == 1 && !p.in_string);
+	lex_progress("a:b { } /* {", &p);
+	CHECK(p.opened && p.depth == 0 && p.in_comment);
+	lex_progress("tracepoint x:y since v29 \"d\" (); c:d {", &p);
+	CHECK(p.depth == 1 && p.header_at == 33 && p.header_len == 3);
+}
+
+static void test_lex_lead(void)
+{
+	char name[16] = "";
+	CHECK_INT(lex_lead("", name, sizeof(name)), LEAD_NOTHING);
+	CHECK_INT(lex_lead("  // @m", name, sizeof(name)), LEAD_NOTHING);
+	CHECK_INT(lex_lead("/* c */ @m[1]", name, sizeof(name)), LEAD_MAP);
+	CHECK_INT(lex_lead("/* not closed", name, sizeof(name)), LEAD_OTHER);
+	CHECK_INT(lex_lead("delete (@m[3])", name, sizeof(name)), LEAD_CALL);
+	CHECK_STR(name, "delete");
+	CHECK_INT(lex_lead("printer:x { }", name, sizeof(name)), LEAD_OTHER);
+	CHECK_INT(lex_lead("print", name, sizeof(name)), LEAD_OTHER);
+	CHECK_INT(lex_lead("\"@m", name, sizeof(name)), LEAD_OTHER);
+}
+
+__attribute__((constructor)) static void test_repl_entry_points(void)
+{
+	test_parse_map_ref();
+	test_lex_progress();
+	test_lex_lead();
+}
