@@ -23,7 +23,7 @@ enum builtin_class {
 struct builtin {
 	const char *name;
 	enum builtin_class cls;
-	int agg_kind;		/* B_AGG: enum agg_kind of runtime/output.h */
+	int agg_kind;		/* B_AGG: enum agg_kind of abi/abi.h */
 	const char *usage;	/* shown in hints: "hist(value)" */
 
 	/* Checks arguments and sets n->type.  0 or -EINVAL after a diag. */
