@@ -1,7 +1,7 @@
 /* Inside builtins/: the parts one table entry (table.c) is made of.  Each
  * builtin names its type rule (type_rules.c), its code generator
  * (gen_values.c, gen_calls.c, gen_aggs.c) and, for an aggregation, its
- * folder (fold.c). */
+ * folder (fold.c) and description (describe.c). */
 #ifndef BTCTRACE_BUILTINS_INTERNAL_H
 #define BTCTRACE_BUILTINS_INTERNAL_H
 
@@ -93,5 +93,10 @@ BUILTIN_FOLD(fold_sum);
 BUILTIN_FOLD(fold_min);
 BUILTIN_FOLD(fold_max);
 BUILTIN_FOLD(fold_avg);
+
+/* ---- descriptions of an aggregation map in listings ---- */
+
+int describe_call(const struct map_info *m, char *buf, size_t len);	/* "count()" */
+int describe_lhist(const struct map_info *m, char *buf, size_t len);
 
 #endif

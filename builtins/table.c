@@ -1,6 +1,6 @@
 /* The builtin table: one entry per builtin, naming its type rule, its code
- * generator and, for an aggregation, the layout of its per-CPU value and
- * its folder. */
+ * generator and, for an aggregation, the layout of its per-CPU value, its
+ * folder and its description. */
 #include "abi/abi.h"
 #include "builtins/builtins.h"
 #include "builtins/internal.h"
@@ -21,31 +21,39 @@ static const struct builtin builtins[] = {
 	/* ---- aggregations, the value of @map = ---- */
 	{ .name = "count", .cls = B_AGG, .agg_kind = AGG_COUNT, .usage = "@m = count()",
 	  .type_rule = rule_agg_no_arg, .codegen = gen_count,
-	  .value_size = sizeof(struct agg_count), .fold = fold_count },
+	  .value_size = sizeof(struct agg_count), .fold = fold_count,
+	  .describe = describe_call },
 	{ .name = "sum", .cls = B_AGG, .agg_kind = AGG_SUM, .usage = "@m = sum(value)",
 	  .type_rule = rule_agg_int_arg, .codegen = gen_sum,
-	  .value_size = sizeof(struct agg_sum), .fold = fold_sum },
+	  .value_size = sizeof(struct agg_sum), .fold = fold_sum,
+	  .describe = describe_call },
 	{ .name = "min", .cls = B_AGG, .agg_kind = AGG_MIN, .usage = "@m = min(value)",
 	  .type_rule = rule_agg_int_arg, .codegen = gen_min,
-	  .value_size = sizeof(struct agg_minmax), .fold = fold_min },
+	  .value_size = sizeof(struct agg_minmax), .fold = fold_min,
+	  .describe = describe_call },
 	{ .name = "max", .cls = B_AGG, .agg_kind = AGG_MAX, .usage = "@m = max(value)",
 	  .type_rule = rule_agg_int_arg, .codegen = gen_max,
-	  .value_size = sizeof(struct agg_minmax), .fold = fold_max },
+	  .value_size = sizeof(struct agg_minmax), .fold = fold_max,
+	  .describe = describe_call },
 	{ .name = "avg", .cls = B_AGG, .agg_kind = AGG_AVG, .usage = "@m = avg(value)",
 	  .type_rule = rule_agg_int_arg, .codegen = gen_avg,
-	  .value_size = sizeof(struct agg_avg), .fold = fold_avg },
+	  .value_size = sizeof(struct agg_avg), .fold = fold_avg,
+	  .describe = describe_call },
 	{ .name = "stats", .cls = B_AGG, .agg_kind = AGG_STATS, .usage = "@m = stats(value)",
 	  .type_rule = rule_agg_int_arg, .codegen = gen_avg,
-	  .value_size = sizeof(struct agg_avg), .fold = fold_avg },
+	  .value_size = sizeof(struct agg_avg), .fold = fold_avg,
+	  .describe = describe_call },
 	/* A histogram's bucket is in the kernel key and each value counts
 	 * one bucket; runtime/maps.c sums the buckets, so no folder. */
 	{ .name = "hist", .cls = B_AGG, .agg_kind = AGG_HIST, .usage = "@m = hist(value)",
 	  .type_rule = rule_agg_int_arg, .codegen = gen_hist,
-	  .value_size = sizeof(struct agg_count), .fold = NULL },
+	  .value_size = sizeof(struct agg_count), .fold = NULL,
+	  .describe = describe_call },
 	{ .name = "lhist", .cls = B_AGG, .agg_kind = AGG_LHIST,
 	  .usage = "@m = lhist(value, min, max, step)",
 	  .type_rule = rule_lhist, .codegen = gen_lhist,
-	  .value_size = sizeof(struct agg_count), .fold = NULL },
+	  .value_size = sizeof(struct agg_count), .fold = NULL,
+	  .describe = describe_lhist },
 	{ .name = "elapsed", .cls = B_VALUE, .usage = "elapsed",
 	  .type_rule = rule_int_value, .codegen = gen_elapsed },
 

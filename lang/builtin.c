@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "sema.h"
 #include "suggest.h"
 
 const struct builtin *builtin_find(const struct builtin_table *t, const char *name)
@@ -25,4 +26,12 @@ const char *builtin_suggest(const struct builtin_table *t, const char *name)
 		}
 	}
 	return best;
+}
+
+void builtin_describe_map(const struct map_info *m, char *buf, size_t len)
+{
+	if (m->agg)
+		m->agg->describe(m, buf, len);
+	else
+		type_name(&m->value, buf, (int)len);
 }
