@@ -1,6 +1,8 @@
 /* The builtin table: one entry per builtin, naming its type rule, its code
  * generator and, for an aggregation, the layout of its per-CPU value, its
- * folder and its description. */
+ * folder and its description.  Nothing else lists the builtins: the front
+ * end's hints and the REPL's completion read this table.  Within a class,
+ * entries are in the order the hints name them. */
 #include "abi/abi.h"
 #include "builtins/builtins.h"
 #include "builtins/internal.h"
@@ -13,6 +15,8 @@ static const struct builtin builtins[] = {
 	  .type_rule = rule_int_value, .codegen = gen_tid },
 	{ .name = "nsecs", .cls = B_VALUE, .usage = "nsecs",
 	  .type_rule = rule_int_value, .codegen = gen_nsecs },
+	{ .name = "elapsed", .cls = B_VALUE, .usage = "elapsed",
+	  .type_rule = rule_int_value, .codegen = gen_elapsed },
 	{ .name = "cpu", .cls = B_VALUE, .usage = "cpu",
 	  .type_rule = rule_int_value, .codegen = gen_cpu },
 	{ .name = "comm", .cls = B_VALUE, .usage = "comm",
@@ -54,12 +58,8 @@ static const struct builtin builtins[] = {
 	  .type_rule = rule_lhist, .codegen = gen_lhist,
 	  .value_size = sizeof(struct agg_count), .fold = NULL,
 	  .describe = describe_lhist },
-	{ .name = "elapsed", .cls = B_VALUE, .usage = "elapsed",
-	  .type_rule = rule_int_value, .codegen = gen_elapsed },
 
 	/* ---- functions, called as statements (str() as a value) ---- */
-	{ .name = "exit", .cls = B_FUNC, .usage = "exit() or exit(code)",
-	  .type_rule = rule_exit, .codegen = gen_exit },
 	{ .name = "printf", .cls = B_FUNC, .usage = "printf(\"format\", args...)",
 	  .type_rule = rule_printf, .codegen = gen_printf },
 	{ .name = "print", .cls = B_FUNC, .usage = "print(@m[, top[, div]]) or print(value)",
@@ -74,6 +74,8 @@ static const struct builtin builtins[] = {
 	  .type_rule = rule_time, .codegen = gen_time },
 	{ .name = "str", .cls = B_FUNC, .usage = "str(pointer[, size])",
 	  .type_rule = rule_str, .codegen = gen_str },
+	{ .name = "exit", .cls = B_FUNC, .usage = "exit() or exit(code)",
+	  .type_rule = rule_exit, .codegen = gen_exit },
 };
 
 const struct builtin_table *builtins_table(void)

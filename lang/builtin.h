@@ -21,6 +21,11 @@ enum builtin_class {
 	B_FUNC,		/* exit() ...: a statement */
 };
 
+/* Masks of classes for builtin_hint(). */
+#define B_VALUES	(1u << B_VALUE)
+#define B_AGGS		(1u << B_AGG)
+#define B_FUNCS		(1u << B_FUNC)
+
 struct builtin {
 	const char *name;
 	enum builtin_class cls;
@@ -60,6 +65,12 @@ const struct builtin *builtin_find(const struct builtin_table *t, const char *na
 
 /* Closest builtin name to a misspelt one, or NULL. */
 const char *builtin_suggest(const struct builtin_table *t, const char *name);
+
+/* A hint naming the builtins of the classes in `classes` (B_VALUES ...)
+ * in table order: "<what> are count sum ...<tail>", or "no <what> are
+ * registered" when there is nothing to name.  Returns buf. */
+const char *builtin_hint(const struct builtin_table *t, unsigned classes, const char *what,
+			 const char *tail, char *buf, size_t len);
 
 /* What map m holds, as the REPL's .maps lists it: its aggregation
  * ("hist()", "lhist(0, 100, 10)") or its value type ("int64"). */
