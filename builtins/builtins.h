@@ -1,5 +1,6 @@
-/* The builtin table: every builtin's type rule, code generator and
- * folder, handed to the front end by the CLI. */
+/* The builtin table: every builtin's type rule, code generator and, for
+ * aggregations, folder and description; handed to the front end by the
+ * CLI. */
 #ifndef BTCTRACE_BUILTINS_H
 #define BTCTRACE_BUILTINS_H
 

@@ -198,18 +198,6 @@ static void cmd_list(struct repl *r, char *args)
 		fprintf(stderr, "btctrace: no probe matches '%s'\n", o.pattern ? o.pattern : "*");
 }
 
-static void map_kind(const struct map_info *m, char *buf, size_t len)
-{
-	char t[64];
-	if (!m->agg)
-		snprintf(buf, len, "%s", type_name(&m->value, t, sizeof(t)));
-	else if (m->agg->agg_kind == AGG_LHIST)
-		snprintf(buf, len, "lhist(%lld, %lld, %lld)", (long long)m->lhist_min,
-			 (long long)m->lhist_max, (long long)m->lhist_step);
-	else
-		snprintf(buf, len, "%s()", m->agg->name);
-}
-
 /* "[uint64, string[7]]", or "" for a map without keys. */
 static void map_keys(const struct map_info *m, char *buf, size_t len)
 {
@@ -232,7 +220,7 @@ static void cmd_maps(struct repl *r)
 	}
 	for (const struct map_info *m = session_map_list(s); m; m = m->next) {
 		char kind[64], keys[256];
-		map_kind(m, kind, sizeof(kind));
+		builtin_describe_map(m, kind, sizeof(kind));
 		map_keys(m, keys, sizeof(keys));
 		size_t n = 0;
 		maps_count(session_map_set(s), m, &n);

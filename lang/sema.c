@@ -33,8 +33,6 @@ static int unsupported(const struct node *n)
 	return 0;
 }
 
-static const char *const value_builtins_hint =
-	"builtins are pid tid nsecs elapsed cpu comm arg0..arg11 args.NAME";
 
 /* ---- maps ---- */
 
@@ -377,10 +375,13 @@ static int sema_builtin_value(struct sema *s, struct node *n)
 		return -EINVAL;
 	if (!b) {
 		const char *near = builtin_suggest(s->env->builtins, name);
-		char hint[96];
+		char hint[256];
 		if (near)
 			snprintf(hint, sizeof(hint), "did you mean '%s'?", near);
-		return diag_error(&n->loc, near ? hint : value_builtins_hint,
+		else
+			builtin_hint(s->env->builtins, B_VALUES, "builtins",
+				     "arg0..arg11 args.NAME", hint, sizeof(hint));
+		return diag_error(&n->loc, hint,
 				  "unknown identifier '%s'", name);
 	}
 	if (b->cls != B_VALUE)
@@ -397,11 +398,13 @@ static int sema_call(struct sema *s, struct node *n)
 		return -EINVAL;
 	if (!b) {
 		const char *near = builtin_suggest(s->env->builtins, n->name);
-		char hint[96];
+		char hint[256];
 		if (near)
 			snprintf(hint, sizeof(hint), "did you mean '%s'?", near);
-		return diag_error(&n->loc, near ? hint : "functions are count sum min max avg "
-				  "stats hist lhist printf print clear zero delete time str exit",
+		else
+			builtin_hint(s->env->builtins, B_AGGS | B_FUNCS, "functions", NULL,
+				     hint, sizeof(hint));
+		return diag_error(&n->loc, hint,
 				  "unknown function '%s'", n->name);
 	}
 	if (b->cls == B_AGG)

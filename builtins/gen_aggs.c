@@ -1,0 +1,180 @@
+/* Code generators of the aggregations: each updates this CPU's value
+ * (internal.h's struct agg_*) of the target map's entry in place. */
+#include <stddef.h>
+
+#include "codegen/cg.h"
+#include "builtins/internal.h"
+
+static LLVMValueRef val_i64(struct cg *cg, LLVMValueRef val, int off)
+{
+	return cg_ptr_to(cg, cg_gep(cg, val, off), cg->i64);
+}
+
+static void add_at(struct cg *cg, LLVMValueRef val, int off, LLVMValueRef v)
+{
+	LLVMValueRef p = val_i64(cg, val, off);
+	LLVMBuildStore(cg->b, LLVMBuildAdd(cg->b, LLVMBuildLoad2(cg->b, cg->i64, p, ""), v, ""), p);
+}
+
+static void apply_count(struct cg *cg, LLVMValueRef val, void *arg)
+{
+	(void)arg;
+	add_at(cg, val, offsetof(struct agg_count, n), cg_const(cg, 1));
+}
+
+/* A 128-bit running total (lo, hi at `off`) so that sums of satoshi values
+ * never wrap: lo += v; hi += carry + sign-extension of v. */
+struct add128 { LLVMValueRef v; bool is_signed; int off; };
+
+_Static_assert(offsetof(struct agg_sum, hi) == offsetof(struct agg_sum, lo) + 8, "lo, hi");
+_Static_assert(offsetof(struct agg_avg, hi) == offsetof(struct agg_avg, lo) + 8, "lo, hi");
+
+static void apply_add128(struct cg *cg, LLVMValueRef val, struct add128 *a)
+{
+	LLVMValueRef plo = val_i64(cg, val, a->off), phi = val_i64(cg, val, a->off + 8);
+	LLVMValueRef lo = LLVMBuildLoad2(cg->b, cg->i64, plo, "");
+	LLVMValueRef nlo = LLVMBuildAdd(cg->b, lo, a->v, "");
+	LLVMValueRef carry = LLVMBuildZExt(cg->b, LLVMBuildICmp(cg->b, LLVMIntULT, nlo, lo, ""),
+					   cg->i64, "");
+	LLVMValueRef hi = LLVMBuildLoad2(cg->b, cg->i64, phi, "");
+	hi = LLVMBuildAdd(cg->b, hi, carry, "");
+	if (a->is_signed)
+		hi = LLVMBuildAdd(cg->b, hi, LLVMBuildAShr(cg->b, a->v, cg_const(cg, 63), ""), "");
+	LLVMBuildStore(cg->b, nlo, plo);
+	LLVMBuildStore(cg->b, hi, phi);
+}
+
+static void apply_sum(struct cg *cg, LLVMValueRef val, void *arg)
+{
+	apply_add128(cg, val, arg);
+}
+
+static void apply_avg(struct cg *cg, LLVMValueRef val, void *arg)
+{
+	add_at(cg, val, offsetof(struct agg_avg, count), cg_const(cg, 1));
+	apply_add128(cg, val, arg);
+}
+
+struct minmax { LLVMValueRef v; bool is_signed; bool is_max; };
+
+/* The first value of an entry is taken whatever it is: `set` is 0 until
+ * then, and a stored 0 may be a real minimum. */
+static void apply_minmax(struct cg *cg, LLVMValueRef val, void *arg)
+{
+	struct minmax *mm = arg;
+	LLVMValueRef pv = val_i64(cg, val, offsetof(struct agg_minmax, v));
+	LLVMValueRef pset = val_i64(cg, val, offsetof(struct agg_minmax, set));
+	LLVMValueRef cur = LLVMBuildLoad2(cg->b, cg->i64, pv, "");
+	LLVMValueRef set = LLVMBuildLoad2(cg->b, cg->i64, pset, "");
+	LLVMIntPredicate p = mm->is_max ? (mm->is_signed ? LLVMIntSGT : LLVMIntUGT)
+					: (mm->is_signed ? LLVMIntSLT : LLVMIntULT);
+	LLVMValueRef better = LLVMBuildICmp(cg->b, p, mm->v, cur, "");
+	LLVMValueRef unset = LLVMBuildICmp(cg->b, LLVMIntEQ, set, cg_const(cg, 0), "");
+	LLVMValueRef take = LLVMBuildOr(cg->b, better, unset, "");
+	LLVMBuildStore(cg->b, LLVMBuildSelect(cg->b, take, mm->v, cur, ""), pv);
+	LLVMBuildStore(cg->b, cg_const(cg, 1), pset);
+}
+
+LLVMValueRef gen_count(struct cg *cg, struct node *n, struct node *t)
+{
+	(void)n;
+	cg_agg_update(cg, t->mapinfo, cg_map_key(cg, t), apply_count, NULL);
+	return NULL;
+}
+
+LLVMValueRef gen_sum(struct cg *cg, struct node *n, struct node *t)
+{
+	struct add128 a = { cg_expr(cg, n->args), n->args->type.is_signed,
+			    offsetof(struct agg_sum, lo) };
+	cg_agg_update(cg, t->mapinfo, cg_map_key(cg, t), apply_sum, &a);
+	return NULL;
+}
+
+/* avg() and stats(): the same value, printed differently. */
+LLVMValueRef gen_avg(struct cg *cg, struct node *n, struct node *t)
+{
+	struct add128 a = { cg_expr(cg, n->args), n->args->type.is_signed,
+			    offsetof(struct agg_avg, lo) };
+	cg_agg_update(cg, t->mapinfo, cg_map_key(cg, t), apply_avg, &a);
+	return NULL;
+}
+
+static void gen_minmax(struct cg *cg, struct node *n, struct node *t, bool is_max)
+{
+	struct minmax mm = { cg_expr(cg, n->args), n->args->type.is_signed, is_max };
+	cg_agg_update(cg, t->mapinfo, cg_map_key(cg, t), apply_minmax, &mm);
+}
+
+LLVMValueRef gen_min(struct cg *cg, struct node *n, struct node *t)
+{
+	gen_minmax(cg, n, t, false);
+	return NULL;
+}
+
+LLVMValueRef gen_max(struct cg *cg, struct node *n, struct node *t)
+{
+	gen_minmax(cg, n, t, true);
+	return NULL;
+}
+
+/* floor(log2(v)) for v >= 1, branch-free by halving the search range. */
+static LLVMValueRef log2_u64(struct cg *cg, LLVMValueRef v)
+{
+	LLVMValueRef r = cg_const(cg, 0);
+	for (int sh = 32; sh; sh >>= 1) {
+		LLVMValueRef big = LLVMBuildICmp(cg->b, LLVMIntUGE, v,
+						 LLVMConstInt(cg->i64, 1ULL << sh, 0), "");
+		v = LLVMBuildSelect(cg->b, big, LLVMBuildLShr(cg->b, v, cg_const(cg, sh), ""), v, "");
+		r = LLVMBuildAdd(cg->b, r, LLVMBuildSelect(cg->b, big, cg_const(cg, sh),
+							   cg_const(cg, 0), ""), "");
+	}
+	return r;
+}
+
+/* The slots of abi/abi.h's HIST_SLOTS comment. */
+static LLVMValueRef hist_slot(struct cg *cg, LLVMValueRef v, bool is_signed)
+{
+	LLVMValueRef slot = LLVMBuildAdd(cg->b, log2_u64(cg, v), cg_const(cg, 2), "");
+	LLVMValueRef zero = LLVMBuildICmp(cg->b, LLVMIntEQ, v, cg_const(cg, 0), "");
+	slot = LLVMBuildSelect(cg->b, zero, cg_const(cg, 1), slot, "");
+	if (is_signed) {
+		LLVMValueRef neg = LLVMBuildICmp(cg->b, LLVMIntSLT, v, cg_const(cg, 0), "");
+		slot = LLVMBuildSelect(cg->b, neg, cg_const(cg, 0), slot, "");
+	}
+	return slot;
+}
+
+/* The slots of abi/abi.h's lhist_slots() comment. */
+static LLVMValueRef lhist_slot(struct cg *cg, LLVMValueRef v, const struct map_info *m)
+{
+	LLVMValueRef min = cg_const(cg, m->lhist_min), max = cg_const(cg, m->lhist_max);
+	int nsteps = lhist_slots(m->lhist_min, m->lhist_max, m->lhist_step) - 2;
+	LLVMValueRef in = LLVMBuildAdd(cg->b, LLVMBuildUDiv(cg->b, LLVMBuildSub(cg->b, v, min, ""),
+				cg_const(cg, m->lhist_step), ""), cg_const(cg, 1), "");
+	LLVMValueRef hi = LLVMBuildICmp(cg->b, LLVMIntSGE, v, max, "");
+	LLVMValueRef lo = LLVMBuildICmp(cg->b, LLVMIntSLT, v, min, "");
+	LLVMValueRef slot = LLVMBuildSelect(cg->b, hi, cg_const(cg, nsteps + 1), in, "");
+	return LLVMBuildSelect(cg->b, lo, cg_const(cg, 0), slot, "");
+}
+
+/* A histogram's bucket is part of the kernel key (after the user key), so
+ * each bucket is a count of its own. */
+static void count_in_slot(struct cg *cg, struct node *t, LLVMValueRef slot)
+{
+	const struct map_info *m = t->mapinfo;
+	LLVMValueRef key = cg_map_key(cg, t);
+	LLVMBuildStore(cg->b, slot, cg_ptr_to(cg, cg_gep(cg, key, map_user_key_size(m)), cg->i64));
+	cg_agg_update(cg, m, key, apply_count, NULL);
+}
+
+LLVMValueRef gen_hist(struct cg *cg, struct node *n, struct node *t)
+{
+	count_in_slot(cg, t, hist_slot(cg, cg_expr(cg, n->args), n->args->type.is_signed));
+	return NULL;
+}
+
+LLVMValueRef gen_lhist(struct cg *cg, struct node *n, struct node *t)
+{
+	count_in_slot(cg, t, lhist_slot(cg, cg_expr(cg, n->args), t->mapinfo));
+	return NULL;
+}

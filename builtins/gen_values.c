@@ -1,0 +1,63 @@
+/* Code generators of the builtins that yield a value: the process and
+ * CPU a probe fires on, clocks, and strings read from user memory. */
+#include "codegen/cg.h"
+#include "builtins/internal.h"
+
+static LLVMValueRef gen_pid_tgid(struct cg *cg)
+{
+	return cg_helper(cg, BPF_FUNC_get_current_pid_tgid, cg->i64, NULL, 0);
+}
+
+/* The helper packs tgid (user space's pid) above the thread id. */
+LLVMValueRef gen_pid(struct cg *cg, struct node *n, struct node *t)
+{
+	(void)n, (void)t;
+	return LLVMBuildLShr(cg->b, gen_pid_tgid(cg), cg_const(cg, 32), "pid");
+}
+
+LLVMValueRef gen_tid(struct cg *cg, struct node *n, struct node *t)
+{
+	(void)n, (void)t;
+	return LLVMBuildAnd(cg->b, gen_pid_tgid(cg), cg_const(cg, 0xffffffff), "tid");
+}
+
+LLVMValueRef gen_nsecs(struct cg *cg, struct node *n, struct node *t)
+{
+	(void)n, (void)t;
+	return cg_helper(cg, BPF_FUNC_ktime_get_ns, cg->i64, NULL, 0);
+}
+
+/* Nanoseconds since the session opened: its monotonic clock then is a
+ * constant baked into the program. */
+LLVMValueRef gen_elapsed(struct cg *cg, struct node *n, struct node *t)
+{
+	(void)n, (void)t;
+	LLVMValueRef now = cg_helper(cg, BPF_FUNC_ktime_get_ns, cg->i64, NULL, 0);
+	return LLVMBuildSub(cg->b, now, cg_const(cg, (int64_t)cg->maps->start_ns), "");
+}
+
+LLVMValueRef gen_cpu(struct cg *cg, struct node *n, struct node *t)
+{
+	(void)n, (void)t;
+	return cg_helper(cg, BPF_FUNC_get_smp_processor_id, cg->i64, NULL, 0);
+}
+
+/* The task's name in a zeroed 16-byte buffer: string[16], as typed. */
+LLVMValueRef gen_comm(struct cg *cg, struct node *n, struct node *t)
+{
+	(void)n, (void)t;
+	LLVMValueRef buf = cg_alloca_zero(cg, 16, "comm");
+	LLVMValueRef args[2] = { buf, LLVMConstInt(cg->i32, 16, 0) };
+	cg_helper(cg, BPF_FUNC_get_current_comm, cg->i64, args, 2);
+	return buf;
+}
+
+/* str($1) of a string parameter is the string itself; otherwise the
+ * argument is a pointer to read n->type.size bytes from. */
+LLVMValueRef gen_str(struct cg *cg, struct node *n, struct node *t)
+{
+	(void)t;
+	if (n->args->type.kind == T_STR)
+		return cg_expr(cg, n->args);
+	return cg_read_str(cg, cg_expr(cg, n->args), n->type.size);
+}

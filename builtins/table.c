@@ -1,0 +1,88 @@
+/* The builtin table: one entry per builtin, naming its type rule, its code
+ * generator and, for an aggregation, the layout of its per-CPU value, its
+ * folder and its description.  Nothing else lists the builtins: the front
+ * end's hints and the REPL's completion read this table.  Within a class,
+ * entries are in the order the hints name them. */
+#include "abi/abi.h"
+#include "builtins/builtins.h"
+#include "builtins/internal.h"
+
+static const struct builtin builtins[] = {
+	/* ---- values, written without parentheses ---- */
+	{ .name = "pid", .cls = B_VALUE, .usage = "pid",
+	  .type_rule = rule_int_value, .codegen = gen_pid },
+	{ .name = "tid", .cls = B_VALUE, .usage = "tid",
+	  .type_rule = rule_int_value, .codegen = gen_tid },
+	{ .name = "nsecs", .cls = B_VALUE, .usage = "nsecs",
+	  .type_rule = rule_int_value, .codegen = gen_nsecs },
+	{ .name = "elapsed", .cls = B_VALUE, .usage = "elapsed",
+	  .type_rule = rule_int_value, .codegen = gen_elapsed },
+	{ .name = "cpu", .cls = B_VALUE, .usage = "cpu",
+	  .type_rule = rule_int_value, .codegen = gen_cpu },
+	{ .name = "comm", .cls = B_VALUE, .usage = "comm",
+	  .type_rule = rule_comm, .codegen = gen_comm },
+
+	/* ---- aggregations, the value of @map = ---- */
+	{ .name = "count", .cls = B_AGG, .agg_kind = AGG_COUNT, .usage = "@m = count()",
+	  .type_rule = rule_agg_no_arg, .codegen = gen_count,
+	  .value_size = sizeof(struct agg_count), .fold = fold_count,
+	  .describe = describe_call },
+	{ .name = "sum", .cls = B_AGG, .agg_kind = AGG_SUM, .usage = "@m = sum(value)",
+	  .type_rule = rule_agg_int_arg, .codegen = gen_sum,
+	  .value_size = sizeof(struct agg_sum), .fold = fold_sum,
+	  .describe = describe_call },
+	{ .name = "min", .cls = B_AGG, .agg_kind = AGG_MIN, .usage = "@m = min(value)",
+	  .type_rule = rule_agg_int_arg, .codegen = gen_min,
+	  .value_size = sizeof(struct agg_minmax), .fold = fold_min,
+	  .describe = describe_call },
+	{ .name = "max", .cls = B_AGG, .agg_kind = AGG_MAX, .usage = "@m = max(value)",
+	  .type_rule = rule_agg_int_arg, .codegen = gen_max,
+	  .value_size = sizeof(struct agg_minmax), .fold = fold_max,
+	  .describe = describe_call },
+	{ .name = "avg", .cls = B_AGG, .agg_kind = AGG_AVG, .usage = "@m = avg(value)",
+	  .type_rule = rule_agg_int_arg, .codegen = gen_avg,
+	  .value_size = sizeof(struct agg_avg), .fold = fold_avg,
+	  .describe = describe_call },
+	{ .name = "stats", .cls = B_AGG, .agg_kind = AGG_STATS, .usage = "@m = stats(value)",
+	  .type_rule = rule_agg_int_arg, .codegen = gen_avg,
+	  .value_size = sizeof(struct agg_avg), .fold = fold_avg,
+	  .describe = describe_call },
+	/* A histogram's bucket is in the kernel key and each value counts
+	 * one bucket; runtime/maps.c sums the buckets, so no folder. */
+	{ .name = "hist", .cls = B_AGG, .agg_kind = AGG_HIST, .usage = "@m = hist(value)",
+	  .type_rule = rule_agg_int_arg, .codegen = gen_hist,
+	  .value_size = sizeof(struct agg_count), .fold = NULL,
+	  .describe = describe_call },
+	{ .name = "lhist", .cls = B_AGG, .agg_kind = AGG_LHIST,
+	  .usage = "@m = lhist(value, min, max, step)",
+	  .type_rule = rule_lhist, .codegen = gen_lhist,
+	  .value_size = sizeof(struct agg_count), .fold = NULL,
+	  .describe = describe_lhist },
+
+	/* ---- functions, called as statements (str() as a value) ---- */
+	{ .name = "printf", .cls = B_FUNC, .usage = "printf(\"format\", args...)",
+	  .type_rule = rule_printf, .codegen = gen_printf },
+	{ .name = "print", .cls = B_FUNC, .usage = "print(@m[, top[, div]]) or print(value)",
+	  .type_rule = rule_print, .codegen = gen_print },
+	{ .name = "clear", .cls = B_FUNC, .usage = "clear(@m)",
+	  .type_rule = rule_whole_map, .codegen = gen_clear },
+	{ .name = "zero", .cls = B_FUNC, .usage = "zero(@m)",
+	  .type_rule = rule_whole_map, .codegen = gen_zero },
+	{ .name = "delete", .cls = B_FUNC, .usage = "delete(@m[key])",
+	  .type_rule = rule_delete, .codegen = gen_delete },
+	{ .name = "time", .cls = B_FUNC, .usage = "time() or time(\"%H:%M:%S\\n\")",
+	  .type_rule = rule_time, .codegen = gen_time },
+	{ .name = "str", .cls = B_FUNC, .usage = "str(pointer[, size])",
+	  .type_rule = rule_str, .codegen = gen_str },
+	{ .name = "exit", .cls = B_FUNC, .usage = "exit() or exit(code)",
+	  .type_rule = rule_exit, .codegen = gen_exit },
+};
+
+const struct builtin_table *builtins_table(void)
+{
+	static const struct builtin_table table = {
+		.entries = builtins,
+		.n = (int)(sizeof(builtins) / sizeof(builtins[0])),
+	};
+	return &table;
+}

@@ -1,0 +1,249 @@
+/* Type rules of the builtins: each checks a call's arguments, reports
+ * what is wrong with them, and sets the call's type. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lang/format.h"
+#include "lang/sema.h"
+#include "builtins/internal.h"
+
+static int nargs(const struct node *n)
+{
+	int k = 0;
+	for (const struct node *a = n->args; a; a = a->next)
+		k++;
+	return k;
+}
+
+/* The builtin's usage is the hint: it shows the arguments it takes. */
+static int want_args(struct node *n, int min, int max)
+{
+	int k = nargs(n);
+	if (k >= min && k <= max)
+		return 0;
+	return diag_error(&n->loc, n->builtin->usage, "%s() takes %s%d argument%s, not %d",
+			  n->name, min == max ? "" : "up to ", max, max == 1 ? "" : "s", k);
+}
+
+static int want_int_arg(struct sema *s, struct node *a, const char *fn)
+{
+	if (sema_expr(s, a))
+		return -EINVAL;
+	if (a->type.kind == T_INT)
+		return 0;
+	char t[32];
+	return diag_error(&a->loc, "pass an integer expression such as arg3 or args.value",
+			  "%s() needs an integer, this is %s", fn, type_name(&a->type, t, sizeof(t)));
+}
+
+/* pid, tid, nsecs, elapsed, cpu: 64-bit unsigned, as the helpers
+ * return them. */
+int rule_int_value(struct sema *s, struct node *n)
+{
+	(void)s;
+	n->type = type_int(8, false);
+	return 0;
+}
+
+/* The kernel's task name: up to 16 bytes with its NUL. */
+int rule_comm(struct sema *s, struct node *n)
+{
+	(void)s;
+	n->type = type_str(16);
+	return 0;
+}
+
+/* count(): an aggregation of nothing but the number of calls. */
+int rule_agg_no_arg(struct sema *s, struct node *n)
+{
+	(void)s;
+	n->type.kind = T_AGG;
+	return want_args(n, 0, 0);
+}
+
+/* sum(), min(), max(), avg(), stats(), hist(): one integer value. */
+int rule_agg_int_arg(struct sema *s, struct node *n)
+{
+	n->type.kind = T_AGG;
+	if (want_args(n, 1, 1))
+		return -EINVAL;
+	return want_int_arg(s, n->args, n->name);
+}
+
+/* Constant integer expressions (literals, unary minus) for lhist(). */
+static int const_int(const struct node *n, int64_t *v)
+{
+	if (n->kind == N_INT) {
+		*v = n->ival;
+		return 0;
+	}
+	if (n->kind == N_UNARY && n->op == OP_NEG && !const_int(n->lhs, v)) {
+		*v = -*v;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int rule_lhist(struct sema *s, struct node *n)
+{
+	n->type.kind = T_AGG;
+	if (want_args(n, 4, 4) || want_int_arg(s, n->args, n->name))
+		return -EINVAL;
+	int64_t v[3];
+	struct node *a = n->args->next;
+	/* The bounds become plain literals: sema keeps them in the map. */
+	for (int i = 0; i < 3; i++, a = a->next) {
+		if (const_int(a, &v[i]))
+			return diag_error(&a->loc, "lhist(value, min, max, step) takes constants",
+					  "lhist() bounds must be integer constants");
+		a->ival = v[i];
+		a->kind = N_INT;
+	}
+	if (v[2] <= 0)
+		return diag_error(&n->args->next->next->next->loc, NULL, "lhist() step must be positive");
+	if (v[1] <= v[0])
+		return diag_error(&n->args->next->next->loc, NULL, "lhist() max must exceed min");
+	if ((v[1] - v[0]) / v[2] > 1000)
+		return diag_error(&n->loc, "use a larger step", "lhist() would have more than "
+				  "1000 buckets");
+	return 0;
+}
+
+int rule_exit(struct sema *s, struct node *n)
+{
+	n->type.kind = T_VOID;
+	if (want_args(n, 0, 1))
+		return -EINVAL;
+	return n->args ? want_int_arg(s, n->args, n->name) : 0;
+}
+
+/* The format is checked against the arguments here, so a bad printf is
+ * an error before anything is attached. */
+int rule_printf(struct sema *s, struct node *n)
+{
+	n->type.kind = T_VOID;
+	if (!n->args || n->args->kind != N_STR)
+		return diag_error(&n->loc, "printf(\"format\", args...)",
+				  "printf() needs a string literal as its format");
+	for (struct node *a = n->args->next; a; a = a->next)
+		if (sema_expr(s, a))
+			return -EINVAL;
+	struct fmt_info *fi = calloc(1, sizeof(*fi));
+	if (format_check(n->args->str, n->args->slen, &n->args->loc, n->args->next, fi)) {
+		format_free(fi);
+		return -EINVAL;
+	}
+	n->ival = symtab_add_format(s->syms, fi);
+	return 0;
+}
+
+/* A keyless @m naming a whole map (print, clear, zero). */
+static int want_whole_map(struct sema *s, struct node *a, const char *fn)
+{
+	if (!a || a->kind != N_MAP || a->args)
+		return diag_error(a ? &a->loc : NULL, "name a whole map: @m",
+				  "%s() takes a map", fn);
+	return sema_map_whole(s, a);
+}
+
+static int want_const(struct node *a, const char *what)
+{
+	if (a->kind == N_INT && a->ival >= 0)
+		return 0;
+	return diag_error(&a->loc, "use a non-negative integer constant", "%s must be a constant",
+			  what);
+}
+
+/* print(@m[, top[, div]]) prints a map; print(value) prints a value. */
+int rule_print(struct sema *s, struct node *n)
+{
+	n->type.kind = T_VOID;
+	if (want_args(n, 1, 3))
+		return -EINVAL;
+	struct node *a = n->args;
+	if (a->kind == N_MAP && !a->args) {
+		if (want_whole_map(s, a, n->name))
+			return -EINVAL;
+		for (struct node *k = a->next; k; k = k->next)
+			if (want_const(k, k == a->next ? "print()'s top" : "print()'s div"))
+				return -EINVAL;
+		return 0;
+	}
+	if (a->next)
+		return diag_error(&a->next->loc, "top and div apply to maps", "print(value) takes "
+				  "one argument");
+	if (sema_expr(s, a))
+		return -EINVAL;
+	struct fmt_info *fi = calloc(1, sizeof(*fi));
+	bool text = a->type.kind == T_STR || a->type.kind == T_HASH;
+	const char *fmt = text ? "%s\n" : (a->type.is_signed ? "%ld\n" : "%lu\n");
+	if (format_check(fmt, (int)strlen(fmt), &a->loc, a, fi)) {
+		format_free(fi);
+		return -EINVAL;
+	}
+	fi->is_value = true;
+	n->ival = symtab_add_format(s->syms, fi);
+	return 0;
+}
+
+int rule_whole_map(struct sema *s, struct node *n)
+{
+	n->type.kind = T_VOID;
+	if (want_args(n, 1, 1))
+		return -EINVAL;
+	return want_whole_map(s, n->args, n->name);
+}
+
+int rule_delete(struct sema *s, struct node *n)
+{
+	n->type.kind = T_VOID;
+	if (want_args(n, 1, 1))
+		return -EINVAL;
+	struct node *a = n->args;
+	if (a->kind != N_MAP)
+		return diag_error(&a->loc, "delete(@m[key])", "delete() takes a map entry");
+	return sema_map_ref(s, a);
+}
+
+/* The event carries only the format's id: user space formats the time
+ * when the event arrives. */
+int rule_time(struct sema *s, struct node *n)
+{
+	n->type.kind = T_VOID;
+	if (want_args(n, 0, 1))
+		return -EINVAL;
+	if (n->args && n->args->kind != N_STR)
+		return diag_error(&n->args->loc, "time(\"%H:%M:%S\\n\")",
+				  "time() takes a strftime format literal");
+	struct fmt_info *fi = calloc(1, sizeof(*fi));
+	const char *fmt = n->args ? n->args->str : "%H:%M:%S\n";
+	fi->segs = calloc(1, sizeof(char *));
+	fi->segs[0] = strdup(fmt);
+	fi->nsegs = 1;
+	fi->is_time = true;
+	n->ival = symtab_add_format(s->syms, fi);
+	return 0;
+}
+
+/* str(ptr[, size]): a C string of user memory, bpftrace's 64 bytes by default. */
+int rule_str(struct sema *s, struct node *n)
+{
+	if (want_args(n, 1, 2) || sema_expr(s, n->args))
+		return -EINVAL;
+	if (n->args->type.kind == T_STR && !n->args->next) {
+		n->type = n->args->type;	/* str($1) of a string parameter */
+		return 0;
+	}
+	if (want_int_arg(s, n->args, n->name))
+		return -EINVAL;
+	/* bpftrace: str(p) holds strlen - 1 characters, str(p, n) n of them. */
+	int64_t chars = s->syms->str_len - 1;
+	if (n->args->next) {
+		if (const_int(n->args->next, &chars) || chars < 1 || chars > 4096)
+			return diag_error(&n->args->next->loc, "a constant from 1 to 4096",
+					  "str()'s size must be a constant");
+	}
+	n->type = type_str(str_buffer_size((int)chars));
+	return 0;
+}
