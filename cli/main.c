@@ -10,6 +10,8 @@
 #include "builtins/builtins.h"
 #include "runtime/probes.h"
 #include "cli/driver.h"
+#include "lang/diag.h"
+#include "output/output.h"
 #include "cli/repl.h"
 #include "runtime/session.h"
 
@@ -87,8 +89,8 @@ static int load_source(struct cli *cli, struct source *src)
 	}
 	FILE *f = fopen(cli->file, "r");
 	if (!f) {
-		fprintf(stderr, "btctrace: error: cannot open %s: %s\n", cli->file, strerror(errno));
-		return -errno;
+		return diag_errno(-errno, NULL, NULL, "cannot open %s: %s", cli->file,
+				  strerror(errno));
 	}
 	src->name = cli->file;
 	src->text = read_all(f);
@@ -101,8 +103,7 @@ static int parse_pid(const char *s)
 	char *end;
 	long v = strtol(s, &end, 10);
 	if (*s == 0 || *end || v <= 0 || v > 0x3fffffff) {
-		fprintf(stderr, "btctrace: error: -p needs a process id, not '%s'\n", s);
-		return -1;
+		return diag_error(NULL, NULL, "-p needs a process id, not '%s'", s);
 	}
 	return (int)v;
 }
@@ -127,12 +128,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case 'c': cli->opts.cmd = optarg; break;
 		case 'b': cli->opts.path = optarg; break;
 		case 'f':
-			if (!strcmp(optarg, "json"))
-				cli->opts.format = FMT_JSON;
-			else if (strcmp(optarg, "text")) {
-				fprintf(stderr, "btctrace: error: -f takes text or json\n");
-				return -1;
-			}
+			if (output_format_by_name(optarg) < 0)
+				return diag_error(NULL, NULL, "-f takes text or json");
+			cli->opts.format = (enum out_format)output_format_by_name(optarg);
 			break;
 		case 'o': cli->out_path = optarg; break;
 		case 'q': cli->opts.quiet = true; break;
@@ -145,8 +143,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			else if (!strcmp(optarg, "full"))
 				cli->buffering = _IOFBF;
 			else {
-				fprintf(stderr, "btctrace: error: -B takes none, line or full\n");
-				return -1;
+				return diag_error(NULL, NULL, "-B takes none, line or full");
 			}
 			break;
 		case 'i': cli->repl = true; break;
@@ -155,8 +152,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case 'R':
 			cli->opts.ringbuf_size = (uint32_t)strtoul(optarg, NULL, 10) << 20;
 			if (!cli->opts.ringbuf_size || (cli->opts.ringbuf_size & (cli->opts.ringbuf_size - 1))) {
-				fprintf(stderr, "btctrace: error: --ringbuf-size takes a power of two (MiB)\n");
-				return -1;
+				return diag_error(NULL, NULL,
+						  "--ringbuf-size takes a power of two (MiB)");
 			}
 			break;
 		case 'L': cli->emit_llvm = true; break;
@@ -193,15 +190,14 @@ int main(int argc, char **argv)
 				    cli.opts.path) < 0 ? 1 : 0;
 	struct source src = { 0 };
 	if (cli.repl && cli.file && !strcmp(cli.file, "-")) {
-		fprintf(stderr, "btctrace: error: -i reads its entries from stdin: give the "
-			"program with -e or a file\n");
+		diag_error(NULL, NULL, "-i reads its entries from stdin: give the program with "
+			   "-e or a file");
 		return 1;
 	}
 	if ((cli.program || cli.file) && load_source(&cli, &src))
 		return 1;
 	if (cli.out_path && !(cli.opts.out = fopen(cli.out_path, "w"))) {
-		fprintf(stderr, "btctrace: error: cannot write %s: %s\n", cli.out_path,
-			strerror(errno));
+		diag_error(NULL, NULL, "cannot write %s: %s", cli.out_path, strerror(errno));
 		return 1;
 	}
 	if (cli.repl) {
@@ -215,7 +211,7 @@ int main(int argc, char **argv)
 	/* bpftrace's knobs that Bitcoin Core's contrib/tracing README uses. */
 	const char *strlen_env = getenv("BPFTRACE_STRLEN");
 	if (strlen_env && (cli.opts.str_len = atoi(strlen_env)) < 2) {
-		fprintf(stderr, "btctrace: error: BPFTRACE_STRLEN must be at least 2\n");
+		diag_error(NULL, NULL, "BPFTRACE_STRLEN must be at least 2");
 		return 1;
 	}
 	/* As bpftrace: line-buffered output unless -B says otherwise, so

@@ -18,6 +18,7 @@
 
 #include "cli/driver.h"
 #include "cli/repl_internal.h"
+#include "runtime/attach.h"
 #include "runtime/usdt.h"
 
 #define MAX_SESSION_FDS 24
@@ -139,16 +140,15 @@ static void serve(struct repl *r, int fd)
 	struct session *s = r->s;
 	if (!session_has_events(s))
 		return;
-	if (s->opts.out != stdout || !r->tty) {
+	if (session_out(s) != stdout || !r->tty) {
 		session_ready(s, fd);
-		fflush(s->opts.out);
+		fflush(session_out(s));
 		return;
 	}
 	struct capture c;
-	FILE *saved = s->opts.out;
-	s->opts.out = repl_capture_start(&c);
+	FILE *saved = session_set_out(s, repl_capture_start(&c));
 	session_ready(s, fd);
-	s->opts.out = saved;
+	session_set_out(s, saved);
 	fflush(c.f);
 	if (!c.len) {
 		repl_capture_drop(&c);
@@ -191,8 +191,8 @@ static void target_exited(struct repl *r)
 	else if (st >= 0 && WIFSIGNALED(st))
 		snprintf(how, sizeof(how), " (killed by signal %d)", WTERMSIG(st));
 	above_prompt_begin(r);
-	fprintf(stderr, "btctrace: process %d exited%s; its probes no longer fire, the maps "
-		"keep their values\n", pid, how);
+	diag_note(NULL, "process %d exited%s; its probes no longer fire, the maps keep their "
+		  "values", pid, how);
 	above_prompt_end(r);
 }
 
@@ -324,7 +324,7 @@ static void on_line(struct repl *r, const char *line)
 	check_target(r);
 	if (!line) {
 		if (r->pending) {
-			fprintf(stderr, "btctrace: the unfinished probe block was not attached\n");
+			diag_note(NULL, "the unfinished probe block was not attached");
 			free(r->pending);
 			r->pending = NULL;
 		}
@@ -541,7 +541,7 @@ static void terminal_end(struct repl *r, char *hist)
 		repl_emit(r, stdout, "\n", 1);
 	}
 	if (hist && write_history(hist))
-		fprintf(stderr, "btctrace: warning: cannot write %s\n", hist);
+		diag_warn(NULL, NULL, "cannot write %s", hist);
 	free(hist);
 	repl_complete_end();
 }

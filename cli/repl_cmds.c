@@ -20,7 +20,7 @@ void repl_start_probes(struct repl *r, int first_seq, const char *name, bool ser
 {
 	struct session *s = r->s;
 	if (session_start_probes(s, first_seq) && serve)
-		fprintf(stderr, "btctrace: error: BEGIN of %s failed to run\n", name);
+		diag_error(NULL, NULL, "BEGIN of %s failed to run", name);
 	if (serve)
 		repl_drain_events(r);
 }
@@ -67,7 +67,7 @@ void repl_run_program(struct repl *r, struct source *src)
 	if (session_target(s)->is_child && !r->released) {
 		r->released = true;
 		if (target_release(session_target(s)))
-			fprintf(stderr, "btctrace: error: cannot start the command\n");
+			diag_error(NULL, NULL, "cannot start the command");
 	}
 	if (added) {
 		fputs(added, r->msg);
@@ -155,8 +155,8 @@ static void cmd_detach(struct repl *r, char *args)
 		long id = strtol(tok + (*tok == '#'), &end, 10);
 		const struct attached_probe *a = *end ? NULL : find_probe(s, (int)id);
 		if (!a) {
-			fprintf(stderr, "btctrace: error: no attached probe #%s\nhint: .probes lists "
-				"them\n", tok + (*tok == '#'));
+			diag_error(NULL, ".probes lists them", "no attached probe #%s",
+				   tok + (*tok == '#'));
 			continue;
 		}
 		char *name = strdup(a->name);
@@ -166,8 +166,7 @@ static void cmd_detach(struct repl *r, char *args)
 		free(name);
 	}
 	if (!n)
-		fprintf(stderr, "btctrace: error: .detach needs probe ids\nhint: .probes lists "
-			"them\n");
+		diag_error(NULL, ".probes lists them", ".detach needs probe ids");
 }
 
 static void cmd_list(struct repl *r, char *args)
@@ -185,7 +184,7 @@ static void cmd_list(struct repl *r, char *args)
 	}
 	const struct usdt_binary *bin = session_target_binary(s);
 	if (!bin) {
-		fprintf(stderr, "btctrace: error: this session has no target binary\n");
+		diag_error(NULL, NULL, "this session has no target binary");
 		return;
 	}
 	const struct catalog *cat = session_catalog_view(s);
@@ -195,7 +194,7 @@ static void cmd_list(struct repl *r, char *args)
 	int n = list_probes(repl_capture_start(&c), cat, bin, &o);
 	repl_capture_emit(r, &c, r->msg);
 	if (n == 0)
-		fprintf(stderr, "btctrace: no probe matches '%s'\n", o.pattern ? o.pattern : "*");
+		diag_note(NULL, "no probe matches '%s'", o.pattern ? o.pattern : "*");
 }
 
 /* "[uint64, string[7]]", or "" for a map without keys. */
@@ -245,16 +244,15 @@ static void cmd_ir(struct repl *r, const char *arg, struct source *src)
 	struct session *s = r->s;
 	struct capture c;
 	if (!*arg) {
-		fprintf(stderr, "btctrace: error: .ir needs a probe id or a probe block\n"
-			"hint: .ir 1, or .ir utxocache:add { @n = count(); }\n");
+		diag_error(NULL, ".ir 1, or .ir utxocache:add { @n = count(); }",
+			   ".ir needs a probe id or a probe block");
 		return;
 	}
 	if (all_digits(arg)) {
 		int id = atoi(arg + (*arg == '#'));
 		const struct attached_probe *a = find_probe(s, id);
 		if (!a) {
-			fprintf(stderr, "btctrace: error: no attached probe #%d\nhint: .probes "
-				"lists them\n", id);
+			diag_error(NULL, ".probes lists them", "no attached probe #%d", id);
 			return;
 		}
 		repl_capture_start(&c);
@@ -277,7 +275,7 @@ static void cmd_sleep(struct repl *r, const char *args)
 	char *end;
 	double sec = strtod(args, &end);
 	if (!*args || *end || sec < 0)
-		fprintf(stderr, "btctrace: error: .sleep needs seconds, e.g. .sleep 0.5\n");
+		diag_error(NULL, NULL, ".sleep needs seconds, e.g. .sleep 0.5");
 	else
 		repl_wait(r, sec * 1e3);
 }

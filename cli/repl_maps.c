@@ -210,8 +210,7 @@ static int read_entry(struct map_entry *e, struct source *src, struct node **tre
 
 static void no_entry(const struct map_entry *e)
 {
-	fprintf(stderr, "btctrace: %.*s has no entry\n", e->span.len,
-		e->span.src->text + e->span.col - 1);
+	diag_note(NULL, "%.*s has no entry", e->span.len, e->span.src->text + e->span.col - 1);
 }
 
 /* The map, or one key, in the exit layout; on the terminal it is caught

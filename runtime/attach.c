@@ -26,9 +26,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* BPF_TRACE_UPROBE_MULTI: older uapi headers stop before it. */
-#define ATTACH_UPROBE_MULTI 48
-
 /* uprobe PMU: the semaphore offset goes in config bits 32-63
  * (/sys/bus/event_source/devices/uprobe/format/ref_ctr_offset). */
 #define UPROBE_REF_CTR_SHIFT 32
@@ -36,9 +33,6 @@
 #define ROOT_HINT "run it with sudo"
 #define BUG_HINT "this is a btctrace bug if the script type-checked; " \
 	"please report it with the script"
-#define LOG_TAIL_LINES 40
-#define LOG_START_SIZE (1u << 20)
-#define LOG_MAX_SIZE (16u << 20)
 
 /* union bpf_attr's link_create as of 6.6 (uprobe_multi with pid), spelled
  * out because the installed uapi header may predate it. */
@@ -83,134 +77,6 @@ struct attachment {
 	int fds[];	/* one uprobe_multi link, or one perf event per location */
 };
 
-/* ---- loading ---------------------------------------------------------- */
-
-/* The kernel refuses program names with anything but [A-Za-z0-9_.] and
- * keeps 15 characters; "usdt:net:inbound_message" must still load. */
-static void kernel_prog_name(const char *name, char out[BPF_OBJ_NAME_LEN])
-{
-	size_t i = 0;
-	for (; name[i] && i < BPF_OBJ_NAME_LEN - 1; i++) {
-		char c = name[i];
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			  (c >= '0' && c <= '9') || c == '_' || c == '.';
-		out[i] = ok ? c : '_';
-	}
-	out[i] = '\0';
-}
-
-static enum bpf_prog_type prog_type(enum prog_kind kind)
-{
-	return kind == PROG_RUN_ONCE ? BPF_PROG_TYPE_RAW_TRACEPOINT
-				     : BPF_PROG_TYPE_KPROBE;
-}
-
-static int load(enum prog_kind kind, const char *kname,
-		const struct bpf_insn *insns, size_t ninsns,
-		char *log, uint32_t log_size)
-{
-	LIBBPF_OPTS(bpf_prog_load_opts, opts,
-		.log_level = log ? 1 : 0,
-		.log_buf = log,
-		.log_size = log ? log_size : 0);
-	if (kind == PROG_UPROBE_MULTI)
-		opts.expected_attach_type =
-			(enum bpf_attach_type)ATTACH_UPROBE_MULTI;
-	return bpf_prog_load(prog_type(kind), kname, "GPL", insns, ninsns, &opts);
-}
-
-/* Reloads with the verifier log on, growing the buffer while the kernel
- * says it was too small.  Kernels 6.4+ keep the log's tail when it does
- * not fit, older ones its head; the tail is what explains the failure.
- * Returns the log (caller frees; may be NULL) and, in *fd, the result of
- * the last load, which can succeed if the first failure was transient. */
-static char *load_with_log(enum prog_kind kind, const char *kname,
-			   const struct bpf_insn *insns, size_t ninsns, int *fd)
-{
-	char *log = NULL;
-	for (uint32_t size = LOG_START_SIZE; size <= LOG_MAX_SIZE; size *= 2) {
-		char *bigger = realloc(log, size);
-		if (!bigger)
-			break;
-		log = bigger;
-		log[0] = '\0';
-		*fd = load(kind, kname, insns, ninsns, log, size);
-		if (*fd != -ENOSPC)
-			break;
-	}
-	return log;
-}
-
-/* The last `lines` lines of text, without the final newline. */
-static const char *tail_lines(char *text, int lines)
-{
-	size_t n = strlen(text);
-	while (n && text[n - 1] == '\n')
-		text[--n] = '\0';
-	const char *p = text + n;
-	while (p > text && lines > 0)
-		if (*--p == '\n' && --lines == 0)
-			return p + 1;
-	return text;
-}
-
-static int report_load_error(enum prog_kind kind, const char *name,
-			     const char *kname, const struct bpf_insn *insns,
-			     size_t ninsns, int err)
-{
-	if (err == -EPERM) {
-		diag_error(NULL, ROOT_HINT,
-			   "loading the BPF program for %s: %s; btctrace needs "
-			   "root (or CAP_BPF and CAP_PERFMON)", name, strerror(-err));
-		return err;
-	}
-	int fd = -1;
-	char *log = load_with_log(kind, kname, insns, ninsns, &fd);
-	if (fd >= 0) {
-		free(log);
-		return fd;
-	}
-	const char *text = log ? tail_lines(log, LOG_TAIL_LINES) : "";
-	if (*text)
-		diag_error(NULL, BUG_HINT,
-			   "the kernel's verifier rejected the program for %s: %s\n%s",
-			   name, strerror(-err), text);
-	else
-		diag_error(NULL, BUG_HINT,
-			   "the kernel refused the program for %s: %s",
-			   name, strerror(-err));
-	free(log);
-	return err;
-}
-
-int prog_load(enum prog_kind kind, const char *name,
-	      const struct bpf_insn *insns, size_t ninsns)
-{
-	if (!name)
-		name = "(unnamed)";
-	char kname[BPF_OBJ_NAME_LEN];
-	kernel_prog_name(name, kname);
-	/* Fast path without a log: the verifier runs faster without one and
-	 * a correct program never needs it. */
-	int fd = load(kind, kname, insns, ninsns, NULL, 0);
-	if (fd >= 0)
-		return fd;
-	return report_load_error(kind, name, kname, insns, ninsns, fd);
-}
-
-int prog_run_once(int prog_fd)
-{
-	/* raw_tp test runs take an empty context (BEGIN/END programs never
-	 * read it) and run on the calling CPU unless a CPU flag is given. */
-	LIBBPF_OPTS(bpf_test_run_opts, opts);
-	int err = bpf_prog_test_run_opts(prog_fd, &opts);
-	if (err < 0)
-		diag_error(NULL, err == -EPERM ? ROOT_HINT : BUG_HINT,
-			   "running a BEGIN/END program in the kernel: %s",
-			   strerror(-err));
-	return err < 0 ? err : 0;
-}
-
 /* ---- uprobe_multi capability probe ------------------------------------ */
 
 static int uprobe_multi_link_cookies(int prog_fd, const char *path,
@@ -250,9 +116,7 @@ static bool probe_uprobe_multi(void)
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
-	char kname[BPF_OBJ_NAME_LEN];
-	kernel_prog_name("uprobe_multi_probe", kname);
-	int prog = load(PROG_UPROBE_MULTI, kname, ret0, 2, NULL, 0);
+	int prog = prog_load_quiet(PROG_UPROBE_MULTI, "uprobe_multi_probe", ret0, 2);
 	if (prog < 0)
 		return false;
 	const uint64_t offset = 0;

@@ -26,6 +26,14 @@ int prog_load(enum prog_kind kind, const char *name,
 /* Runs a PROG_RUN_ONCE program once on the calling CPU.  0 or -errno. */
 int prog_run_once(int prog_fd);
 
+/* prog_load() without a message on failure (capability probes):
+ * the fd or -errno. */
+int prog_load_quiet(enum prog_kind kind, const char *name, const struct bpf_insn *insns,
+		    size_t ninsns);
+
+/* BPF_TRACE_UPROBE_MULTI: older uapi headers stop before it. */
+#define ATTACH_UPROBE_MULTI 48
+
 struct uprobe_loc {
 	uint64_t offset;	/* file offset of the probe instruction */
 	uint64_t ref_ctr_offset;	/* file offset of the semaphore, 0 = none */
@@ -79,5 +87,13 @@ bool attach_have_uprobe_multi(void);
 
 /* Forces the per-location fallback (tests, and BTCTRACE_NO_UPROBE_MULTI=1). */
 void attach_disable_uprobe_multi(void);
+
+/* Run counts of BPF programs (the REPL's .probes hit counts).  The kernel
+ * counts every run of every program while the fd prog_stats_enable()
+ * returns is open (BPF_ENABLE_STATS); -errno when it refuses. */
+int prog_stats_enable(void);
+
+/* Runs of one program so far; false when the kernel cannot tell. */
+bool prog_run_count(int prog_fd, uint64_t *runs);
 
 #endif

@@ -18,11 +18,8 @@ static const struct map_info *map_by_id(struct session *s, uint64_t id)
 	return NULL;
 }
 
-/* The session's output, on the stream its opts name now: cli/repl.c
- * points s->opts.out elsewhere for a while to catch what probes print. */
 static struct output *out(struct session *s)
 {
-	output_set_stream(s->output, s->opts.out);
 	return s->output;
 }
 

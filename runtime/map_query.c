@@ -161,21 +161,3 @@ int maps_print_key(struct map_set *ms, const struct map_info *m, const char *uke
 	close(tmp);
 	return found ? 0 : -ENOENT;
 }
-
-int prog_stats_enable(void)
-{
-	int fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
-	return fd < 0 ? -errno : fd;
-}
-
-bool prog_run_count(int prog_fd, uint64_t *runs)
-{
-	struct bpf_prog_info info;
-	uint32_t len = sizeof(info);
-	memset(&info, 0, sizeof(info));
-	*runs = 0;
-	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
-		return false;
-	*runs = info.run_cnt;
-	return true;
-}

@@ -83,12 +83,5 @@ int maps_has_key(struct map_set *ms, const struct map_info *m, const char *ukey)
 int maps_print_key(struct map_set *ms, const struct map_info *m, const char *ukey, FILE *f,
 		   enum out_format fmt, int top, int div);
 
-/* Run counts of BPF programs (the REPL's .probes hit counts).  The kernel
- * counts every run of every program while the fd prog_stats_enable()
- * returns is open (BPF_ENABLE_STATS); -errno when it refuses. */
-int prog_stats_enable(void);
-
-/* Runs of one program so far; false when the kernel cannot tell. */
-bool prog_run_count(int prog_fd, uint64_t *runs);
 
 #endif

@@ -344,7 +344,6 @@ static void print_banner(struct session *s)
 {
 	if (s->opts.quiet)
 		return;
-	output_set_stream(s->output, s->opts.out);
 	output_attached(s->output, s->nattach_points);
 	output_flush(s->output);
 }
@@ -433,7 +432,6 @@ void session_close(struct session *s)
 int session_end(struct session *s, int rc)
 {
 	int status = s->exit_code;
-	output_set_stream(s->output, s->opts.out);
 	finish(s);
 	/* Results are out before the slow part: detaching waits for RCU. */
 	bool lost = maps_report_losses(&s->maps, s->output);

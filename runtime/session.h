@@ -168,6 +168,9 @@ bool session_exiting(const struct session *s);
 /* The ring buffer exists: events can be read. */
 bool session_has_events(const struct session *s);
 FILE *session_out(const struct session *s);
+/* Points the session's results at f (the REPL catches what probes print
+ * while a line is being typed); returns the stream it replaces. */
+FILE *session_set_out(struct session *s, FILE *f);
 enum out_format session_format(const struct session *s);
 const struct builtin_table *session_builtins(const struct session *s);
 struct map_set *session_map_set(struct session *s);

@@ -17,6 +17,14 @@ FILE *session_out(const struct session *s)
 	return s->opts.out;
 }
 
+FILE *session_set_out(struct session *s, FILE *f)
+{
+	FILE *was = s->opts.out;
+	s->opts.out = f;
+	output_set_stream(s->output, f);
+	return was;
+}
+
 enum out_format session_format(const struct session *s)
 {
 	return s->opts.format;

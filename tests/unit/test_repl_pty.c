@@ -611,7 +611,7 @@ static void test_pipe_child(void)
 	char *out, *err;
 	int status = run_pipe(script, args, &out, &err);
 	CHECK_INT(status, 0);
-	CHECK_RE(err, "^btctrace: process [0-9]+ exited with status 0; its probes no longer fire");
+	CHECK_RE(err, "^btctrace: note: process [0-9]+ exited with status 0; its probes no longer fire");
 	char *json = slurp(truth);
 	const char *p = strstr(json, "\"utxocache:add\":{\"reached\":\"");
 	long long fires = -1;
