@@ -64,7 +64,8 @@ static int load_point(struct session *s, const struct probe *p, const struct att
 			rc = fd;
 			break;
 		}
-		rc = kind->load(s, session_add_probe(s, kind, ap->spec, fd), ap, &v[i]);
+		struct attached_probe *a = session_add_probe(s, kind, ap->spec, fd);
+		rc = kind->load ? kind->load(s, a, ap, &v[i]) : 0;
 	}
 	for (int i = 0; i < n; i++)
 		free(v[i].locs);

@@ -28,22 +28,6 @@ enum prog_kind probe_prog_run_once(void)
 	return PROG_RUN_ONCE;
 }
 
-int probe_no_fd(const struct attached_probe *a)
-{
-	(void)a;
-	return -1;
-}
-
-static int keep(struct session *s, struct attached_probe *a, const struct attach_point *ap,
-		const struct probe_variant *v)
-{
-	(void)s;
-	(void)ap;
-	(void)v;
-	(void)a;
-	return 0;
-}
-
 /* Runs once; the instance is done afterwards. */
 static int run_begin(struct session *s, struct attached_probe *a)
 {
@@ -64,8 +48,6 @@ const struct probe_kind probe_kind_begin = {
 	.prog = probe_prog_run_once,
 	.resolve = probe_resolve_nothing,
 	.variants = probe_variant_single,
-	.load = keep,
 	.start = run_begin,
-	.fd = probe_no_fd,
 	.close = close_prog,
 };

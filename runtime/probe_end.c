@@ -5,23 +5,6 @@
 #include "runtime/probe_kind.h"
 #include "runtime/session.h"
 
-static int keep(struct session *s, struct attached_probe *a, const struct attach_point *ap,
-		const struct probe_variant *v)
-{
-	(void)s;
-	(void)a;
-	(void)ap;
-	(void)v;
-	return 0;
-}
-
-static int nothing_yet(struct session *s, struct attached_probe *a)
-{
-	(void)s;
-	(void)a;
-	return 0;
-}
-
 /* An exit() in an earlier END block ends the rest, as in bpftrace. */
 static int run_end(struct session *s, struct attached_probe *a)
 {
@@ -42,9 +25,6 @@ const struct probe_kind probe_kind_end = {
 	.prog = probe_prog_run_once,
 	.resolve = probe_resolve_nothing,
 	.variants = probe_variant_single,
-	.load = keep,
-	.start = nothing_yet,
-	.fd = probe_no_fd,
 	.stop = run_end,
 	.close = close_prog,
 };

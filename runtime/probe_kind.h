@@ -25,6 +25,7 @@ struct probe_variant {
 	int nlocs;
 };
 
+/* Hooks marked "may be NULL" do nothing when they are. */
 struct probe_kind {
 	const char *name;
 	/* How its programs are loaded (may depend on the kernel). */
@@ -45,17 +46,17 @@ struct probe_kind {
 	int (*variants)(struct session *s, const struct attach_point *ap,
 			struct probe_variant **out);
 	/* Takes a loaded program (a->prog_fd): attaches it, or keeps it for
-	 * later.  0 or -errno after a diag. */
+	 * later.  0 or -errno after a diag.  May be NULL. */
 	int (*load)(struct session *s, struct attached_probe *a, const struct attach_point *ap,
 		    const struct probe_variant *v);
 	/* Tracing starts (BEGIN runs, timers start).  Returns 1 when the
-	 * instance is done and can be dropped, 0, or -errno. */
+	 * instance is done and can be dropped, 0, or -errno.  May be NULL. */
 	int (*start)(struct session *s, struct attached_probe *a);
-	/* A file descriptor to poll while tracing, or -1. */
+	/* A file descriptor to poll while tracing, or -1.  May be NULL. */
 	int (*fd)(const struct attached_probe *a);
-	/* Its fd became readable. */
+	/* Its fd became readable (kinds with an fd). */
 	void (*ready)(struct session *s, struct attached_probe *a);
-	/* Tracing ends (END runs).  0 or -errno. */
+	/* Tracing ends (END runs).  0 or -errno.  May be NULL. */
 	int (*stop)(struct session *s, struct attached_probe *a);
 	/* Detaches and frees what load() and start() made. */
 	void (*close)(struct attached_probe *a);
@@ -73,7 +74,6 @@ extern const struct probe_kind probe_kind_usdt;
 int probe_variant_single(struct session *s, const struct attach_point *ap,
 			 struct probe_variant **out);
 int probe_resolve_nothing(struct session *s, struct attach_point *ap);
-int probe_no_fd(const struct attached_probe *a);
 enum prog_kind probe_prog_run_once(void);
 
 #endif

@@ -116,13 +116,6 @@ static int attach(struct session *s, struct attached_probe *a, const struct atta
 				      &a->link);
 }
 
-static int attached(struct session *s, struct attached_probe *a)
-{
-	(void)s;
-	(void)a;
-	return 0;
-}
-
 static void detach(struct attached_probe *a)
 {
 	detach_uprobes(a->link);
@@ -143,7 +136,5 @@ const struct probe_kind probe_kind_usdt = {
 	.resolve = resolve,
 	.variants = variants,
 	.load = attach,
-	.start = attached,
-	.fd = probe_no_fd,
 	.close = detach,
 };

@@ -229,7 +229,7 @@ int session_start_probes(struct session *s, int from_seq)
 		next = a->next;
 		if (a->seq < from_seq)
 			continue;
-		int rc = a->kind->start(s, a);
+		int rc = a->kind->start ? a->kind->start(s, a) : 0;
 		if (rc < 0)
 			return rc;
 		if (rc == 1)
@@ -248,11 +248,17 @@ static int stop_probes(struct session *s)
 	return rc;
 }
 
+/* The fd a probe wants polled, or -1. */
+static int probe_fd(const struct attached_probe *a)
+{
+	return a->kind->fd ? a->kind->fd(a) : -1;
+}
+
 /* The probe whose fd became readable, if any. */
 static struct attached_probe *probe_of_fd(struct session *s, int fd)
 {
 	for (struct attached_probe *a = s->probes; a && fd >= 0; a = a->next)
-		if (a->kind->fd(a) == fd)
+		if (probe_fd(a) == fd)
 			return a;
 	return NULL;
 }
@@ -300,7 +306,7 @@ static void trace_loop(struct session *s, int sfd)
 	watch(ep, sfd);
 	watch(ep, s->target.pidfd);
 	for (struct attached_probe *a = s->probes; a; a = a->next)
-		watch(ep, a->kind->fd(a));
+		watch(ep, probe_fd(a));
 	while (!s->exiting && !s->target_gone) {
 		struct epoll_event got[8];
 		int n = epoll_wait(ep, got, 8, 1000);
@@ -491,8 +497,8 @@ int session_fds(struct session *s, int *fds, int max)
 	if (s->rb && n < max)
 		fds[n++] = ring_buffer__epoll_fd(s->rb);
 	for (struct attached_probe *a = s->probes; a && n < max; a = a->next)
-		if (a->kind->fd(a) >= 0)
-			fds[n++] = a->kind->fd(a);
+		if (probe_fd(a) >= 0)
+			fds[n++] = probe_fd(a);
 	return n;
 }
 
