@@ -74,6 +74,30 @@ static inline int lhist_slots(int64_t min, int64_t max, int64_t step)
 	return (int)((max - min) / step) + 2;
 }
 
+/* ---- per-CPU values of the aggregations, as the kernel map holds them ----
+ * Generated code updates them in place; the folds of builtins/fold.c
+ * read one per CPU. */
+
+/* count(), and each bucket of hist()/lhist(). */
+struct agg_count {
+	uint64_t n;
+};
+
+/* sum(): a 128-bit running total, so sums of satoshi values never wrap. */
+struct agg_sum {
+	uint64_t lo, hi;
+};
+
+/* min()/max(): `set` tells a stored 0 from no value yet. */
+struct agg_minmax {
+	uint64_t v, set;
+};
+
+/* avg()/stats(): the number of samples, then their 128-bit total. */
+struct agg_avg {
+	uint64_t count, lo, hi;
+};
+
 /* ---- map layout ----
  * A key is its fields one after the other, each padded to 8 bytes
  * (integers are stored in 64 bits).  A map without keys has one 8-byte

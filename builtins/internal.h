@@ -8,30 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi/abi.h"
 #include "lang/builtin.h"
-
-/* ---- per-CPU values of the aggregations, as the kernel map holds them ----
- * Generators update them in place; folders read ncpu of them. */
-
-/* count(), and each bucket of hist()/lhist(). */
-struct agg_count {
-	uint64_t n;
-};
-
-/* sum(): a 128-bit running total, so sums of satoshi values never wrap. */
-struct agg_sum {
-	uint64_t lo, hi;
-};
-
-/* min()/max(): `set` tells a stored 0 from no value yet. */
-struct agg_minmax {
-	uint64_t v, set;
-};
-
-/* avg()/stats(): the number of samples, then their 128-bit total. */
-struct agg_avg {
-	uint64_t count, lo, hi;
-};
 
 /* ---- type rules: check the arguments, set n->type ---- */
 

@@ -22,7 +22,7 @@ struct parse_ctx {
 	bool open_comment;	/* the text ended inside a comment */
 };
 
-/* Token helpers used by lexer actions (lang/lex_util.c). */
+/* Token helpers used by lexer actions (lang/parse.c). */
 union YYSTYPE;
 struct YYLTYPE;
 int lex_error(struct parse_ctx *ctx, struct YYLTYPE *lloc, const char *msg, const char *hint);
