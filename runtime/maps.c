@@ -102,13 +102,46 @@ struct entries {
 	int n, cap;
 	char *keys;		/* user-key bytes of each entry, n * ksize */
 	int ksize;
+	int *slots;		/* hash index of keys: entry + 1, 0 = free */
+	size_t nslots;		/* a power of two, at least twice n */
 };
+
+static size_t key_hash(const unsigned char *p, int len)
+{
+	size_t h = 1469598103934665603ull;	/* FNV-1a */
+	for (int i = 0; i < len; i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	return h;
+}
+
+static int *find_slot(struct entries *es, const void *ukey)
+{
+	size_t mask = es->nslots - 1;
+	for (size_t i = key_hash(ukey, es->ksize) & mask;; i = (i + 1) & mask) {
+		int e = es->slots[i];
+		if (!e || !memcmp(es->keys + (size_t)(e - 1) * es->ksize, ukey, es->ksize))
+			return &es->slots[i];
+	}
+}
+
+/* Keeps the index at most half full, so lookups stay O(1): a histogram
+ * with many keys has one kernel entry per (key, bucket) to group. */
+static void grow_index(struct entries *es)
+{
+	free(es->slots);
+	es->nslots = es->nslots ? es->nslots * 2 : 128;
+	es->slots = calloc(es->nslots, sizeof(int));
+	for (int i = 0; i < es->n; i++)
+		*find_slot(es, es->keys + (size_t)i * es->ksize) = i + 1;
+}
 
 static struct out_entry *entry_for(struct entries *es, const void *ukey)
 {
-	for (int i = 0; i < es->n; i++)
-		if (!memcmp(es->keys + (size_t)i * es->ksize, ukey, es->ksize))
-			return &es->v[i];
+	if ((size_t)es->n * 2 >= es->nslots)
+		grow_index(es);
+	int *slot = find_slot(es, ukey);
+	if (*slot)
+		return &es->v[*slot - 1];
 	if (es->n == es->cap) {
 		es->cap = es->cap ? es->cap * 2 : 64;
 		es->v = realloc(es->v, es->cap * sizeof(*es->v));
@@ -116,7 +149,8 @@ static struct out_entry *entry_for(struct entries *es, const void *ukey)
 	}
 	memcpy(es->keys + (size_t)es->n * es->ksize, ukey, es->ksize);
 	memset(&es->v[es->n], 0, sizeof(es->v[0]));
-	return &es->v[es->n++];
+	*slot = ++es->n;
+	return &es->v[es->n - 1];
 }
 
 static char *text_of(const struct type *t, const char *p)
@@ -261,6 +295,7 @@ static void free_entries(const struct map_info *m, struct entries *es)
 	}
 	free(es->v);
 	free(es->keys);
+	free(es->slots);
 }
 
 static void warn_overflow(const struct out_map *om)
