@@ -42,9 +42,14 @@ int lex_int(struct parse_ctx *ctx, YYLTYPE *lloc, YYSTYPE *lval, const char *tex
 int lex_sci(struct parse_ctx *ctx, YYLTYPE *lloc, YYSTYPE *lval, const char *text)
 {
 	char *e;
+	errno = 0;
 	unsigned long long v = strtoull(text, &e, 10);
+	if (errno == ERANGE)
+		return lex_error(ctx, lloc, "integer literal does not fit in 64 bits",
+				 "use a value below 2^64");
 	long exp = strtol(e + 1, NULL, 10);
-	while (exp-- > 0) {
+	/* Zero stays zero whatever the exponent: no loop of 10^19 steps. */
+	while (v && exp-- > 0) {
 		if (v > ULLONG_MAX / 10)
 			return lex_error(ctx, lloc, "integer literal does not fit in 64 bits",
 					 "use a smaller exponent");

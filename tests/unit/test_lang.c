@@ -188,6 +188,22 @@ static void test_no_builtins(void)
 
 static void test_repl_entry_points(void);
 
+/* Literals: bounded work whatever their digits. */
+static void test_literals(void)
+{
+	accepts("BEGIN { @x = 0e99999999999999999999; }");
+	rejects("BEGIN { @x = 3e99999999999999999999; }",
+		"t.btc:1:14: error: integer literal does not fit in 64 bits\n"
+		"BEGIN { @x = 3e99999999999999999999; }\n"
+		"             ^~~~~~~~~~~~~~~~~~~~~~\n"
+		"hint: use a smaller exponent\n");
+	rejects("BEGIN { @x = 99999999999999999999e0; }",
+		"t.btc:1:14: error: integer literal does not fit in 64 bits\n"
+		"BEGIN { @x = 99999999999999999999e0; }\n"
+		"             ^~~~~~~~~~~~~~~~~~~~~~\n"
+		"hint: use a value below 2^64\n");
+}
+
 int main(void)
 {
 	fixture_builtins = &no_builtins;
@@ -198,6 +214,7 @@ int main(void)
 	test_type_errors();
 	test_no_builtins();
 	test_repl_entry_points();
+	test_literals();
 	return CHECK_DONE();
 }
 
