@@ -329,6 +329,28 @@ static void scale_pointer_operand(struct cg *cg, struct node *n, LLVMValueRef *a
 		*a = LLVMBuildMul(cg->b, *a, size, "");
 }
 
+/* x / 0 and x % 0 are 1, as in bpftrace; LLVM would make them undefined
+ * (and fold a constant one to garbage). */
+static LLVMValueRef cg_divide(struct cg *cg, enum op op, LLVMValueRef a, LLVMValueRef b)
+{
+	LLVMValueRef zero = LLVMBuildICmp(cg->b, LLVMIntEQ, b, cg_const(cg, 0), "");
+	LLVMValueRef d = LLVMBuildSelect(cg->b, zero, cg_const(cg, 1), b, "");
+	LLVMValueRef q = op == OP_DIV ? LLVMBuildUDiv(cg->b, a, d, "") : LLVMBuildURem(cg->b, a, d, "");
+	return LLVMBuildSelect(cg->b, zero, cg_const(cg, 1), q, "");
+}
+
+/* A shift by 64 or more moves every bit out: 0, or the sign for >> of a
+ * signed value (LLVM leaves it undefined). */
+static LLVMValueRef cg_shift(struct cg *cg, enum op op, bool sgn, LLVMValueRef a, LLVMValueRef b)
+{
+	LLVMValueRef wide = LLVMBuildICmp(cg->b, LLVMIntUGE, b, cg_const(cg, 64), "");
+	LLVMValueRef n = LLVMBuildSelect(cg->b, wide, cg_const(cg, 63), b, "");
+	if (op == OP_SHR && sgn)
+		return LLVMBuildAShr(cg->b, a, n, "");
+	LLVMValueRef v = op == OP_SHL ? LLVMBuildShl(cg->b, a, n, "") : LLVMBuildLShr(cg->b, a, n, "");
+	return LLVMBuildSelect(cg->b, wide, cg_const(cg, 0), v, "");
+}
+
 static LLVMValueRef cg_binary(struct cg *cg, struct node *n)
 {
 	if (is_buffer(&n->lhs->type))
@@ -341,13 +363,11 @@ static LLVMValueRef cg_binary(struct cg *cg, struct node *n)
 	case OP_SUB: return LLVMBuildSub(cg->b, a, b, "");
 	case OP_MUL: return LLVMBuildMul(cg->b, a, b, "");
 	/* BPF has only unsigned division; signed operands divide by magnitude. */
-	case OP_DIV: return LLVMBuildUDiv(cg->b, a, b, "");
-	case OP_MOD: return LLVMBuildURem(cg->b, a, b, "");
+	case OP_DIV: case OP_MOD: return cg_divide(cg, n->op, a, b);
 	case OP_AND: return LLVMBuildAnd(cg->b, a, b, "");
 	case OP_OR: return LLVMBuildOr(cg->b, a, b, "");
 	case OP_XOR: return LLVMBuildXor(cg->b, a, b, "");
-	case OP_SHL: return LLVMBuildShl(cg->b, a, b, "");
-	case OP_SHR: return sgn ? LLVMBuildAShr(cg->b, a, b, "") : LLVMBuildLShr(cg->b, a, b, "");
+	case OP_SHL: case OP_SHR: return cg_shift(cg, n->op, sgn, a, b);
 	case OP_LAND: return zext_bool(cg, LLVMBuildAnd(cg->b, to_bool(cg, a), to_bool(cg, b), ""));
 	case OP_LOR: return zext_bool(cg, LLVMBuildOr(cg->b, to_bool(cg, a), to_bool(cg, b), ""));
 	default: return cg_compare(cg, n, a, b);

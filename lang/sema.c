@@ -456,6 +456,13 @@ static int sema_binary(struct sema *s, struct node *n)
 		n->type = a->kind == T_PTR ? *a : *b;	/* p + n moves by n pointees */
 		return 0;
 	}
+	if ((n->op == OP_DIV || n->op == OP_MOD) && n->rhs->kind == N_INT && n->rhs->ival == 0)
+		return diag_error(&n->rhs->loc, "x / 0 and x % 0 are 1 when the divisor is only "
+				  "known at run time", "division by zero");
+	if ((n->op == OP_SHL || n->op == OP_SHR) && n->rhs->kind == N_INT &&
+	    (n->rhs->ival < 0 || n->rhs->ival > 63))
+		return diag_error(&n->rhs->loc, "shift by 0 to 63 bits",
+				  "a shift by %lld bits", (long long)n->rhs->ival);
 	switch (n->op) {
 	case OP_EQ: case OP_NE: case OP_LT: case OP_LE: case OP_GT: case OP_GE:
 	case OP_LAND: case OP_LOR:

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Arithmetic at its edges has one defined result, computed in the kernel:
+# x / 0 and x % 0 are 1, a shift by 64 or more bits moves every bit out
+# (0, or the sign for >> of a signed value); a literal divisor 0 or shift
+# count outside 0..63 is a compile-time error at its location
+# (docs/language.md).
+source "$BTC_SRC/tests/e2e/lib.sh"
+need
+
+"$BTCTRACE" -q -e 'BEGIN { $d = 0; $s = 64; $big = 200;
+	@div = 7 / $d; @mod = 5 % $d; @shl = 1 << $s; @shr = 255 >> $big;
+	@sar = -8 >> $s; @ok = 100 / 7; @okmod = 100 % 7; @okshift = 1 << 63; exit(); }' >"$TMP/out"
+expect_file_eq "run-time edges" "$TMP/out" <(printf '\n\n@div: 1\n@mod: 1\n@ok: 14\n@okmod: 2\n@okshift: -9223372036854775808\n@sar: -1\n@shl: 0\n@shr: 0\n')
+
+rc=0
+"$BTCTRACE" -e 'BEGIN { @x = 1 / 0; exit(); }' 2>"$TMP/err" || rc=$?
+expect_eq "literal divisor 0: status" "$rc" 1
+expect_file_eq "literal divisor 0: message" "$TMP/err" <(printf '%s\n' \
+	'-e:1:18: error: division by zero' 'BEGIN { @x = 1 / 0; exit(); }' '                 ^' \
+	'hint: x / 0 and x % 0 are 1 when the divisor is only known at run time')
+rc=0
+"$BTCTRACE" -e 'BEGIN { @x = 1 << 64; exit(); }' 2>"$TMP/err" || rc=$?
+expect_eq "literal shift 64: status" "$rc" 1
+grep -q '^-e:1:19: error: a shift by 64 bits$' "$TMP/err" || fail "shift message: $(cat "$TMP/err")"
+finish
