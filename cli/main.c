@@ -56,6 +56,7 @@ struct cli {
 	const char *file;
 	const char *out_path;
 	bool list, verbose;	/* -l, -lv */
+	bool catalog;		/* -l --catalog: no binary */
 	int buffering;		/* -B: _IONBF, _IOLBF or _IOFBF; 0 = default */
 	bool repl;		/* -i, or a terminal and no program */
 	bool emit_llvm;		/* --emit-llvm: print the IR, attach nothing */
@@ -115,6 +116,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "map-size", required_argument, NULL, 'M' },
 		{ "ringbuf-size", required_argument, NULL, 'R' },
 		{ "emit-llvm", no_argument, NULL, 'L' },
+		{ "catalog", no_argument, NULL, 'K' },
+		{ "no-warnings", no_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -157,6 +160,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			}
 			break;
 		case 'L': cli->emit_llvm = true; break;
+		case 'K': cli->catalog = cli->list = true; break;
+		case 'W': diag_set_warnings(false); break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		default: fputs(usage_text, stderr); return -1;
 		}
@@ -185,9 +190,11 @@ int main(int argc, char **argv)
 	cli.opts.builtins = builtins_table();	/* the front end's builtins */
 	if (parse_args(argc, argv, &cli))
 		return 1;
-	if (cli.list)
-		return list_command(cli.file, cli.verbose, cli.opts.pid, cli.opts.cmd,
-				    cli.opts.path) < 0 ? 1 : 0;
+	if (cli.list) {
+		struct list_request r = { cli.file, cli.verbose, cli.opts.format == FMT_JSON,
+					  cli.catalog, cli.opts.pid, cli.opts.cmd, cli.opts.path };
+		return list_command(&r) < 0 ? 1 : 0;
+	}
 	struct source src = { 0 };
 	if (cli.repl && cli.file && !strcmp(cli.file, "-")) {
 		diag_error(NULL, NULL, "-i reads its entries from stdin: give the program with "
