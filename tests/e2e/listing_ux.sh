@@ -102,4 +102,38 @@ expect_eq "no match: nothing near" "$(sed -n 's/^hint: //p' "$TMP/err")" \
 run "no match, catalog" 1 -l --catalog 'net:inbound_conection'
 expect_eq "no match, catalog: message" "$(grep -v '^btctrace: note' "$TMP/err")" "btctrace: error: no probe matches 'net:inbound_conection'
 hint: did you mean net:inbound_connection or net:outbound_connection? \`btctrace -l --catalog\` lists every probe of the catalog"
+# ---- --help: every example it shows runs as shown, against btcsim
+# playing the running bitcoind (btctrace on PATH too).
+"$BTCTRACE" --help >"$TMP/help"
+grep -q '^environment:$' "$TMP/help" || fail "--help has no environment section"
+grep -q 'BPFTRACE_STRLEN' "$TMP/help" || fail "--help does not name BPFTRACE_STRLEN"
+grep -q 'man btctrace' "$TMP/help" || fail "--help does not refer to the manual"
+grep -q 'docs/' "$TMP/help" && fail "--help names a source path: $(grep docs/ "$TMP/help")"
+sed -n '/^examples:$/,/^$/s/^  btctrace /btctrace /p' "$TMP/help" >"$TMP/examples"
+expect_eq "--help examples" "$(wc -l <"$TMP/examples")" 4
+if pgrep -x bitcoind >/dev/null; then
+	fail "a bitcoind runs on this machine; the --help examples need btcsim in its place"
+else
+	mkdir -p "$TMP/bin"
+	cp "$BUILD/btcsim" "$TMP/bin/bitcoind"
+	ln -s "$BTCTRACE" "$TMP/bin/btctrace"
+	"$TMP/bin/bitcoind" all --forever >/dev/null &
+	node=$!
+	wait_exec "$node" "$TMP/bin/bitcoind"
+	i=0
+	while IFS= read -r example; do
+		i=$((i + 1))
+		set +e
+		# Ctrl-C ends the ones that trace until then.
+		PATH=$TMP/bin:$PATH timeout --preserve-status -s INT 3 bash -c "$example" >"$TMP/ex$i" 2>"$TMP/ex$i.err"
+		rc=$?
+		set -e
+		expect_eq "example $i ($example): status" "$rc" 0
+		[ -s "$TMP/ex$i" ] || fail "example $i printed nothing: $(cat "$TMP/ex$i.err")"
+	done <"$TMP/examples"
+	kill -INT "$node"
+	wait "$node" || :
+	grep -q '^@coins\[1\]: [0-9]' "$TMP/ex3" || fail "example 3: $(cat "$TMP/ex3")"
+	expect_eq "example 4: json" "$(jq -r 'select(.type == "hist") | .data | keys[0]' "$TMP/ex4")" "@vsize"
+fi
 finish
