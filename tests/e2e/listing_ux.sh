@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# What -l tells the user: the catalog without a binary (-l --catalog, and
-# -l when there is no target at all), -l -f json as one object per probe
-# per line, and a pattern that matches nothing as an error naming the
-# closest probes.
+# What the CLI tells the user: the catalog without a binary (-l --catalog,
+# and -l when there is no target at all), -l -f json as one object per
+# probe per line, a pattern that matches nothing as an error naming the
+# closest probes; --help's examples and the differential test's command
+# in docs/compatibility.md run as shown.
 source "$BTC_SRC/tests/e2e/lib.sh"
 need jq
 
@@ -136,4 +137,18 @@ else
 	grep -q '^@coins\[1\]: [0-9]' "$TMP/ex3" || fail "example 3: $(cat "$TMP/ex3")"
 	expect_eq "example 4: json" "$(jq -r 'select(.type == "hist") | .data | keys[0]' "$TMP/ex4")" "@vsize"
 fi
+# ---- docs/compatibility.md: the differential test run as the doc shows
+# (from the source tree, BTC_SRC and BTC_BUILD not set; BTC_BUILD only when
+# the build is not the source tree's build/, as the doc says).
+need bpftrace taskset
+cmd=$(sed -n '/^## The differential test$/,/^## /p' "$SRC/docs/compatibility.md" |
+	grep '^DIFF_ONLY=.* tests/e2e/diff_bpftrace.sh$')
+expect_eq "documented diff command" "$cmd" "DIFF_ONLY=begin_end,percent tests/e2e/diff_bpftrace.sh"
+build_env=()
+[ "$(realpath "$BUILD")" = "$(realpath "$SRC/build")" ] || build_env=("BTC_BUILD=$BUILD")
+set +e
+(cd "$SRC" && env -u BTC_SRC -u BTC_BUILD "${build_env[@]}" bash -c "$cmd") >"$TMP/diff.out" 2>&1
+expect_eq "documented diff command: status ($(tail -3 "$TMP/diff.out"))" "$?" 0
+set -e
+grep -q '^[1-9][0-9]* checks, 0 failed$' "$TMP/diff.out" || fail "documented diff command: $(tail -5 "$TMP/diff.out")"
 finish
