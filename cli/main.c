@@ -21,6 +21,7 @@ static const char usage_text[] =
 	"       btctrace [options] - [ARGS...]    (program from stdin)\n"
 	"       btctrace [options] [-i]           (interactive: attach probe blocks one\n"
 	"                                          by one; the default on a terminal)\n"
+	"       btctrace -l[v] [--catalog] [PATTERN]\n"
 	"\n"
 	"Traces Bitcoin Core's USDT tracepoints with a bpftrace-style language.\n"
 	"\n"
@@ -32,23 +33,45 @@ static const char usage_text[] =
 	"\n"
 	"options:\n"
 	"  -e PROGRAM       the program text\n"
-	"  -i               the REPL (docs/repl.md), also from a pipe; a program\n"
-	"                   given with it is attached first\n"
-	"  -f text|json     output format (json: one object per line)\n"
+	"  -i               the REPL, also from a pipe; a program given with it is\n"
+	"                   attached first\n"
+	"  -f text|json     output format (json: one object per line; also for -l)\n"
 	"  -o FILE          write output to FILE\n"
 	"  -q               no 'Attaching N probes...' line\n"
 	"  -B none|line|full  output buffering (default: line)\n"
 	"  -l [PATTERN]     list the target's probes with their arguments\n"
 	"                   (PATTERN: utxocache:*, or usdt:PATH:* for a binary);\n"
-	"                   -lv adds each argument's description\n"
+	"                   -lv adds each argument's description; without any\n"
+	"                   target, the catalog's probes\n"
+	"  --catalog        with -l: the probe catalog's documentation, no binary\n"
+	"  --no-warnings    print no warnings (errors and notes still print)\n"
 	"  --map-size N     entries per map (default 4096)\n"
 	"  --emit-llvm      print each block's LLVM IR and exit (nothing is attached)\n"
 	"  --ringbuf-size N MiB for printf and other events (a power of 2; default 8\n"
-	"                   when the script prints, else 1/4)\n"
+	"                   when the script prints or with -i, else 1/4)\n"
 	"  -h, --help       this text\n"
 	"\n"
+	"environment:\n"
+	"  BPFTRACE_STRLEN  str()'s default buffer size in bytes (default 64)\n"
+	"  PATH             where bitcoind and -c's command are looked for\n"
+	"  HOME             the REPL keeps its history in ~/.btctrace_history\n"
+	"  BTCTRACE_NO_UPROBE_MULTI=1  one uprobe link per location, not one\n"
+	"                   uprobe_multi link per script\n"
+	"\n"
+	"examples:\n"
+	"  btctrace -l --catalog 'mempool:*'\n"
+	"      the mempool tracepoints and their arguments; no bitcoind needed\n"
+	"  btctrace -lv 'utxocache:*'\n"
+	"      the utxocache tracepoints of the running bitcoind (else of bitcoind on PATH)\n"
+	"  btctrace -e 'utxocache:add { @coins[args.is_coinbase] = count(); }' -p \"$(pidof bitcoind)\"\n"
+	"      coins added, coinbase or not, until Ctrl-C\n"
+	"  btctrace -f json -e 'mempool:added { @vsize = hist(args.vsize); } interval:s:2 { exit(); }'\n"
+	"      two seconds of mempool entries' sizes, as JSON\n"
+	"\n"
 	"exit status: 0 ok; 1 error; the traced command's status if it failed;\n"
-	"the code given to exit(code); 3 if events or map updates were lost.\n";
+	"the code given to exit(code); 3 if events or map updates were lost.\n"
+	"\n"
+	"The manual: man btctrace.\n";
 
 struct cli {
 	struct session_opts opts;
@@ -56,6 +79,7 @@ struct cli {
 	const char *file;
 	const char *out_path;
 	bool list, verbose;	/* -l, -lv */
+	bool catalog;		/* -l --catalog: no binary */
 	int buffering;		/* -B: _IONBF, _IOLBF or _IOFBF; 0 = default */
 	bool repl;		/* -i, or a terminal and no program */
 	bool emit_llvm;		/* --emit-llvm: print the IR, attach nothing */
@@ -115,6 +139,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "map-size", required_argument, NULL, 'M' },
 		{ "ringbuf-size", required_argument, NULL, 'R' },
 		{ "emit-llvm", no_argument, NULL, 'L' },
+		{ "catalog", no_argument, NULL, 'K' },
+		{ "no-warnings", no_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -157,6 +183,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			}
 			break;
 		case 'L': cli->emit_llvm = true; break;
+		case 'K': cli->catalog = cli->list = true; break;
+		case 'W': diag_set_warnings(false); break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		default: fputs(usage_text, stderr); return -1;
 		}
@@ -185,9 +213,11 @@ int main(int argc, char **argv)
 	cli.opts.builtins = builtins_table();	/* the front end's builtins */
 	if (parse_args(argc, argv, &cli))
 		return 1;
-	if (cli.list)
-		return list_command(cli.file, cli.verbose, cli.opts.pid, cli.opts.cmd,
-				    cli.opts.path) < 0 ? 1 : 0;
+	if (cli.list) {
+		struct list_request r = { cli.file, cli.verbose, cli.opts.format == FMT_JSON,
+					  cli.catalog, cli.opts.pid, cli.opts.cmd, cli.opts.path };
+		return list_command(&r) < 0 ? 1 : 0;
+	}
 	struct source src = { 0 };
 	if (cli.repl && cli.file && !strcmp(cli.file, "-")) {
 		diag_error(NULL, NULL, "-i reads its entries from stdin: give the program with "

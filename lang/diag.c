@@ -2,18 +2,51 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 static FILE *diag_stream;
+static bool warnings_off;
+static FILE *held;		/* diag_hold()'s buffer, or NULL */
+static char *held_text;
+static size_t held_len;
 
 void diag_set_stream(FILE *f)
 {
 	diag_stream = f;
 }
 
+void diag_set_warnings(bool on)
+{
+	warnings_off = !on;
+}
+
 static FILE *out(void)
 {
+	if (held)
+		return held;
 	return diag_stream ? diag_stream : stderr;
+}
+
+void diag_hold(void)
+{
+	if (!held)
+		held = open_memstream(&held_text, &held_len);
+}
+
+void diag_release(bool print)
+{
+	if (!held)
+		return;
+	fclose(held);
+	held = NULL;
+	if (print && held_len) {
+		fwrite(held_text, 1, held_len, out());
+		fflush(out());
+	}
+	free(held_text);
+	held_text = NULL;
+	held_len = 0;
 }
 
 static void print_source_line(FILE *f, const struct loc *loc)
@@ -82,6 +115,8 @@ void diag_note(const struct loc *loc, const char *fmt, ...)
 
 void diag_warn(const struct loc *loc, const char *hint, const char *fmt, ...)
 {
+	if (warnings_off)
+		return;
 	va_list ap;
 	va_start(ap, fmt);
 	vreport("warning", loc, hint, fmt, ap);

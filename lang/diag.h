@@ -5,6 +5,7 @@
 #ifndef BTCTRACE_DIAG_H
 #define BTCTRACE_DIAG_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 struct source {
@@ -44,5 +45,16 @@ void diag_verbatim(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Where diagnostics go; stderr unless a test redirects them. */
 void diag_set_stream(FILE *f);
+
+/* false: diag_warn() prints nothing (--no-warnings, as bpftrace's).
+ * Errors, notes and hints still print. */
+void diag_set_warnings(bool on);
+
+/* Holds the messages printed from now on instead of printing them, until
+ * diag_release(): print them (true) or drop them (false).  For a step
+ * whose failure has a fallback (-l without a target lists the catalog).
+ * Not nested. */
+void diag_hold(void);
+void diag_release(bool print);
 
 #endif

@@ -12,15 +12,29 @@
 #include "runtime/session.h"
 #include "runtime/usdt.h"
 
-static void list_probes_hint(const struct usdt_binary *bin, char *buf, size_t len)
+/* The probes closest to the one asked for; the full list is -l's. */
+static void list_probes_hint(const struct usdt_binary *bin, const struct attach_point *ap,
+			     char *buf, size_t len)
 {
-	size_t off = snprintf(buf, len, "probes in this binary:");
-	for (int i = 0; i < bin->nprobes && off < len; i++)
-		off += snprintf(buf + off, len - off, " %s:%s", bin->probes[i].provider,
-				bin->probes[i].name);
-	if (!bin->nprobes)
+	if (!bin->nprobes) {
 		snprintf(buf, len, "this binary has no USDT probes: was it built with "
 			 "-DWITH_USDT=ON?");
+		return;
+	}
+	char want[256], near[512];
+	const char **names = calloc(bin->nprobes, sizeof(*names));
+	char *all = calloc(bin->nprobes, 256);
+	for (int i = 0; names && all && i < bin->nprobes; i++) {
+		snprintf(all + i * 256, 256, "%s:%s", bin->probes[i].provider,
+			 bin->probes[i].name);
+		names[i] = all + i * 256;
+	}
+	snprintf(want, sizeof(want), "%s:%s", ap->provider, ap->event);
+	probe_suggest(want, names && all ? names : NULL, names && all ? bin->nprobes : 0,
+		      near, sizeof(near));
+	snprintf(buf, len, "%s`btctrace -l -b %s` lists its probes", near, bin->path);
+	free(names);
+	free(all);
 }
 
 static const char *path_of(struct session *s, const struct attach_point *ap)
@@ -66,7 +80,7 @@ static int resolve(struct session *s, struct attach_point *ap)
 	const struct usdt_probe *p = usdt_find_probe(bin, ap->provider, ap->event);
 	if (!p) {
 		char hint[1024];
-		list_probes_hint(bin, hint, sizeof(hint));
+		list_probes_hint(bin, ap, hint, sizeof(hint));
 		return diag_error(&ap->loc, hint, "probe %s:%s is not in %s", ap->provider,
 				  ap->event, path);
 	}

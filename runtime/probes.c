@@ -1,6 +1,7 @@
 /* Matching notes with the catalog's declarations, and the -l listing. */
 #include "probes.h"
 
+#include "lang/suggest.h"
 #include "runtime/target.h"
 
 #include <errno.h>
@@ -36,25 +37,48 @@ static const char *releases(const struct tp_decl *d, char *buf, size_t len)
 	return buf;
 }
 
+static bool has_arg(const struct tp_decl *d, const char *name)
+{
+	for (int i = 0; i < d->nargs; i++)
+		if (!strcmp(d->args[i].name, name))
+			return true;
+	return false;
+}
+
+/* ", without v29+'s replaced_by_tx": the newest shape's arguments that
+ * an older shape lacks (nothing when only their types differ). */
+static void lacking(const struct tp_decl *old, const struct tp_decl *cur, char *buf, size_t len)
+{
+	char rel[32];
+	size_t off = 0;
+	buf[0] = 0;
+	for (int i = 0; i < cur->nargs && off < len; i++) {
+		if (has_arg(old, cur->args[i].name))
+			continue;
+		int n = off ? snprintf(buf + off, len - off, ", %s", cur->args[i].name) :
+			snprintf(buf, len, ", without %s's %s", releases(cur, rel, sizeof(rel)),
+				 cur->args[i].name);
+		off = n < 0 || (size_t)n >= len - off ? len : off + n;
+	}
+}
+
 const struct tp_decl *shape_for(const struct catalog *cat, const struct usdt_probe *p,
 				char *why, size_t len)
 {
 	const struct tp_decl *shapes[8];
 	int n = catalog_shapes(cat, p->provider, p->name, shapes, 8);
 	const struct usdt_location *loc = &p->locs[0];
-	char rel[32], sig[512];
+	char rel[32], extra[256];
 	why[0] = 0;
 	for (int i = 0; i < n; i++) {
 		if (!shape_fits(shapes[i], loc))
 			continue;
 		if (i > 0) {
-			char cur[32], cursig[512];
-			snprintf(why, len, "%s:%s in the binary has the %s shape %s, not the %s "
-				 "shape %s: args.NAME follow the binary's shape", p->provider,
-				 p->name, releases(shapes[i], rel, sizeof(rel)),
-				 decl_signature(shapes[i], sig, sizeof(sig)),
-				 releases(shapes[0], cur, sizeof(cur)),
-				 decl_signature(shapes[0], cursig, sizeof(cursig)));
+			lacking(shapes[i], shapes[0], extra, sizeof(extra));
+			snprintf(why, len, "%s:%s has the %s shape in this binary (%d argument%s%s): "
+				 "args.NAME follow it", p->provider, p->name,
+				 releases(shapes[i], rel, sizeof(rel)), loc->nargs,
+				 loc->nargs == 1 ? "" : "s", extra);
 		}
 		return shapes[i];
 	}
@@ -62,11 +86,10 @@ const struct tp_decl *shape_for(const struct catalog *cat, const struct usdt_pro
 		snprintf(why, len, "the catalog does not know %s:%s", p->provider, p->name);
 		return NULL;
 	}
-	snprintf(why, len, "%s:%s in the binary has %d argument%s (%s), the catalog's %s "
-		 "shape is %s: named arguments are unavailable, arg0..arg%d still work",
+	snprintf(why, len, "%s:%s has %d argument%s in this binary, which no shape of the "
+		 "catalog has (%s: %d): args.NAME are unavailable, arg0..argN still work",
 		 p->provider, p->name, loc->nargs, loc->nargs == 1 ? "" : "s",
-		 loc->arg_specs ? loc->arg_specs : "", releases(shapes[0], rel, sizeof(rel)),
-		 decl_signature(shapes[0], sig, sizeof(sig)), loc->nargs - 1);
+		 releases(shapes[0], rel, sizeof(rel)), shapes[0]->nargs);
 	return NULL;
 }
 
@@ -107,6 +130,112 @@ static int semaphore_count(pid_t pid, const char *path, uint64_t sem_offset)
 	return rc ? rc : v;
 }
 
+/* ---- JSON (-l -f json): one object per probe per line ---- */
+
+/* A JSON string with the output layer's escapes (output/json.c); its
+ * helper is private to the results sink, so this listing has its own. */
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *c = (const unsigned char *)(s ? s : ""); *c; c++) {
+		if (*c == '"' || *c == '\\')
+			fprintf(f, "\\%c", *c);
+		else if (*c == '\n')
+			fputs("\\n", f);
+		else if (*c == '\t')
+			fputs("\\t", f);
+		else if (*c < 0x20 || *c == 0x7f)
+			fprintf(f, "\\u%04x", *c);
+		else
+			fputc(*c, f);
+	}
+	fputc('"', f);
+}
+
+static void json_head(FILE *f, const char *provider, const char *name, const char *path,
+		      const struct tp_decl *d)
+{
+	char rel[32];
+	fputs("{\"provider\": ", f);
+	json_str(f, provider);
+	fputs(", \"name\": ", f);
+	json_str(f, name);
+	fprintf(f, ", \"source\": \"%s\"", path ? "binary" : "catalog");
+	if (path) {
+		fputs(", \"binary\": ", f);
+		json_str(f, path);
+	}
+	if (d) {
+		fputs(", \"releases\": ", f);
+		json_str(f, releases(d, rel, sizeof(rel)));
+		fputs(", \"doc\": ", f);
+		json_str(f, d->doc);
+	}
+}
+
+static void json_args(FILE *f, const struct tp_decl *d, const struct usdt_location *loc)
+{
+	char t[48];
+	fputs(", \"arguments\": [", f);
+	for (int i = 0; d && i < d->nargs; i++) {
+		fprintf(f, "%s{\"index\": %d, \"name\": ", i ? ", " : "", i);
+		json_str(f, d->args[i].name);
+		fputs(", \"type\": ", f);
+		json_str(f, decl_arg_type_text(&d->args[i], t, sizeof(t)));
+		fputs(", \"doc\": ", f);
+		json_str(f, d->args[i].doc);
+		fputc('}', f);
+	}
+	for (int i = 0; !d && loc && i < loc->nargs; i++) {
+		struct type ty = type_int(loc->args[i].size, loc->args[i].is_signed);
+		fprintf(f, "%s{\"index\": %d, \"type\": ", i ? ", " : "", i);
+		json_str(f, type_name(&ty, t, sizeof(t)));
+		fputc('}', f);
+	}
+	fputc(']', f);
+}
+
+static void json_locations(FILE *f, const struct usdt_probe *p, const char *path, pid_t pid)
+{
+	const struct usdt_location *loc = &p->locs[0];
+	fputs(", \"semaphore\": ", f);
+	if (!loc->sem_offset) {
+		fputs("null", f);
+	} else {
+		fprintf(f, "{\"offset\": %llu", (unsigned long long)loc->sem_offset);
+		int v = pid > 0 ? semaphore_count(pid, path, loc->sem_offset) : 0;
+		if (pid > 0 && v < 0) {
+			fputs(", \"error\": ", f);
+			json_str(f, strerror(-v));
+		} else if (pid > 0) {
+			fprintf(f, ", \"count\": %d", v);
+		}
+		fputc('}', f);
+	}
+	fputs(", \"locations\": [", f);
+	for (int i = 0; i < p->nlocs; i++)
+		fprintf(f, "%s{\"pc_offset\": %llu}", i ? ", " : "",
+			(unsigned long long)p->locs[i].pc_offset);
+	fputc(']', f);
+}
+
+static void json_one(FILE *f, const struct catalog *cat, const struct usdt_binary *bin,
+		     const struct usdt_probe *p, const struct list_opts *o)
+{
+	char why[1024];
+	const struct tp_decl *d = shape_for(cat, p, why, sizeof(why));
+	json_head(f, p->provider, p->name, bin->path, d);
+	json_args(f, d, &p->locs[0]);
+	json_locations(f, p, bin->path, o->pid);
+	if (why[0]) {
+		fputs(", \"note\": ", f);
+		json_str(f, why);
+	}
+	fputs("}\n", f);
+}
+
+/* ---- text ---- */
+
 static void print_args(FILE *f, const struct tp_decl *d, const struct usdt_location *loc,
 		       bool verbose)
 {
@@ -118,7 +247,7 @@ static void print_args(FILE *f, const struct tp_decl *d, const struct usdt_locat
 			fprintf(f, "  %s", a->doc);
 		fputc('\n', f);
 	}
-	for (int i = 0; !d && i < loc->nargs; i++) {
+	for (int i = 0; !d && loc && i < loc->nargs; i++) {
 		struct type ty = type_int(loc->args[i].size, loc->args[i].is_signed);
 		fprintf(f, "    %-12s %-20s arg%d\n", type_name(&ty, t, sizeof(t)), "", i);
 	}
@@ -127,6 +256,8 @@ static void print_args(FILE *f, const struct tp_decl *d, const struct usdt_locat
 static void list_one(FILE *f, const struct catalog *cat, const struct usdt_binary *bin,
 		     const struct usdt_probe *p, const struct list_opts *o)
 {
+	if (o->json)
+		return json_one(f, cat, bin, p, o);
 	char why[1024];
 	const struct tp_decl *d = shape_for(cat, p, why, sizeof(why));
 	const struct usdt_location *loc = &p->locs[0];
@@ -162,10 +293,11 @@ static bool matches(const struct list_opts *o, const char *provider, const char 
 	return fnmatch(o->pattern, name, 0) == 0;
 }
 
-static void list_missing(FILE *f, const struct catalog *cat, const struct usdt_binary *bin,
-			 const struct list_opts *o)
+static int list_missing(FILE *f, const struct catalog *cat, const struct usdt_binary *bin,
+			const struct list_opts *o)
 {
 	bool bitcoind_like = false;
+	int shown = 0;
 	for (int i = 0; i < bin->nprobes; i++)
 		if (strcmp(bin->probes[i].provider, "test"))
 			bitcoind_like = true;
@@ -177,9 +309,17 @@ static void list_missing(FILE *f, const struct catalog *cat, const struct usdt_b
 		if (!strcmp(d->provider, "test") && bitcoind_like &&
 		    !usdt_find_probe(bin, "test", "zero_args"))
 			continue;
-		fprintf(f, "%s:%s [missing from this binary; since v%d]\n", d->provider,
-			d->event, d->since);
+		shown++;
+		if (!o->json) {
+			fprintf(f, "%s:%s [missing from this binary; since v%d]\n", d->provider,
+				d->event, d->since);
+			continue;
+		}
+		json_head(f, d->provider, d->event, bin->path, d);
+		json_args(f, d, NULL);
+		fputs(", \"missing\": true}\n", f);
 	}
+	return shown;
 }
 
 int list_probes(FILE *f, const struct catalog *cat, const struct usdt_binary *bin,
@@ -193,11 +333,70 @@ int list_probes(FILE *f, const struct catalog *cat, const struct usdt_binary *bi
 		list_one(f, cat, bin, p, o);
 		shown++;
 	}
-	list_missing(f, cat, bin, o);
+	shown += list_missing(f, cat, bin, o);
 	if (!bin->nprobes)
 		return diag_error(NULL, "was it built with -DWITH_USDT=ON (or --enable-usdt)?",
 				  "%s has no USDT probes", bin->path);
 	return shown;
+}
+
+/* ---- the catalog without a binary (-l --catalog) ---- */
+
+int list_catalog(FILE *f, const struct catalog *cat, const struct list_opts *o)
+{
+	char rel[32];
+	int shown = 0;
+	for (const struct tp_decl *d = cat->stdlib ? cat->stdlib->decls : NULL; d; d = d->next) {
+		if (!matches(o, d->provider, d->event))
+			continue;
+		shown++;
+		if (o->json) {
+			json_head(f, d->provider, d->event, NULL, d);
+			json_args(f, d, NULL);
+			fputs("}\n", f);
+			continue;
+		}
+		fprintf(f, "%s:%s [catalog: %s]\n", d->provider, d->event,
+			releases(d, rel, sizeof(rel)));
+		fprintf(f, "    since v%d: %s\n", d->since, d->doc);
+		print_args(f, d, NULL, true);
+	}
+	return shown;
+}
+
+/* ---- suggestions ---- */
+
+/* Up to 3 of names[] closest to want as "did you mean A, B or C? ";
+ * "" when none is close (an edit distance of at most a fifth of want's
+ * length, and at least 2: most names share their context's prefix). */
+const char *probe_suggest(const char *want, const char *const *names, int n, char *buf,
+			  size_t len)
+{
+	int best[3] = { -1, -1, -1 }, dist[3] = { 0 }, limit = (int)strlen(want) / 5;
+	limit = limit < 2 ? 2 : limit;
+	for (int i = 0; i < n; i++) {
+		int d = edit_distance(want, names[i]), j = 3;
+		if (d > limit)
+			continue;
+		while (j > 0 && (best[j - 1] < 0 || d < dist[j - 1]))
+			j--;
+		if (j == 3)
+			continue;
+		memmove(best + j + 1, best + j, (2 - j) * sizeof(int));
+		memmove(dist + j + 1, dist + j, (2 - j) * sizeof(int));
+		best[j] = i;
+		dist[j] = d;
+	}
+	int k = best[2] >= 0 ? 3 : best[1] >= 0 ? 2 : best[0] >= 0;
+	buf[0] = 0;
+	if (k == 1)
+		snprintf(buf, len, "did you mean %s? ", names[best[0]]);
+	else if (k == 2)
+		snprintf(buf, len, "did you mean %s or %s? ", names[best[0]], names[best[1]]);
+	else if (k == 3)
+		snprintf(buf, len, "did you mean %s, %s or %s? ", names[best[0]],
+			 names[best[1]], names[best[2]]);
+	return buf;
 }
 
 /* "usdt:PATH:PATTERN" names the binary; the rest is the pattern. */
@@ -219,26 +418,121 @@ static char *command_binary(const char *cmd)
 	return target_which(first);
 }
 
-int list_command(const char *pattern, bool verbose, pid_t pid, const char *cmd,
-		 const char *path)
+/* The names a pattern is compared with: every "context:event" and every
+ * "context:*", once each. */
+struct names {
+	char **v;
+	int n, cap;
+};
+
+static void names_add(struct names *ns, const char *provider, const char *event)
+{
+	char name[256];
+	snprintf(name, sizeof(name), "%s:%s", provider, event);
+	for (int i = 0; i < ns->n; i++)
+		if (!strcmp(ns->v[i], name))
+			return;
+	if (ns->n == ns->cap) {
+		char **v = realloc(ns->v, (ns->cap = ns->cap * 2 + 16) * sizeof(*v));
+		if (!v)
+			return;
+		ns->v = v;
+	}
+	if ((ns->v[ns->n] = strdup(name)))
+		ns->n++;
+}
+
+static void names_free(struct names *ns)
+{
+	for (int i = 0; i < ns->n; i++)
+		free(ns->v[i]);
+	free(ns->v);
+}
+
+/* "no probe matches 'PATTERN'", with the closest names. */
+static int no_match(const struct catalog *cat, const struct usdt_binary *bin,
+		    const char *pattern)
+{
+	struct names ns = { 0 };
+	for (int i = 0; bin && i < bin->nprobes; i++)
+		names_add(&ns, bin->probes[i].provider, bin->probes[i].name);
+	for (const struct tp_decl *d = cat->stdlib->decls; !bin && d; d = d->next)
+		names_add(&ns, d->provider, d->event);
+	/* "utxocach:*" is near "utxocache:*", not near one of its probes. */
+	for (int i = 0, n = pattern[strcspn(pattern, "*?[")] ? ns.n : 0; i < n; i++) {
+		char provider[256];
+		snprintf(provider, sizeof(provider), "%.*s", (int)strcspn(ns.v[i], ":"), ns.v[i]);
+		names_add(&ns, provider, "*");
+	}
+	char near[512], hint[1024];
+	probe_suggest(pattern, (const char *const *)ns.v, ns.n, near, sizeof(near));
+	if (bin)
+		snprintf(hint, sizeof(hint), "%s`btctrace -l -b %s` lists all its probes", near,
+			 bin->path);
+	else
+		snprintf(hint, sizeof(hint), "%s`btctrace -l --catalog` lists every probe of "
+			 "the catalog", near);
+	names_free(&ns);
+	return diag_error(NULL, hint, "no probe matches '%s'", pattern);
+}
+
+/* The binary -l lists: usdt:PATH:..., -c's command, -p's or -b's binary,
+ * or bitcoind discovered.  NULL with *rc 0: nothing to discover, list
+ * the catalog. */
+static char *list_binary(const struct list_request *r, const char *bin_path, int *rc)
+{
+	struct target t = { .pid = -1, .pidfd = -1, .release_fd = -1 };
+	char *path = NULL;
+	*rc = 0;
+	if (bin_path || r->catalog)
+		return bin_path ? strdup(bin_path) : NULL;
+	if (r->cmd && !(path = command_binary(r->cmd)))
+		*rc = diag_error(NULL, "check the command's path", "command not found: %s", r->cmd);
+	if (r->cmd)
+		return path;
+	bool discover = r->pid <= 0 && !r->path;
+	/* Discovery fails with -EINVAL only when there is no bitcoind at all
+	 * (several running: -EEXIST); that is not an error for -l. */
+	if (discover)
+		diag_hold();
+	*rc = target_open(&t, r->pid, NULL, r->path);
+	if (discover)
+		diag_release(*rc != -EINVAL);
+	if (discover && *rc == -EINVAL) {
+		*rc = 0;
+		diag_note(NULL, "no target (no -p, -c or -b; no bitcoind running or on PATH): "
+			  "listing btctrace's probe catalog, not a binary's probes");
+	}
+	if (!*rc && t.path)
+		path = strdup(t.path);
+	target_close(&t);
+	return path;
+}
+
+int list_command(const struct list_request *r)
 {
 	const char *rest;
-	char *bin_path = split_usdt_pattern(pattern, &rest);
-	struct target t = { .pid = -1, .pidfd = -1, .release_fd = -1 };
-	int rc = 0;
-	if (!bin_path && cmd && !(bin_path = command_binary(cmd)))
-		rc = diag_error(NULL, "check the command's path", "command not found: %s", cmd);
-	if (!rc && !bin_path && (rc = target_open(&t, pid, NULL, path)) == 0)
-		bin_path = strdup(t.path);
+	char *given = split_usdt_pattern(r->pattern, &rest);
+	int rc;
+	char *bin_path = list_binary(r, given, &rc);
 	struct catalog cat = { 0 };
 	struct usdt_binary bin = { 0 };
-	if (!rc && !(rc = catalog_load(&cat)) && !(rc = usdt_read_binary(bin_path, &bin))) {
-		struct list_opts o = { rest && strcmp(rest, "*") ? rest : NULL, verbose, pid };
+	struct list_opts o = { rest && strcmp(rest, "*") ? rest : NULL, r->verbose, r->pid,
+			       r->json };
+	if (!rc && !(rc = catalog_load(&cat)) && bin_path &&
+	    !(rc = usdt_read_binary(bin_path, &bin)))
 		rc = list_probes(stdout, &cat, &bin, &o);
+	else if (!rc && !bin_path) {
+		if (r->catalog)
+			diag_note(NULL, "these are the catalog's declarations, not a binary's "
+				  "probes: a binary may lack some or have an older shape");
+		rc = list_catalog(stdout, &cat, &o);
 	}
+	if (rc == 0)
+		rc = no_match(&cat, bin_path ? &bin : NULL, o.pattern ? o.pattern : "*");
 	usdt_free_binary(&bin);
 	catalog_free(&cat);
-	target_close(&t);
 	free(bin_path);
+	free(given);
 	return rc;
 }

@@ -23,11 +23,17 @@
 #
 # Both tools run pinned to one CPU (taskset), with btcsim inheriting it: 0.17
 # reads one perf buffer per CPU, so events of a process that migrates could
-# be printed out of order; and `@n` read in an expression is this CPU's
-# value of a per-CPU map in both tools.
+# be printed out of order; and bpftrace's `@n = @n + 1` on a plain map (one
+# hash map for every CPU) cannot race.
 #
 # DIFF_ONLY=name[,name...] runs only those scripts; DIFF_KEEP=DIR keeps
 # the outputs of both tools there.
+#
+# ctest sets BTC_SRC and BTC_BUILD; run by hand (docs/compatibility.md,
+# "The differential test") they default to this source tree and its build/.
+BTC_SRC=${BTC_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+BTC_BUILD=${BTC_BUILD:-$BTC_SRC/build}
+export BTC_SRC BTC_BUILD
 source "$BTC_SRC/tests/e2e/lib.sh"
 need bpftrace jq awk taskset
 

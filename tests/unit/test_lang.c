@@ -153,7 +153,7 @@ static void test_bpftrace_features(void)
 		"t.btc:1:14: error: 'kstack' is a bpftrace feature btctrace does not support\n"
 		"BEGIN { @x = kstack; }\n"
 		"             ^~~~~~\n"
-		"hint: see docs/compatibility.md for what btctrace supports\n");
+		"hint: see \"bpftrace features btctrace does not support\" in docs/compatibility.md\n");
 }
 
 /* With no builtins registered, a call or a builtin's name is an unknown
