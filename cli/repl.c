@@ -170,14 +170,8 @@ void repl_drain_events(struct repl *r)
 
 static const char *shown_path(struct session *s)
 {
-	/* -p reads the binary through /proc/PID/root: show the path itself. */
-	const char *p = session_target(s)->path;
-	if (p && !strncmp(p, "/proc/", 6)) {
-		const char *root = strstr(p, "/root/");
-		if (root)
-			return root + 5;
-	}
-	return p;
+	/* -p reads the binary through /proc/PID/...: show the path itself. */
+	return target_shown_path(session_target(s));
 }
 
 static void target_exited(struct repl *r)

@@ -56,11 +56,32 @@ const struct usdt_binary *session_binary(struct session *s, const char *path)
 	return &s->bins[s->nbins++];
 }
 
+/* Says which process is traced when the user did not name it, and how
+ * a binary replaced on disk is reached; -q keeps it quiet. */
+static void note_target(struct session *s)
+{
+	const struct target *t = &s->target;
+	if (s->opts.quiet)
+		return;
+	if (t->replaced)
+		diag_note(NULL, "process %d runs %s, which was deleted or replaced on disk since "
+			  "it started: tracing it through %s", t->pid, t->exe, t->path);
+	if (t->discovered && t->pid > 0)
+		diag_note(NULL, "tracing the running bitcoind: pid %d, %s", t->pid,
+			  target_shown_path(t));
+	else if (t->discovered)
+		diag_note(NULL, "no bitcoind is running: probes fire when %s starts; Ctrl-C to "
+			  "stop", t->path);
+}
+
 int session_open_target(struct session *s)
 {
 	if (s->target.path)
 		return 0;
-	return target_open(&s->target, s->opts.pid, s->opts.cmd, s->opts.path);
+	int rc = target_open(&s->target, s->opts.pid, s->opts.cmd, s->opts.path);
+	if (!rc)
+		note_target(s);
+	return rc;
 }
 
 /* usdt:PATH probes need no target, but -c and -p still name one. */
