@@ -154,6 +154,25 @@ int target_spawn(struct target *t)
 	return 0;
 }
 
+int target_count_running(const char *path)
+{
+	struct stat want, st;
+	if (stat(path, &want) < 0)
+		return 0;
+	DIR *d = opendir("/proc");
+	int n = 0;
+	for (struct dirent *e; d && (e = readdir(d));) {
+		char exe[300];
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(exe, sizeof(exe), "/proc/%s/exe", e->d_name);
+		n += stat(exe, &st) == 0 && st.st_dev == want.st_dev && st.st_ino == want.st_ino;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
 static bool is_bitcoind(const char *pid)
 {
 	char p[300], comm[32] = "";

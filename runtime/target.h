@@ -47,6 +47,9 @@ const char *target_shown_path(const struct target *t);
 /* Whether paths a and b are the same file (inode), not just the same name. */
 bool target_same_file(const char *a, const char *b);
 
+/* How many processes run the file at path now (by inode). */
+int target_count_running(const char *path);
+
 /* Resolves a command name through PATH like execvp would. */
 char *target_which(const char *name);
 
