@@ -37,7 +37,9 @@ static const char usage_text[] =
 	"                   attached first\n"
 	"  -f text|json     output format (json: one object per line; also for -l)\n"
 	"  -o FILE          write output to FILE\n"
-	"  -q               no 'Attaching N probes...' line\n"
+	"  -q               no 'Attaching N probes...' line, no notes\n"
+	"  -v               say what is traced (binary, pid, probe shapes and\n"
+	"                   locations) and what btctrace waits for\n"
 	"  -B none|line|full  output buffering (default: line)\n"
 	"  -l [PATTERN]     list the target's probes with their arguments\n"
 	"                   (PATTERN: utxocache:*, or usdt:PATH:* for a binary);\n"
@@ -148,6 +150,10 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		switch (c) {
 		case 'e': cli->program = optarg; break;
 		case 'p':
+			if (cli->opts.pid > 0)
+				return diag_error(NULL, "-p traces one process; -b BINARY traces "
+						  "every process running a binary",
+						  "-p given twice (%d and %s)", cli->opts.pid, optarg);
 			if ((cli->opts.pid = parse_pid(optarg)) < 0)
 				return -1;
 			break;
@@ -189,6 +195,10 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		default: fputs(usage_text, stderr); return -1;
 		}
 	}
+	if (cli->opts.path && (cli->opts.pid > 0 || cli->opts.cmd))
+		return diag_error(NULL, "-b traces every process running a binary, -p and -c "
+				  "one process: give one of them",
+				  "-b and %s exclude each other", cli->opts.cmd ? "-c" : "-p");
 	if (cli->list) {
 		cli->file = optind < argc ? argv[optind++] : NULL;
 		return 0;
@@ -213,6 +223,7 @@ int main(int argc, char **argv)
 	cli.opts.builtins = builtins_table();	/* the front end's builtins */
 	if (parse_args(argc, argv, &cli))
 		return 1;
+	cli.opts.verbose = cli.verbose;	/* -v; -lv is the verbose listing */
 	if (cli.list) {
 		struct list_request r = { cli.file, cli.verbose, cli.opts.format == FMT_JSON,
 					  cli.catalog, cli.opts.pid, cli.opts.cmd, cli.opts.path };

@@ -170,14 +170,8 @@ void repl_drain_events(struct repl *r)
 
 static const char *shown_path(struct session *s)
 {
-	/* -p reads the binary through /proc/PID/root: show the path itself. */
-	const char *p = session_target(s)->path;
-	if (p && !strncmp(p, "/proc/", 6)) {
-		const char *root = strstr(p, "/root/");
-		if (root)
-			return root + 5;
-	}
-	return p;
+	/* -p reads the binary through /proc/PID/...: show the path itself. */
+	return target_shown_path(session_target(s));
 }
 
 static void target_exited(struct repl *r)
@@ -278,9 +272,11 @@ int repl_program_state(const char *text)
 {
 	struct lex_progress p;
 	lex_progress(text, &p);
-	if (!p.opened)
-		return -1;
-	return p.depth <= 0 && !p.in_comment ? 1 : 0;
+	if (p.opened && p.depth <= 0 && !p.in_comment)
+		return 1;
+	if (p.bad_at >= 0)
+		return -2;
+	return p.opened ? 0 : -1;
 }
 
 /* ---- one line of input ---- */
@@ -291,25 +287,66 @@ static void set_prompt(struct repl *r)
 		rl_set_prompt(r->pending ? PROMPT_MORE : PROMPT);
 }
 
+/* An entry failed: in pipe mode the session's exit status becomes 1. */
+static void failed(struct repl *r, int rc)
+{
+	if (rc)
+		r->failed = true;
+}
+
 static void submit_pending(struct repl *r)
 {
 	struct source *src = new_entry(r, r->pending);
 	free(r->pending);
 	r->pending = NULL;
-	repl_run_program(r, src);
+	failed(r, repl_run_program(r, src));
+}
+
+/* Words typed at many prompts, taken as the commands they mean: help,
+ * quit, exit, exit() (a ';' may follow).  0 for none. */
+static char bare_word(const char *line)
+{
+	static const struct { const char *word; char what; } words[] = {
+		{ "help", 'h' }, { "help()", 'h' }, { "quit", 'q' }, { "quit()", 'q' },
+		{ "exit", 'q' }, { "exit()", 'q' },
+	};
+	const char *p = repl_skip_space(line);
+	size_t n = strlen(p);
+	while (n && strchr(" \t\r;", p[n - 1]))
+		n--;
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strlen(words[i].word) == n && !strncmp(p, words[i].word, n))
+			return words[i].what;
+	return 0;
+}
+
+/* Whether line starts an entry of its own (a command, a map, a bare
+ * word): it cannot continue a probe name typed before it. */
+static bool starts_entry(const char *line)
+{
+	enum repl_entry_kind k = repl_classify(line);
+	return bare_word(line) || k == REPL_COMMAND || k == REPL_MAP;
 }
 
 /* The first line of an entry; true when it starts a probe block. */
 static bool first_line(struct repl *r, const char *line)
 {
+	switch (bare_word(line)) {
+	case 'h':
+		failed(r, repl_run_command(r, new_entry(r, ".help")));
+		return false;
+	case 'q':
+		r->quit = true;
+		return false;
+	}
 	switch (repl_classify(line)) {
 	case REPL_EMPTY:
 		return false;
 	case REPL_COMMAND:
-		repl_run_command(r, new_entry(r, line));
+		failed(r, repl_run_command(r, new_entry(r, line)));
 		return false;
 	case REPL_MAP:
-		repl_run_map(r, new_entry(r, line));
+		failed(r, repl_run_map(r, new_entry(r, line)));
 		fflush(stdout);
 		return false;
 	case REPL_PROGRAM:
@@ -319,18 +356,74 @@ static bool first_line(struct repl *r, const char *line)
 	return true;
 }
 
+/* Where byte `at` of text is, as a location of src. */
+static struct loc loc_at(const struct source *src, int at, int len)
+{
+	struct loc l = { .src = src, .line = 1, .col = 1, .len = len > 0 ? len : 1 };
+	for (int i = 0; i < at && src->text[i]; i++) {
+		if (src->text[i] == '\n')
+			l.line++, l.col = 1;
+		else
+			l.col++;
+	}
+	return l;
+}
+
+/* The pending text can never become a probe block: said now, not after
+ * more lines that would be swallowed. */
+static void reject_pending(struct repl *r)
+{
+	struct lex_progress p;
+	lex_progress(r->pending, &p);
+	struct source *src = new_entry(r, r->pending);
+	free(r->pending);
+	r->pending = NULL;
+	r->failed = true;
+	struct loc l = loc_at(src, p.bad_at, p.bad_len);
+	const char *tok = src->text + p.bad_at;
+	if (p.bad_at == (int)(repl_skip_space(src->text) - src->text) &&
+	    !memchr(tok, ':', p.bad_len) && *tok != '{' && *tok != '}')
+		diag_error(&l, "a probe block is context:event { ... }, e.g. utxocache:add "
+			   "{ @n = count(); }; .help lists what can be typed, .quit ends the "
+			   "session", "'%.*s' is not a probe, a map or a command", p.bad_len, tok);
+	else
+		diag_error(&l, "a probe block is `context:event /predicate/ { statements; }`; "
+			   "several probes are separated by ','", "unexpected '%.*s'",
+			   p.bad_len, tok);
+}
+
+/* A probe name waits for its block, but the line typed next is an entry
+ * of its own: the name is dropped with an error, the line runs. */
+static void drop_header(struct repl *r)
+{
+	struct source *src = new_entry(r, r->pending);
+	free(r->pending);
+	r->pending = NULL;
+	r->failed = true;
+	const char *p = repl_skip_space(src->text);
+	struct loc l = loc_at(src, (int)(p - src->text), (int)strcspn(p, " \t\r\n"));
+	diag_error(&l, "a probe block is `context:event /predicate/ { statements; }`",
+		   "no block followed this probe name; it was dropped");
+}
+
 static void on_line(struct repl *r, const char *line)
 {
 	check_target(r);
 	if (!line) {
-		if (r->pending) {
+		if (r->pending && r->piped) {
+			diag_error(NULL, NULL, "the input ended inside a probe block; it was not "
+				   "attached");
+			r->failed = true;
+		} else if (r->pending) {
 			diag_note(NULL, "the unfinished probe block was not attached");
-			free(r->pending);
-			r->pending = NULL;
 		}
+		free(r->pending);
+		r->pending = NULL;
 		r->quit = true;
 		return;
 	}
+	if (r->pending && repl_program_state(r->pending) == -1 && starts_entry(line))
+		drop_header(r);
 	if (!r->pending) {
 		if (!first_line(r, line))
 			return;
@@ -342,8 +435,10 @@ static void on_line(struct repl *r, const char *line)
 	}
 	int state = repl_program_state(r->pending);
 	/* An empty line under a header that opened no block gives up on it. */
-	if (state == 1 || (state < 0 && !*repl_skip_space(line)))
+	if (state == 1 || (state == -1 && !*repl_skip_space(line)))
 		submit_pending(r);
+	else if (state == -2)
+		reject_pending(r);
 }
 
 static void readline_line(char *line)
@@ -578,6 +673,7 @@ int repl_main(const struct session_opts *opts, struct source *initial)
 	struct repl r = { .s = &s, .quiet = opts->quiet, .stats_fd = -1, .at_line_start = true };
 	R = &r;
 	r.tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+	r.piped = !isatty(STDIN_FILENO);
 	/* -f json keeps stdout for JSON lines only. */
 	r.msg = opts->format == FMT_JSON ? stderr : stdout;
 	session_open(&s, opts);
@@ -585,6 +681,9 @@ int repl_main(const struct session_opts *opts, struct source *initial)
 	int status = 1;
 	if (!session_prepare(&s))
 		status = run(&r, initial);
+	/* A script fed to the REPL fails as a script would: any entry. */
+	if (r.piped && r.failed && status == 0)
+		status = 1;
 	if (r.stats_fd >= 0)
 		close(r.stats_fd);
 	session_close(&s);

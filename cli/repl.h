@@ -26,7 +26,8 @@ enum repl_entry_kind repl_classify(const char *line);
 
 /* Whether the text typed so far is a whole program: 1 when a block was
  * opened and every brace is closed, 0 while a brace is open, -1 when no
- * block was opened yet.  Strings and comments are skipped. */
+ * block was opened yet, -2 when nothing typed after it can make it a
+ * program (`help`, `foo bar`).  Strings and comments are skipped. */
 int repl_program_state(const char *text);
 
 #endif

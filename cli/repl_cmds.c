@@ -1,6 +1,7 @@
 /* Entries that act on the session: probe blocks (attached at once) and
  * the .commands: .help .quit .probes .detach .list .maps .ir .sleep. */
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,20 +55,24 @@ static char *describe_added(struct session *s, int first_seq)
 	return text;
 }
 
-void repl_run_program(struct repl *r, struct source *src)
+int repl_run_program(struct repl *r, struct source *src)
 {
 	struct session *s = r->s;
 	double t0 = repl_now_ms();
-	int first;
+	int first, rc = 0;
 	if (driver_add(s, src, NULL, &first))
-		return;
+		return -1;
 	char *added = r->quiet ? NULL : describe_added(s, first);
-	repl_start_probes(r, first, src->name, true);
+	if (session_start_probes(s, first)) {
+		diag_error(NULL, NULL, "BEGIN of %s failed to run", src->name);
+		rc = -1;
+	}
+	repl_drain_events(r);
 	double ms = repl_now_ms() - t0;
 	if (session_target(s)->is_child && !r->released) {
 		r->released = true;
 		if (target_release(session_target(s)))
-			diag_error(NULL, NULL, "cannot start the command");
+			rc = diag_error(NULL, NULL, "cannot start the command");
 	}
 	if (added) {
 		fputs(added, r->msg);
@@ -77,6 +82,7 @@ void repl_run_program(struct repl *r, struct source *src)
 		fflush(r->msg);
 	}
 	free(added);
+	return rc ? -1 : 0;
 }
 
 /* ---- .commands ---- */
@@ -144,19 +150,19 @@ static const struct attached_probe *find_probe(struct session *s, int id)
 	return NULL;
 }
 
-static void cmd_detach(struct repl *r, char *args)
+static int cmd_detach(struct repl *r, char *args)
 {
 	struct session *s = r->s;
 	char *save = NULL;
-	int n = 0;
+	int n = 0, rc = 0;
 	for (char *tok = strtok_r(args, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
 		n++;
 		char *end;
 		long id = strtol(tok + (*tok == '#'), &end, 10);
 		const struct attached_probe *a = *end ? NULL : find_probe(s, (int)id);
 		if (!a) {
-			diag_error(NULL, ".probes lists them", "no attached probe #%s",
-				   tok + (*tok == '#'));
+			rc = diag_error(NULL, ".probes lists them", "no attached probe #%s",
+					tok + (*tok == '#'));
 			continue;
 		}
 		char *name = strdup(a->name);
@@ -166,10 +172,11 @@ static void cmd_detach(struct repl *r, char *args)
 		free(name);
 	}
 	if (!n)
-		diag_error(NULL, ".probes lists them", ".detach needs probe ids");
+		rc = diag_error(NULL, ".probes lists them", ".detach needs probe ids");
+	return rc;
 }
 
-static void cmd_list(struct repl *r, char *args)
+static int cmd_list(struct repl *r, char *args)
 {
 	struct session *s = r->s;
 	struct list_opts o = { 0 };
@@ -183,18 +190,17 @@ static void cmd_list(struct repl *r, char *args)
 			o.pattern = tok;
 	}
 	const struct usdt_binary *bin = session_target_binary(s);
-	if (!bin) {
-		diag_error(NULL, NULL, "this session has no target binary");
-		return;
-	}
+	if (!bin)
+		return diag_error(NULL, NULL, "this session has no target binary");
 	const struct catalog *cat = session_catalog_view(s);
 	if (!cat)
-		return;
+		return -EINVAL;
 	struct capture c;
 	int n = list_probes(repl_capture_start(&c), cat, bin, &o);
 	repl_capture_emit(r, &c, r->msg);
 	if (n == 0)
 		diag_note(NULL, "no probe matches '%s'", o.pattern ? o.pattern : "*");
+	return 0;
 }
 
 /* "[uint64, string[7]]", or "" for a map without keys. */
@@ -239,50 +245,49 @@ static bool all_digits(const char *p)
 	return true;
 }
 
-static void cmd_ir(struct repl *r, const char *arg, struct source *src)
+static int cmd_ir(struct repl *r, const char *arg, struct source *src)
 {
 	struct session *s = r->s;
 	struct capture c;
-	if (!*arg) {
-		diag_error(NULL, ".ir 1, or .ir utxocache:add { @n = count(); }",
-			   ".ir needs a probe id or a probe block");
-		return;
-	}
+	if (!*arg)
+		return diag_error(NULL, ".ir 1, or .ir utxocache:add { @n = count(); }",
+				  ".ir needs a probe id or a probe block");
 	if (all_digits(arg)) {
 		int id = atoi(arg + (*arg == '#'));
 		const struct attached_probe *a = find_probe(s, id);
-		if (!a) {
-			diag_error(NULL, ".probes lists them", "no attached probe #%d", id);
-			return;
-		}
+		if (!a)
+			return diag_error(NULL, ".probes lists them", "no attached probe #%d", id);
 		repl_capture_start(&c);
 		fprintf(c.f, "; #%d %s\n%s", a->id, a->name, a->ir ? a->ir : "");
 		repl_capture_emit(r, &c, r->msg);
-		return;
+		return 0;
 	}
 	/* The block keeps its columns in messages: ".ir " becomes blanks. */
 	char *text = (char *)src->text;
 	memset(text, ' ', arg - text);
 	repl_capture_start(&c);
-	if (driver_add(s, src, c.f, NULL))
+	if (driver_add(s, src, c.f, NULL)) {
 		repl_capture_drop(&c);
-	else
-		repl_capture_emit(r, &c, r->msg);
+		return -EINVAL;
+	}
+	repl_capture_emit(r, &c, r->msg);
+	return 0;
 }
 
-static void cmd_sleep(struct repl *r, const char *args)
+static int cmd_sleep(struct repl *r, const char *args)
 {
 	char *end;
 	double sec = strtod(args, &end);
 	if (!*args || *end || sec < 0)
-		diag_error(NULL, NULL, ".sleep needs seconds, e.g. .sleep 0.5");
-	else
-		repl_wait(r, sec * 1e3);
+		return diag_error(NULL, NULL, ".sleep needs seconds, e.g. .sleep 0.5");
+	repl_wait(r, sec * 1e3);
+	return 0;
 }
 
-/* Runs command cmd; false when there is no such command. */
-static bool dispatch(struct repl *r, const char *cmd, char *args, const char *rest,
-		     struct source *src)
+/* Runs command cmd: 0, -errno after an error, or 1 when there is no
+ * such command. */
+static int dispatch(struct repl *r, const char *cmd, char *args, const char *rest,
+		    struct source *src)
 {
 	if (!strcmp(cmd, ".help") || !strcmp(cmd, ".h") || !strcmp(cmd, ".?"))
 		cmd_help(r);
@@ -291,21 +296,21 @@ static bool dispatch(struct repl *r, const char *cmd, char *args, const char *re
 	else if (!strcmp(cmd, ".probes"))
 		cmd_probes(r);
 	else if (!strcmp(cmd, ".detach"))
-		cmd_detach(r, args);
+		return cmd_detach(r, args);
 	else if (!strcmp(cmd, ".list"))
-		cmd_list(r, args);
+		return cmd_list(r, args);
 	else if (!strcmp(cmd, ".maps"))
 		cmd_maps(r);
 	else if (!strcmp(cmd, ".ir"))
-		cmd_ir(r, rest, src);
+		return cmd_ir(r, rest, src);
 	else if (!strcmp(cmd, ".sleep"))
-		cmd_sleep(r, args);
+		return cmd_sleep(r, args);
 	else
-		return false;
-	return true;
+		return 1;
+	return 0;
 }
 
-void repl_run_command(struct repl *r, struct source *src)
+int repl_run_command(struct repl *r, struct source *src)
 {
 	const char *p = repl_skip_space(src->text);
 	char cmd[32];
@@ -317,10 +322,12 @@ void repl_run_command(struct repl *r, struct source *src)
 	char *args = strdup(rest);
 	for (size_t len = strlen(args); len && isspace((unsigned char)args[len - 1]);)
 		args[--len] = 0;
-	if (!dispatch(r, cmd, args, rest, src)) {
+	int rc = dispatch(r, cmd, args, rest, src);
+	if (rc > 0) {
 		struct loc l = { .src = src, .line = 1, .col = (int)(p - src->text) + 1, .len = n };
-		diag_error(&l, ".help lists the commands", "unknown command %s", cmd);
+		rc = diag_error(&l, ".help lists the commands", "unknown command %s", cmd);
 	}
 	free(args);
 	fflush(r->msg);
+	return rc ? -1 : 0;
 }

@@ -27,6 +27,8 @@ struct entry {
 struct repl {
 	struct session *s;
 	bool tty;		/* readline, banner, prompt */
+	bool piped;		/* stdin is no terminal: entries come from a script */
+	bool failed;		/* an entry failed: a piped session ends with 1 */
 	bool quiet;
 	FILE *msg;		/* what the REPL says: stdout, stderr with -f json */
 	int sfd;		/* SIGINT, SIGTERM (and SIGWINCH on a terminal) */
@@ -71,11 +73,12 @@ const char *repl_skip_space(const char *p);
 
 /* ---- cli/repl_cmds.c ---- */
 
-/* A .command; src is the whole line. */
-void repl_run_command(struct repl *r, struct source *src);
+/* A .command; src is the whole line.  0, or -1 after an error. */
+int repl_run_command(struct repl *r, struct source *src);
 
-/* A probe block: compiled, attached, its BEGIN run; "attached #N ...". */
-void repl_run_program(struct repl *r, struct source *src);
+/* A probe block: compiled, attached, its BEGIN run; "attached #N ...".
+ * 0, or -1 after an error. */
+int repl_run_program(struct repl *r, struct source *src);
 
 /* BEGIN programs added since the entry began (index from on) run once,
  * then are closed; with serve, their output is printed after each. */
@@ -87,8 +90,8 @@ void repl_start_probes(struct repl *r, int first_seq, const char *name, bool ser
 extern const char *const repl_map_functions[];
 
 /* A map entry: @m, @m[k], print(@m[k], top, div), clear(@m), zero(@m),
- * delete(@m[k]). */
-void repl_run_map(struct repl *r, struct source *src);
+ * delete(@m[k]).  0, or -1 after an error. */
+int repl_run_map(struct repl *r, struct source *src);
 
 /* ---- cli/repl_complete.c ---- */
 

@@ -237,13 +237,15 @@ static void print_entry(struct repl *r, struct map_entry *e)
 		no_entry(e);
 }
 
-void repl_run_map(struct repl *r, struct source *src)
+int repl_run_map(struct repl *r, struct source *src)
 {
 	struct session *s = r->s;
 	struct map_entry e = { .s = s };
 	struct node *tree = NULL;
+	int rc = -1;
 	if (read_entry(&e, src, &tree) || maps_check(session_map_set(s), e.m))
 		goto out;
+	rc = 0;
 	switch (e.op) {
 	case ENTRY_PRINT:
 		print_entry(r, &e);
@@ -266,4 +268,5 @@ void repl_run_map(struct repl *r, struct source *src)
 out:
 	free(e.ukey);
 	node_free(tree);
+	return rc;
 }

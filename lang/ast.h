@@ -157,6 +157,10 @@ struct lex_progress {
 	bool in_comment;	/* the text ends inside a comment not closed */
 	int header_at, header_len;	/* the first probe name of the block
 					 * still open (bytes of text); -1, 0 */
+	int bad_at, bad_len;	/* outside blocks, the first token no text typed
+				 * after it can make a program of: a word that is
+				 * no probe name (`help`), two names without ','
+				 * (bytes of text); -1, 0 */
 };
 void lex_progress(const char *text, struct lex_progress *out);
 

@@ -56,14 +56,60 @@ static bool scan_done(const struct scan *sc, int t)
 	return t == YYEOF || sc->ctx.open_comment;
 }
 
+/* What may come next outside a block: a probe name, what follows one,
+ * the rest of a predicate, the block's '{'. */
+enum header_want { WANT_NAME, WANT_AFTER_NAME, IN_PRED, WANT_BLOCK, IN_BLOCK, IN_DECL };
+
+/* BEGIN, END, or a name with a ':' (context:event, interval:s:1,
+ * usdt:PATH:...): a bare word is no probe, whatever follows it. */
+static bool probe_name_shape(const char *text, int len)
+{
+	if ((len == 5 && !strncmp(text, "BEGIN", 5)) || (len == 3 && !strncmp(text, "END", 3)))
+		return true;
+	return memchr(text, ':', len) != NULL;
+}
+
+/* One token read at depth 0 (or the '{' opening a block): the state that
+ * follows it, or -1 when no continuation can make a program of the text.
+ * Inside blocks and predicates nothing is judged: the parser says more
+ * once the entry is whole. */
+static int header_step(enum header_want w, int t, const char *tok, int len, int depth)
+{
+	if (w == IN_BLOCK)
+		return depth == 0 ? WANT_NAME : IN_BLOCK;
+	if (w == IN_DECL)
+		return t == ';' ? WANT_NAME : IN_DECL;
+	if (t == '{')
+		return w == WANT_NAME ? -1 : IN_BLOCK;
+	switch (w) {
+	case WANT_NAME:
+		if (t == TRACEPOINT)
+			return IN_DECL;
+		return t == ATTACH && probe_name_shape(tok, len) ? WANT_AFTER_NAME : -1;
+	case WANT_AFTER_NAME:
+		if (t == ',')
+			return WANT_NAME;
+		return t == PRED_OPEN ? IN_PRED : -1;
+	case IN_PRED:
+		return t == PRED_CLOSE ? WANT_BLOCK : IN_PRED;
+	default:
+		return -1;
+	}
+}
+
 void lex_progress(const char *text, struct lex_progress *out)
 {
 	struct scan sc;
 	memset(out, 0, sizeof(*out));
 	out->header_at = -1;
+	out->bad_at = -1;
+	int want = WANT_NAME;
 	scan_open(&sc, text, START_PROGRAM);
 	for (int t = scan_next(&sc); !scan_done(&sc, t); t = scan_next(&sc)) {
 		int at = sc.ctx.tok_start, len = sc.ctx.offset - at;
+		if (want >= 0 && (want = header_step(want, t, text + at, len,
+						      sc.ctx.brace_depth)) < 0)
+			out->bad_at = at, out->bad_len = len;
 		if (t == '{')
 			out->opened = true;
 		else if (t == '}' && sc.ctx.brace_depth == 0)

@@ -66,13 +66,56 @@ static void fill_sig(struct session *s, struct attach_point *ap, const struct us
 		diag_warn(&ap->loc, NULL, "%s", why);
 }
 
+/* -p and -c trace one process; a usdt:PATH probe on another binary (a
+ * node that a -c shell starts, say) would never fire in it, so it traces
+ * every process running that binary. */
+static bool other_binary(struct session *s, const char *path)
+{
+	return s->target.path && !target_same_file(path, s->target.path);
+}
+
+static void note_other_binary(struct session *s, const struct attach_point *ap)
+{
+	if (s->opts.quiet)
+		return;
+	char who[64];
+	if (s->opts.pid > 0)
+		snprintf(who, sizeof(who), "process %d", s->opts.pid);
+	else
+		snprintf(who, sizeof(who), "the -c command");
+	diag_note(NULL, "%s traces every process running %s, not only %s (which runs %s)",
+		  ap->spec, ap->path, who, target_shown_path(&s->target));
+}
+
+/* -v: which catalog shape names the probe's arguments. */
+static void verbose_shape(const struct attach_point *ap, const struct usdt_probe *p,
+			  const struct probe_sig *sig, const char *path)
+{
+	const struct tp_decl *d = sig->decl;
+	char rel[32] = "";
+	if (d && d->until)
+		snprintf(rel, sizeof(rel), "v%d-v%d", d->since, d->until);
+	else if (d)
+		snprintf(rel, sizeof(rel), "v%d+", d->since);
+	int n = p->nlocs;
+	if (d)
+		diag_note(NULL, "%s:%s: %s shape, %d location%s in %s", ap->provider, ap->event,
+			  rel, n, n == 1 ? "" : "s", path);
+	else
+		diag_note(NULL, "%s:%s: no catalog shape matches (%s), %d location%s in %s",
+			  ap->provider, ap->event, sig->no_decl_why, n, n == 1 ? "" : "s", path);
+}
+
 static int resolve(struct session *s, struct attach_point *ap)
 {
 	int rc;
 	if ((rc = session_catalog(s)))
 		return rc;
-	if (!ap->path && (rc = session_open_target(s)))
+	bool one_process = s->opts.cmd || s->opts.pid > 0;
+	if ((!ap->path || one_process) && (rc = session_open_target(s)))
 		return rc;
+	if (ap->path && one_process && other_binary(s, ap->path))
+		note_other_binary(s, ap);
 	const char *path = path_of(s, ap);
 	const struct usdt_binary *bin = session_binary(s, path);
 	if (!bin)
@@ -87,6 +130,8 @@ static int resolve(struct session *s, struct attach_point *ap)
 	if (!(ap->sig = calloc(1, sizeof(*ap->sig))))
 		return -ENOMEM;
 	fill_sig(s, ap, p, ap->sig);
+	if (s->opts.verbose && !s->opts.quiet)
+		verbose_shape(ap, p, ap->sig, path);
 	return 0;
 }
 
@@ -120,14 +165,23 @@ static int variants(struct session *s, const struct attach_point *ap, struct pro
 	return v ? n : -ENOMEM;
 }
 
-/* -p and -c trace one process, whichever way its probes were named. */
+/* -p and -c trace one process, whichever way its probes were named, if
+ * the probe is in its binary. */
 static int attach(struct session *s, struct attached_probe *a, const struct attach_point *ap,
 		  const struct probe_variant *v)
 {
 	(void)ap;
-	pid_t pid = s->target.pid > 0 ? s->target.pid : -1;
-	return attach_uprobes_batched(s->batch, a->prog_fd, v->path, pid, v->locs, v->nlocs,
-				      &a->link);
+	pid_t pid = s->target.pid > 0 && !other_binary(s, v->path) ? s->target.pid : -1;
+	int rc = attach_uprobes_batched(s->batch, a->prog_fd, v->path, pid, v->locs, v->nlocs,
+					&a->link);
+	if (!rc && s->opts.verbose && !s->opts.quiet) {
+		char who[64] = "every process running it";
+		if (pid > 0)
+			snprintf(who, sizeof(who), "pid %d only", pid);
+		diag_note(NULL, "attaching %s at %d location%s of %s (%s)", a->name, v->nlocs,
+			  v->nlocs == 1 ? "" : "s", v->path, who);
+	}
+	return rc;
 }
 
 static void detach(struct attached_probe *a)

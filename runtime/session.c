@@ -56,11 +56,69 @@ const struct usdt_binary *session_binary(struct session *s, const char *path)
 	return &s->bins[s->nbins++];
 }
 
+/* -v: the target the user named, as resolved. */
+static void verbose_target(struct session *s)
+{
+	const struct target *t = &s->target;
+	if (t->is_child)
+		diag_note(NULL, "target: %s, the -c command's binary", t->path);
+	else if (t->pid > 0)
+		diag_note(NULL, "target: process %d, %s", t->pid, target_shown_path(t));
+	else
+		diag_note(NULL, "target: every process running %s", t->path);
+}
+
+/* -v: what tracing waits for once the probes are attached. */
+static void verbose_waiting(struct session *s)
+{
+	const struct target *t = &s->target;
+	if (!s->opts.verbose || s->opts.quiet)
+		return;
+	if (t->is_child)
+		diag_note(NULL, "waiting for events until the -c command (pid %d) exits; Ctrl-C "
+			  "to stop", t->pid);
+	else if (t->pid > 0)
+		diag_note(NULL, "waiting for events until process %d exits; Ctrl-C to stop",
+			  t->pid);
+	else if (t->path && !target_count_running(t->path))
+		diag_note(NULL, "waiting for %s to start (no process runs it now); Ctrl-C to stop",
+			  t->path);
+	else if (t->path)
+		diag_note(NULL, "waiting for events from the %d process%s running %s; Ctrl-C to "
+			  "stop", target_count_running(t->path),
+			  target_count_running(t->path) == 1 ? "" : "es", t->path);
+	else
+		diag_note(NULL, "waiting for events; Ctrl-C to stop");
+}
+
+/* Says which process is traced when the user did not name it, and how
+ * a binary replaced on disk is reached; -q keeps it quiet. */
+static void note_target(struct session *s)
+{
+	const struct target *t = &s->target;
+	if (s->opts.quiet)
+		return;
+	if (t->replaced)
+		diag_note(NULL, "process %d runs %s, which was deleted or replaced on disk since "
+			  "it started: tracing it through %s", t->pid, t->exe, t->path);
+	if (s->opts.verbose && !t->discovered)
+		verbose_target(s);
+	if (t->discovered && t->pid > 0)
+		diag_note(NULL, "tracing the running bitcoind: pid %d, %s", t->pid,
+			  target_shown_path(t));
+	else if (t->discovered)
+		diag_note(NULL, "no bitcoind is running: probes fire when %s starts; Ctrl-C to "
+			  "stop", t->path);
+}
+
 int session_open_target(struct session *s)
 {
 	if (s->target.path)
 		return 0;
-	return target_open(&s->target, s->opts.pid, s->opts.cmd, s->opts.path);
+	int rc = target_open(&s->target, s->opts.pid, s->opts.cmd, s->opts.path);
+	if (!rc)
+		note_target(s);
+	return rc;
 }
 
 /* usdt:PATH probes need no target, but -c and -p still name one. */
@@ -69,7 +127,12 @@ int session_start_target(struct session *s)
 	if (!s->opts.cmd && s->opts.pid <= 0)
 		return 0;
 	int rc = session_open_target(s);
-	return rc ? rc : target_spawn(&s->target);
+	pid_t before = s->target.pid;
+	if (!rc && !(rc = target_spawn(&s->target)) && before <= 0 && s->target.pid > 0 &&
+	    s->opts.verbose && !s->opts.quiet)
+		diag_note(NULL, "started the -c command as pid %d, held until the probes are "
+			  "attached", s->target.pid);
+	return rc;
 }
 
 int session_catalog(struct session *s)
@@ -386,6 +449,8 @@ int session_run(struct session *s)
 	int rc = session_start_probes(s, 0);
 	if (!rc && !s->exiting)
 		rc = target_release(&s->target);
+	if (!rc && !s->exiting)
+		verbose_waiting(s);
 	if (!rc)
 		trace_loop(s, sfd);
 	int status = session_end(s, rc);

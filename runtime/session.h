@@ -24,6 +24,7 @@ struct session_opts {
 	enum out_format format;
 	FILE *out;
 	bool quiet;
+	bool verbose;			/* -v: notes on what is traced and awaited */
 	int str_len;			/* str() default: BPFTRACE_STRLEN or 64 */
 	bool interactive;		/* the REPL: programs come later */
 	uint32_t ringbuf_size;		/* bytes, a power of two */

@@ -44,8 +44,23 @@ char *target_which(const char *name)
 	return found;
 }
 
+bool target_same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	return a && b && stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+const char *target_shown_path(const struct target *t)
+{
+	return t->exe ? t->exe : t->path;
+}
+
 /* Through /proc/PID/root so that a node in a container resolves to the
- * file its own mount namespace sees. */
+ * file its own mount namespace sees.  A binary deleted or replaced on disk
+ * since the process started (a package upgrade) is no longer there: then
+ * /proc/PID/exe, which the kernel resolves to the running inode, is read
+ * and probed instead. */
 static int open_pid(struct target *t, pid_t pid)
 {
 	char link[64], exe[PATH_MAX];
@@ -62,6 +77,15 @@ static int open_pid(struct target *t, pid_t pid)
 	exe[n] = 0;
 	if (asprintf(&t->path, "/proc/%d/root%s", pid, exe) < 0)
 		return -ENOMEM;
+	if (!target_same_file(t->path, link)) {
+		free(t->path);
+		t->path = strdup(link);
+		t->replaced = true;
+		size_t len = strlen(exe), tag = strlen(" (deleted)");
+		if (len > tag && !strcmp(exe + len - tag, " (deleted)"))
+			exe[len - tag] = 0;
+	}
+	t->exe = strdup(exe);
 	t->pid = pid;
 	t->pidfd = pidfd_of(pid);
 	return 0;
@@ -130,6 +154,25 @@ int target_spawn(struct target *t)
 	return 0;
 }
 
+int target_count_running(const char *path)
+{
+	struct stat want, st;
+	if (stat(path, &want) < 0)
+		return 0;
+	DIR *d = opendir("/proc");
+	int n = 0;
+	for (struct dirent *e; d && (e = readdir(d));) {
+		char exe[300];
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(exe, sizeof(exe), "/proc/%s/exe", e->d_name);
+		n += stat(exe, &st) == 0 && st.st_dev == want.st_dev && st.st_ino == want.st_ino;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
 static bool is_bitcoind(const char *pid)
 {
 	char p[300], comm[32] = "";
@@ -152,6 +195,7 @@ static int discover(struct target *t)
 			found[n++] = atoi(e->d_name);
 	if (d)
 		closedir(d);
+	t->discovered = true;
 	if (n == 1)
 		return open_pid(t, found[0]);
 	if (n > 1) {
@@ -230,6 +274,8 @@ void target_close(struct target *t)
 	t->pidfd = -1;
 	free(t->path);
 	t->path = NULL;
+	free(t->exe);
+	t->exe = NULL;
 	for (int i = 0; t->argv && t->argv[i]; i++)
 		free(t->argv[i]);
 	free(t->argv);

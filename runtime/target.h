@@ -13,6 +13,12 @@ struct target {
 	char **argv;		/* -c: the command, NULL-terminated */
 	int release_fd;		/* write end of the pipe holding the child */
 	int pidfd;		/* readable when the traced process exits, or -1 */
+	char *exe;		/* -p, discovery: the executable as the process sees
+				 * it (readlink of /proc/PID/exe), or NULL */
+	bool discovered;	/* found by discovery, not named by -p/-c/-b */
+	bool replaced;		/* -p: the executable was deleted or replaced on
+				 * disk since the process started; path is
+				 * /proc/PID/exe, which still reaches it */
 };
 
 /* Resolves the target from -p, -c or a path (each may be NULL/0); with
@@ -33,6 +39,16 @@ int target_reap(struct target *t, bool wait);
 
 /* Kills a child that was never released (tracing failed to start). */
 void target_close(struct target *t);
+
+/* The binary as a person would name it: the executable's path for a
+ * process, without the /proc/PID/... that reaches it. */
+const char *target_shown_path(const struct target *t);
+
+/* Whether paths a and b are the same file (inode), not just the same name. */
+bool target_same_file(const char *a, const char *b);
+
+/* How many processes run the file at path now (by inode). */
+int target_count_running(const char *path);
 
 /* Resolves a command name through PATH like execvp would. */
 char *target_which(const char *name);

@@ -77,7 +77,8 @@ grep -q "warning: $((2 * fires)) reads of user memory failed in utxocache:add" "
 # In a live session (the REPL) a map's kernel layout is fixed: a longer
 # string key later is an error, never cut silently.
 printf 'BEGIN { @m["ab"] = 1; }\nBEGIN { @m["abcdefgh"] = 2; }\n.quit\n' |
-	"$BTCTRACE" -i -b "$BUILD/btcsim" >"$TMP/out" 2>"$TMP/err"
+	"$BTCTRACE" -i -b "$BUILD/btcsim" >"$TMP/out" 2>"$TMP/err" && st=0 || st=$?
+expect_eq "REPL key widening: a piped session with an error ends with 1" "$st" 1
 grep -q "<2>:1:12: error: @m's key 1 holds strings of up to 3 bytes" "$TMP/err" ||
 	fail "REPL key widening: $(cat "$TMP/err")"
 expect_eq "REPL map kept" "$(tail -1 "$TMP/out")" "@m[ab]: 1"

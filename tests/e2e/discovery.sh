@@ -23,12 +23,27 @@ grep -q "hint: name the target with -p PID, -c 'CMD ...', -b BINARY or usdt:PATH
 PATH=$TMP/bin:$PATH "$BTCTRACE" -l 'utxocache:add' >"$TMP/l1"
 grep -q "^usdt:$TMP/bin/bitcoind:utxocache:add " "$TMP/l1" || fail "bitcoind on PATH: $(cat "$TMP/l1")"
 
+# On PATH but not running: said before waiting (Ctrl-C ends the wait); -q
+# keeps it quiet.
+set +e
+PATH=$TMP/bin:$PATH timeout --preserve-status -s INT 1.5 "$BTCTRACE" -e 'utxocache:add { @n = count(); }' \
+	>"$TMP/o0" 2>"$TMP/e0"
+expect_eq "not running: status after Ctrl-C" "$?" 0
+PATH=$TMP/bin:$PATH timeout --preserve-status -s INT 1.5 "$BTCTRACE" -q -e 'utxocache:add { @n = count(); }' \
+	>/dev/null 2>"$TMP/e0q"
+set -e
+expect_eq "not running: the note" "$(cat "$TMP/e0")" \
+	"btctrace: note: no bitcoind is running: probes fire when $TMP/bin/bitcoind starts; Ctrl-C to stop"
+expect_eq "not running, -q: no note" "$(cat "$TMP/e0q")" ""
+
 "$TMP/bin/bitcoind" coins --seed 2 --count 1500 --wait-attached --truth "$TMP/t.json" &
 one=$!
 wait_exec "$one" "$TMP/bin/bitcoind"
 "$BTCTRACE" -e 'utxocache:add { @n = count(); }' >"$TMP/o1" 2>"$TMP/e1"
 expect_eq "one running: status" "$?" 0
 wait "$one"
+expect_eq "one running: the note" "$(head -1 "$TMP/e1")" \
+	"btctrace: note: tracing the running bitcoind: pid $one, $TMP/bin/bitcoind"
 expect_eq "one running: counted" "$(sed -n 's/^@n: //p' "$TMP/o1")" "$(truth "$TMP/t.json" utxocache:add .fires)"
 
 "$TMP/bin/bitcoind" coins --forever >/dev/null &

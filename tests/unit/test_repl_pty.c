@@ -244,6 +244,15 @@ static void test_classify(void)
 	CHECK_INT(repl_program_state("utxocache:add { @s[\"}\"] = count(); // }"), 0);
 	CHECK_INT(repl_program_state("utxocache:add { /* } */ @n = count(); }"), 1);
 	CHECK_INT(repl_program_state("a:b { if (1) { @x = 1; }\n}"), 1);
+	/* Waiting for more only while more can make a program of it. */
+	CHECK_INT(repl_program_state("utxocache:add,"), -1);
+	CHECK_INT(repl_program_state("utxocache:add /args.value > 1/"), -1);
+	CHECK_INT(repl_program_state("BEGIN"), -1);
+	CHECK_INT(repl_program_state("hlep"), -2);
+	CHECK_INT(repl_program_state("utxocache:add utxocache:spent"), -2);
+	CHECK_INT(repl_program_state("utxocache:add\n@n"), -2);
+	CHECK_INT(repl_program_state("{ @n = count();"), -2);
+	CHECK_INT(repl_program_state("a:b { } hlep"), 1);	/* the parser says why */
 }
 
 /* ---- the terminal session ---- */
@@ -254,23 +263,42 @@ static const char *const ten_probes[] = {
 	"mempool:rejected", "net:inbound_message",
 };
 
-static void test_terminal(pid_t sim)
+/* btctrace -p sim on a new terminal: no program, so the REPL without -i. */
+static void term_start(struct term *t, pid_t sim)
 {
-	struct term t = { 0 };
 	struct winsize ws = { .ws_row = 50, .ws_col = 250 };
-	t.pid = forkpty(&t.fd, NULL, NULL, &ws);
-	if (t.pid == 0) {
+	t->pid = forkpty(&t->fd, NULL, NULL, &ws);
+	if (t->pid == 0) {
 		char path[4096], pid[16];
 		snprintf(path, sizeof(path), "%s/btctrace", build);
 		snprintf(pid, sizeof(pid), "%d", sim);
 		setenv("HOME", home, 1);
 		setenv("INPUTRC", "/dev/null", 1);
 		setenv("TERM", "xterm", 1);
-		/* No program and a terminal: the REPL without -i. */
 		execl(path, path, "-p", pid, (char *)NULL);
 		_exit(127);
 	}
-	CHECK(t.pid > 0);
+	CHECK(t->pid > 0);
+}
+
+/* The exit status of a session that ends by itself within 10 s. */
+static int term_wait(struct term *t)
+{
+	double end = now_ms() + 10000;
+	while (term_read(t, 500) && now_ms() < end)
+		;
+	int status = -1;
+	if (now_ms() >= end)
+		kill(t->pid, SIGKILL);
+	waitpid(t->pid, &status, 0);
+	close(t->fd);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void test_terminal(pid_t sim)
+{
+	struct term t = { 0 };
+	term_start(&t, sim);
 	char want[64];
 	snprintf(want, sizeof(want), "(pid %d)", sim);
 	EXPECT(&t, "btctrace: tracing ", 10000);
@@ -482,6 +510,44 @@ static void test_terminal(pid_t sim)
 	free(t.text);
 }
 
+/* What people type at other prompts is answered at once, never with a
+ * continuation prompt: help, a word that is no entry, exit(). */
+static void test_words(pid_t sim)
+{
+	struct term t = { 0 };
+	term_start(&t, sim);
+	EXPECT(&t, PROMPT, 10000);
+	char *out = CMD(&t, "help");
+	CHECK(strstr(out, ".help  .quit") != NULL);
+	free(out);
+	out = CMD(&t, "hlep");
+	CHECK_RE(out, "^<[0-9]+>:1:1: error: 'hlep' is not a probe, a map or a command$");
+	CHECK_RE(out, "^hint: .*\\.help lists what can be typed, \\.quit ends the session$");
+	CHECK(strstr(out, PROMPT_MORE) == NULL);
+	free(out);
+	out = CMD(&t, "utxocache:add utxocache:spent {");
+	CHECK_RE(out, "^<[0-9]+>:1:15: error: unexpected 'utxocache:spent'$");
+	free(out);
+	/* A probe name waits for its block; a command next drops it and runs. */
+	term_send(&t, "utxocache:add\r");
+	EXPECT(&t, "\n" PROMPT_MORE, 5000);
+	out = CMD(&t, ".probes");
+	CHECK_RE(out, "error: no block followed this probe name; it was dropped$");
+	CHECK_RE(out, "^no probes attached$");
+	free(out);
+	out = CMD(&t, "utxocache:add { @w = count(); }");
+	CHECK_RE(out, "^attached #1 utxocache:add");
+	free(out);
+	/* exit() at the prompt ends the session as .quit does (after @w had
+	 * time to count: a map never written is not printed). */
+	sleep_ms(300);
+	term_send(&t, "exit()\r");
+	EXPECT(&t, "\n@w: ", 10000);
+	CHECK_INT(term_wait(&t), 0);
+	free(t.raw);
+	free(t.text);
+}
+
 /* ---- the same from a pipe ---- */
 
 static char *slurp(const char *path)
@@ -566,7 +632,7 @@ static void test_pipe(pid_t sim)
 	const char *const args[] = { "-p", pid, NULL };
 	char *out, *err;
 	int status = run_pipe(script, args, &out, &err);
-	CHECK_INT(status, 0);
+	CHECK_INT(status, 1);	/* <11> and <12> failed */
 	CHECK(strstr(out, "btctrace: tracing") == NULL);
 	CHECK(strstr(out, PROMPT) == NULL && strstr(err, PROMPT) == NULL);
 	CHECK_RE(out, "^attached #1 utxocache:add$");
@@ -591,6 +657,44 @@ static void test_pipe(pid_t sim)
 	CHECK(strstr(out, "@fresh") == NULL);
 	/* End of input ends the session: the exit dump, with @spent zeroed. */
 	CHECK_RE(out, "\n\n\n@adds: [1-9][0-9]*\n@spent: 0\n\n$");
+	free(out);
+	free(err);
+}
+
+/* Over a pipe a word or a typo swallows no later entry, and fails the
+ * session; quit ends it (the last @w is not read). */
+static void test_pipe_words(pid_t sim)
+{
+	static const char script[] =
+		"help\n"
+		"hlep\n"
+		"utxocache:add { @w = count(); }\n"
+		"utxocache:spent\n"
+		".sleep 0.3\n"
+		"@w\n"
+		"quit\n"
+		"@w\n";
+	char pid[16];
+	snprintf(pid, sizeof(pid), "%d", sim);
+	const char *const args[] = { "-p", pid, NULL };
+	char *out, *err;
+	int status = run_pipe(script, args, &out, &err);
+	CHECK_INT(status, 1);
+	CHECK(strstr(out, ".help  .quit") != NULL);
+	CHECK_RE(err, "^<2>:1:1: error: 'hlep' is not a probe, a map or a command$");
+	CHECK_RE(err, "^<4>:1:1: error: no block followed this probe name; it was dropped$");
+	CHECK_RE(out, "^attached #1 utxocache:add$");
+	/* @w read once at the prompt, once in the exit dump. */
+	const char *w = strstr(out, "\n@w: ");
+	CHECK(w && strtoll(w + 5, NULL, 10) > 0);
+	CHECK(w && (w = strstr(w + 1, "\n@w: ")) && !strstr(w + 1, "\n@w: "));
+	free(out);
+	free(err);
+	/* The same entries without mistakes: status 0. */
+	status = run_pipe("utxocache:add { @w = count(); }\n.sleep 0.1\nexit()\n", args,
+			  &out, &err);
+	CHECK_INT(status, 0);
+	CHECK_STR(err, "");
 	free(out);
 	free(err);
 }
@@ -651,7 +755,9 @@ int main(void)
 	pid_t sim = start_sim(sim_args);
 	sleep_ms(200);
 	test_terminal(sim);
+	test_words(sim);
 	test_pipe(sim);
+	test_pipe_words(sim);
 	kill(sim, SIGINT);
 	int st;
 	waitpid(sim, &st, 0);
