@@ -13,6 +13,7 @@
 #include "lang/diag.h"
 #include "output/output.h"
 #include "cli/repl.h"
+#include "cli/version.h"
 #include "runtime/session.h"
 
 static const char usage_text[] =
@@ -45,6 +46,7 @@ static const char usage_text[] =
 	"  --emit-llvm      print each block's LLVM IR and exit (nothing is attached)\n"
 	"  --ringbuf-size N MiB for printf and other events (a power of 2; default 8\n"
 	"                   when the script prints, else 1/4)\n"
+	"  -V, --version    the version, LLVM's and libbpf's, the kernel's features\n"
 	"  -h, --help       this text\n"
 	"\n"
 	"exit status: 0 ok; 1 error; the traced command's status if it failed;\n"
@@ -112,13 +114,14 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 {
 	static const struct option longs[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "map-size", required_argument, NULL, 'M' },
 		{ "ringbuf-size", required_argument, NULL, 'R' },
 		{ "emit-llvm", no_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, "e:p:c:b:f:o:qhlviB:", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "e:p:c:b:f:o:qhlviVB:", longs, NULL)) != -1) {
 		switch (c) {
 		case 'e': cli->program = optarg; break;
 		case 'p':
@@ -158,6 +161,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			break;
 		case 'L': cli->emit_llvm = true; break;
 		case 'h': fputs(usage_text, stdout); exit(0);
+		case 'V': print_version(stdout); exit(0);
 		default: fputs(usage_text, stderr); return -1;
 		}
 	}
