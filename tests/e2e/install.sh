@@ -6,7 +6,10 @@
 source "$BTC_SRC/tests/e2e/lib.sh"
 need cmake man scdoc pidof timeout
 
+# README.md's command, with this build and the test's own prefix.
 inst=$TMP/inst
+readme=$(sed -n '/^## Install/,/^## /p' "$SRC/README.md" | grep -m1 '^cmake --install ')
+expect_eq "README's install command" "$readme" "cmake --install build --prefix /usr/local"
 cmake --install "$BUILD" --prefix "$inst" >"$TMP/install.log" || { cat "$TMP/install.log" >&2; exit 1; }
 doc=$inst/share/doc/btctrace
 for f in bin/btctrace share/man/man8/btctrace.8 share/bash-completion/completions/btctrace \

@@ -24,14 +24,18 @@ mkdir -p "$TMP/src/btctrace"
 grep -v 'No such file' "$TMP/cp.err" >&2 || :
 status_before=$(cd "$SRC" && git status --porcelain)
 
+# README.md's two commands, run as they are shown.
+sed -n '/^## Install/,/^## /p' "$SRC/README.md" | grep -E '^dpkg(-buildpackage)? ' >"$TMP/readme.cmds"
+arch=$(dpkg --print-architecture)
+expect_eq "README's package commands" "$(cat "$TMP/readme.cmds")" "dpkg-buildpackage -us -uc -b
+dpkg -i ../btctrace_${version}_$arch.deb"
 cd "$TMP/src/btctrace"
-if ! dpkg-buildpackage -us -uc -b >"$TMP/build.log" 2>&1; then
+if ! bash -c "$(sed -n 1p "$TMP/readme.cmds")" >"$TMP/build.log" 2>&1; then
 	tail -40 "$TMP/build.log" >&2
 	fail "dpkg-buildpackage failed"
 	finish
 	exit 1
 fi
-arch=$(dpkg --print-architecture)
 deb=../btctrace_${version}_$arch.deb
 [ -f "$deb" ] || { fail "no $deb: $(ls ..)"; finish; exit 1; }
 expect_eq "the sources are untouched" "$(cd "$SRC" && git status --porcelain)" "$status_before"
@@ -43,7 +47,7 @@ echo "lintian: $(count_lines '^E:' "$TMP/lintian") errors, $(count_lines '^W:' "
 
 # Installed, the package is removed again whatever happens.
 trap 'st=$?; dpkg -r btctrace >/dev/null 2>&1 || :; (exit $st); cleanup' EXIT
-dpkg -i "$deb" >"$TMP/dpkg.log" 2>&1 || { cat "$TMP/dpkg.log" >&2; fail "dpkg -i failed"; finish; exit 1; }
+bash -c "$(sed -n 2p "$TMP/readme.cmds")" >"$TMP/dpkg.log" 2>&1 || { cat "$TMP/dpkg.log" >&2; fail "dpkg -i failed"; finish; exit 1; }
 expect_eq "installed binary" "$(command -v btctrace)" /usr/bin/btctrace
 expect_eq "btctrace --version" "$(/usr/bin/btctrace --version | head -1)" "btctrace $version"
 /usr/bin/btctrace -l -b "$BUILD/btcsim" >"$TMP/list" 2>&1
