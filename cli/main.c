@@ -13,6 +13,7 @@
 #include "lang/diag.h"
 #include "output/output.h"
 #include "cli/repl.h"
+#include "cli/version.h"
 #include "runtime/session.h"
 
 static const char usage_text[] =
@@ -51,6 +52,7 @@ static const char usage_text[] =
 	"  --emit-llvm      print each block's LLVM IR and exit (nothing is attached)\n"
 	"  --ringbuf-size N MiB for printf and other events (a power of 2; default 8\n"
 	"                   when the script prints or with -i, else 1/4)\n"
+	"  -V, --version    the version, LLVM's and libbpf's, the kernel's features\n"
 	"  -h, --help       this text\n"
 	"\n"
 	"environment:\n"
@@ -134,10 +136,21 @@ static int parse_pid(const char *s)
 	return (int)v;
 }
 
+/* -B: setvbuf's mode, or -1. */
+static int parse_buffering(const char *arg)
+{
+	if (!strcmp(arg, "none"))
+		return _IONBF;
+	if (!strcmp(arg, "line"))
+		return _IOLBF;
+	return strcmp(arg, "full") ? -1 : _IOFBF;
+}
+
 static int parse_args(int argc, char **argv, struct cli *cli)
 {
 	static const struct option longs[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "map-size", required_argument, NULL, 'M' },
 		{ "ringbuf-size", required_argument, NULL, 'R' },
 		{ "emit-llvm", no_argument, NULL, 'L' },
@@ -146,7 +159,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, "e:p:c:b:f:o:qhlviB:", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "e:p:c:b:f:o:qhlviVB:", longs, NULL)) != -1) {
 		switch (c) {
 		case 'e': cli->program = optarg; break;
 		case 'p':
@@ -168,30 +181,24 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case 'q': cli->opts.quiet = true; break;
 		case 'l': cli->list = true; break;
 		case 'B':
-			if (!strcmp(optarg, "none"))
-				cli->buffering = _IONBF;
-			else if (!strcmp(optarg, "line"))
-				cli->buffering = _IOLBF;
-			else if (!strcmp(optarg, "full"))
-				cli->buffering = _IOFBF;
-			else {
+			if ((cli->buffering = parse_buffering(optarg)) < 0)
 				return diag_error(NULL, NULL, "-B takes none, line or full");
-			}
 			break;
 		case 'i': cli->repl = true; break;
 		case 'v': cli->verbose = true; break;
 		case 'M': cli->opts.map_size = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'R':
 			cli->opts.ringbuf_size = (uint32_t)strtoul(optarg, NULL, 10) << 20;
-			if (!cli->opts.ringbuf_size || (cli->opts.ringbuf_size & (cli->opts.ringbuf_size - 1))) {
+			if (!cli->opts.ringbuf_size ||
+			    (cli->opts.ringbuf_size & (cli->opts.ringbuf_size - 1)))
 				return diag_error(NULL, NULL,
 						  "--ringbuf-size takes a power of two (MiB)");
-			}
 			break;
 		case 'L': cli->emit_llvm = true; break;
 		case 'K': cli->catalog = cli->list = true; break;
 		case 'W': diag_set_warnings(false); break;
 		case 'h': fputs(usage_text, stdout); exit(0);
+		case 'V': print_version(stdout); exit(0);
 		default: fputs(usage_text, stderr); return -1;
 		}
 	}

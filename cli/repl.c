@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "btctrace_version.h"
 #include "cli/driver.h"
 #include "cli/repl_internal.h"
 #include "runtime/attach.h"
@@ -513,7 +514,7 @@ static void banner(struct repl *r)
 	struct session *s = r->s;
 	const struct target *t = session_target(s);
 	const struct usdt_binary *bin = session_target_binary(s);
-	printf("btctrace: tracing %s", shown_path(s));
+	printf("btctrace %s: tracing %s", BTCTRACE_VERSION, shown_path(s));
 	if (t->is_child)
 		printf(" (pid %d, started by -c and held until the first block is attached)",
 		       t->pid);

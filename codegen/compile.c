@@ -190,3 +190,8 @@ int compile_probe(struct compiler *c, const struct symtab *syms, const struct cg
 	LLVMContextDispose(ctx);
 	return rc;
 }
+
+const char *codegen_llvm_version(void)
+{
+	return BTCTRACE_LLVM_VERSION;
+}

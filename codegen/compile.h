@@ -40,4 +40,8 @@ int compile_probe(struct compiler *c, const struct symtab *syms, const struct cg
 /* Textual IR of the last compiled probe, for the curious (REPL). */
 char *compiler_last_ir(struct compiler *c);
 
+/* The LLVM version btctrace was built with ("14.0.6"), for --version:
+ * LLVM 14's C API has no call for it, so the build passes llvm-config's. */
+const char *codegen_llvm_version(void);
+
 #endif

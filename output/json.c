@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
+#include "btctrace_version.h"
 #include "output/model.h"
 
 /* Length of the valid UTF-8 sequence at s (2..4), or 0. */
@@ -196,10 +197,13 @@ static void json_map(struct output *o, const struct out_map *m, int top, int div
 	free(items);
 }
 
+/* bpftrace's object, plus a key of btctrace's own after "data" (readers
+ * of bpftrace's schema ignore it): which program and version wrote the
+ * stream. */
 static void json_attached(struct output *o, int nprobes)
 {
-	fprintf(o->f, "{\"type\": \"attached_probes\", \"data\": {\"probes\": %d}}\n",
-		nprobes);
+	fprintf(o->f, "{\"type\": \"attached_probes\", \"data\": {\"probes\": %d}, "
+		"\"btctrace_version\": \"%s\"}\n", nprobes, BTCTRACE_VERSION);
 }
 
 /* {"type": TYPE, "data": "TEXT"} */

@@ -9,6 +9,8 @@ packages=(
 	llvm-dev llvm-19-dev libbpf-dev libelf-dev zlib1g-dev libzstd-dev
 	flex bison libreadline-dev systemtap-sdt-dev
 	bpftrace jq bc binutils strace
+	scdoc man-db bash-completion
+	debhelper dpkg-dev fakeroot lintian
 )
 
 missing=()

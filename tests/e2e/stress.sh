@@ -89,7 +89,8 @@ printfs=$(awk '/^printf$/ { n++ } END { print n + 0 }' "$TMP/json.types")
 expect_eq "json: printf objects whose data is one line of the script" \
 	"$(jq -r 'select(.type == "printf") | .data' "$TMP/json.out" |
 		count_lines '^(add [0-9]+ -?[0-9]+ [01]|spent [0-9]+ -?[0-9]+|uncache [0-9]+ [0-9]+)$')" "$printfs"
-expect_eq "json: first object" "$(head -1 "$TMP/json.out")" '{"type": "attached_probes", "data": {"probes": 3}}'
+expect_eq "json: first object" "$(head -1 "$TMP/json.out")" \
+	"{\"type\": \"attached_probes\", \"data\": {\"probes\": 3}, \"btctrace_version\": \"$("$BTCTRACE" --version | awk 'NR == 1 { print $2 }')\"}"
 expect_eq "json: the last object is lost_events" "$(tail -1 "$TMP/json.types")" lost_events
 expect_eq "json: lost_events objects" "$(awk '/^lost_events$/ { n++ } END { print n + 0 }' "$TMP/json.types")" 1
 expect_eq "json: object types" "$(sort -u "$TMP/json.types" | tr '\n' ' ')" "attached_probes lost_events printf "

@@ -12,6 +12,7 @@
 
 #include <stdlib.h>
 
+#include "btctrace_version.h"
 #include "check.h"
 
 #define S(x) { .kind = OUT_STR, .s = (x) }
@@ -721,7 +722,8 @@ static void test_session_results(void)
 
 	s = render_session(FMT_JSON);
 	CHECK_STR(s,
-		"{\"type\": \"attached_probes\", \"data\": {\"probes\": 1}}\n"
+		"{\"type\": \"attached_probes\", \"data\": {\"probes\": 1}, "
+		"\"btctrace_version\": \"" BTCTRACE_VERSION "\"}\n"
 		"{\"type\": \"printf\", \"data\": \"hello 42 str ff ab   | 00007\\n\"}\n"
 		"{\"type\": \"value\", \"data\": 42}\n"
 		"{\"type\": \"value\", \"data\": \"say \\\"hi\\\"\"}\n"

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "btctrace_version.h"
 #include "check.h"
 #include "cli/repl.h"
 
@@ -301,7 +302,7 @@ static void test_terminal(pid_t sim)
 	term_start(&t, sim);
 	char want[64];
 	snprintf(want, sizeof(want), "(pid %d)", sim);
-	EXPECT(&t, "btctrace: tracing ", 10000);
+	EXPECT(&t, "btctrace " BTCTRACE_VERSION ": tracing ", 10000);
 	EXPECT(&t, "/btcsim", 1000);
 	EXPECT(&t, want, 1000);
 	EXPECT(&t, ".help", 1000);
@@ -633,7 +634,7 @@ static void test_pipe(pid_t sim)
 	char *out, *err;
 	int status = run_pipe(script, args, &out, &err);
 	CHECK_INT(status, 1);	/* <11> and <12> failed */
-	CHECK(strstr(out, "btctrace: tracing") == NULL);
+	CHECK(strstr(out, ": tracing") == NULL);
 	CHECK(strstr(out, PROMPT) == NULL && strstr(err, PROMPT) == NULL);
 	CHECK_RE(out, "^attached #1 utxocache:add$");
 	CHECK_RE(out, "^attached #2 utxocache:spent$");
