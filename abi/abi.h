@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The contract between the BPF programs btctrace generates and btctrace
  * itself: ring-buffer records, the error-counter slots, limits, and how a
  * map's keys and values are laid out in the kernel.  Code generation

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Map key and value layouts: the one place they are computed. */
 #include "abi/abi.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* How a USDT location's arguments are read: the operands the note's
  * argument specs name (a constant, a register, or memory at a register
  * plus a displacement).  The runtime reads them from the ELF notes and code

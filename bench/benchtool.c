@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* benchtool: the timing half of bench/run.sh.
  *
  * It starts a tracer (or btcsim) itself, so that it can see, to the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # btctrace against bpftrace 0.17, side by side, on the same btcsim workload.
 #
 #   bench/run.sh [--quick] [--reps N] [--build DIR]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The builtin table: every builtin's type rule, code generator and, for
  * aggregations, folder and description; handed to the front end by the
  * CLI. */

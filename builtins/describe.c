@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* How listings (the REPL's .maps) name what an aggregation map holds:
  * its call, with the parameters that shape its buckets. */
 #include <stdio.h>

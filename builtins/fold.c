@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Folders of the aggregations: one key's per-CPU values, as the kernel
  * map returns them, to the one entry output/ prints.  Sums are folded in
  * 128 bits, as they are kept. */

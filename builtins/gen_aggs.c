@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Code generators of the aggregations: each updates this CPU's value
  * (internal.h's struct agg_*) of the target map's entry in place. */
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Code generators of the builtin statements: printf, print, time, exit
  * and the map operations.  Most send an event through the ring buffer
  * for user space to act on; a failed send is counted as a lost event. */

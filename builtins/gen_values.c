@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Code generators of the builtins that yield a value: the process and
  * CPU a probe fires on, clocks, and strings read from user memory. */
 #include "codegen/cg.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The builtin table: one entry per builtin, naming its type rule, its code
  * generator and, for an aggregation, the layout of its per-CPU value, its
  * folder and its description.  Nothing else lists the builtins: the front

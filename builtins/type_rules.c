@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Type rules of the builtins: each checks a call's arguments, reports
  * what is wrong with them, and sets the call's type. */
 #include <errno.h>

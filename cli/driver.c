@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The compile driver.  One program goes through these steps, each a call
  * into the layer that owns it:
  *

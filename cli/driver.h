@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The compile driver: a program's text to attached probes, in the order
  * of cli/driver.c. */
 #ifndef BTCTRACE_DRIVER_H

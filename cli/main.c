@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* btctrace: the command line. */
 #include <errno.h>
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The interactive REPL: one session, entries typed one by one.  A probe
  * block is attached at once (repl_cmds.c), a map expression is read from
  * the kernel maps (repl_maps.c), a .command looks at the session.  The

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The interactive REPL (docs/repl.md): probe blocks typed at a prompt are
  * compiled and attached to a live session one by one, maps are read,
  * cleared and printed between them, and session commands (.probes,

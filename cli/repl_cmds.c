@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Entries that act on the session: probe blocks (attached at once) and
  * the .commands: .help .quit .probes .detach .list .maps .ir .sleep. */
 #include <ctype.h>

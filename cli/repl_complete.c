@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Tab completion: probe names of the target (and BEGIN, END) outside a
  * block; inside one, builtins, args.NAME of the probe being written,
  * argN and maps; @ map names; .commands, and their probe ids and names.

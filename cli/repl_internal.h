@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What the files of the REPL share (docs/repl.md): cli/repl.c runs the
  * loop, reads lines and prints; repl_cmds.c runs .commands and probe
  * blocks; repl_maps.c reads and changes maps typed at the prompt;

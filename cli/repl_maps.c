@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Maps typed at the prompt: @m, @m[k1, k2], print(@m, top, div),
  * clear(@m), zero(@m), delete(@m[k]).  The entry is parsed by the
  * language's grammar (parse_map_ref); its keys, integer or string

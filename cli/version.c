@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* btctrace --version: what a bug report needs to know. */
 #include "btctrace_version.h"
 #include "cli/version.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* btctrace --version. */
 #ifndef BTCTRACE_CLI_VERSION_H
 #define BTCTRACE_CLI_VERSION_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Code generation: AST -> LLVM IR -> BPF instructions, in memory. */
 #ifndef BTCTRACE_CG_H
 #define BTCTRACE_CG_H

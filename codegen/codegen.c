@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Expressions and statements to LLVM IR.  Integers are i64; strings are
  * pointers to zeroed stack buffers of their type's size. */
 #include "cg.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The compile driver: one LLVM module per probe block and argument
  * layout, emitted as a BPF ELF object in memory, from which the program's
  * instructions are taken as they are. */

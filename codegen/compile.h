@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Code generation's public face: a probe block -> BPF instructions, in
  * memory, through the LLVM C API.  No LLVM type appears here, so the
  * runtime and the CLI can call it without including llvm-c. */

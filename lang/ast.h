@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The syntax tree.  One struct for every node, chibicc style: each kind
  * uses the fields its comment names.  Every node carries its location. */
 #ifndef BTCTRACE_AST_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Attach points as written: BEGIN, END, interval:UNIT:N and the USDT
  * forms context:event and usdt:PATH:context:event.  Splitting them is the
  * language's business; what each kind does at run time is the runtime's

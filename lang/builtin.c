@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Looking up a builtin in the table the CLI registered. */
 #include "builtin.h"
 

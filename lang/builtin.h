@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A builtin is one table entry holding its type rule, its code generator
  * and, for aggregations, its folder (per-CPU values -> printed entry) and
  * its description in map listings.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The probe catalog, parsed from the embedded stdlib text. */
 #include "catalog.h"
 

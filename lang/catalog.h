@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The probe catalog: the files of stdlib/, compiled into btctrace, plus the
  * declarations of the script being run. */
 #ifndef BTCTRACE_CATALOG_H

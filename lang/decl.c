@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Tracepoint declarations (`tracepoint ctx:event since vN "doc" (...);`):
  * the helpers the parser calls to type their arguments. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* One reporting path for every stage and every message: errors, warnings
  * and notes print as "NAME:LINE:COL: KIND: MSG" with the source line and
  * a caret under the column, or as "btctrace: KIND: MSG" when they belong

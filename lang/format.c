@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* printf formats: parsing, type checking, and printing a record. */
 #include "format.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* printf() formats: parsed and checked against the argument types at
  * compile time, applied in user space to the records probes send. */
 #ifndef BTCTRACE_FORMAT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Driving the lexer and parser, and the token helpers the lexer calls. */
 #include <errno.h>
 #include <limits.h>

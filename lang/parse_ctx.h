@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* State shared by the lexer and the parser of one program. */
 #ifndef BTCTRACE_PARSE_CTX_H
 #define BTCTRACE_PARSE_CTX_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Grammar of the btctrace language: bpftrace's shape, specialised for
  * Bitcoin Core's probes.  Pure, reentrant, with locations. */
 %define api.pure full

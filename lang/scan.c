@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Text typed line by line at the REPL's prompt, read by the language's
  * own lexer: whether a block is still open, how an entry starts.  Only
  * tokens are read (no parser), and errors are not reported: the entry is

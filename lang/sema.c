@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Semantic analysis: one pass over each probe, typing expressions and
  * collecting maps; a second step fixes key layouts and map ids. */
 #include "sema.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Semantic analysis: resolves names, types every expression, and collects
  * the maps a program uses. */
 #ifndef BTCTRACE_SEMA_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef BTCTRACE_SUGGEST_H
 #define BTCTRACE_SUGGEST_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Type names as messages show them. */
 #include <stdio.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Static types of expressions.  Integers are computed in 64 bits as in
  * bpftrace; `size` keeps the declared width for display and loads. */
 #ifndef BTCTRACE_TYPES_H

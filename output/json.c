@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The JSON sink: bpftrace 0.17's schema, one object per line, every line
  * strict JSON.  The only place btctrace writes JSON. */
 #include <inttypes.h>

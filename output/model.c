@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The map model's rules every sink follows: which entries print and in
  * what order, what top and div do, the slots of a histogram, its labels.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What every sink shares about printing a map: which entries show and in
  * what order, what div does, the slots of a histogram.  Internal to
  * output/: sinks include it, producers use output.h. */

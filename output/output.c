@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* struct output: a sink chosen by name or format, and the calls that
  * forward to its operations. */
 #include "output/output.h"

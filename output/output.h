@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Everything btctrace prints on its results stream goes through one
  * interface, struct output: folded maps, printf()/time()/print(value)
  * records, the "Attaching N probes..." banner and the events lost.  A sink

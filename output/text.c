@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The text sink: bpftrace 0.17's layout, byte for byte (samples in
  * /work/shared/bpftrace-conventions.md, checks in tests/unit/test_output.c).
  * A map without entries still prints its trailing newline(s). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Loading BPF programs and attaching them to USDT locations.
  *
  * Two attach routes: one uprobe_multi link for all locations of a binary

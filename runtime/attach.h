@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Loading BPF programs and attaching them to uprobes on USDT locations,
  * with the semaphore raised by the kernel (ref_ctr_offset). */
 #ifndef BTCTRACE_ATTACH_H

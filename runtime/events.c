@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What probes send through the ring buffer: printf lines, time(), map
  * operations (print/clear/zero/delete on histograms) and exit(). */
 #include <bpf/bpf.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The libbpf version and the kernel features btctrace relies on. */
 #include <bpf/libbpf.h>
 #include <stdio.h>

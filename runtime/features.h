@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What the runtime sees of its libraries and the kernel, for
  * btctrace --version: the libbpf it runs with and the kernel features
  * attaching depends on. */

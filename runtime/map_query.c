@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Reading one map of a live session key by key (the REPL): how many
  * entries, whether a key is there, one key's entries printed.  Also the
  * run counts of programs (the REPL's .probes). */

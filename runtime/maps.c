@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Creating, reading and printing the session's maps. */
 #include "maps.h"
 

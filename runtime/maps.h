@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Kernel maps of a session: created from the symbol table before
  * codegen, read back, folded over CPUs and printed at exit. */
 #ifndef BTCTRACE_MAPS_H

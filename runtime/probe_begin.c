@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* BEGIN blocks: run once in btctrace itself (BPF_PROG_TEST_RUN) when
  * tracing starts, before a -c command is released. */
 #include <errno.h>

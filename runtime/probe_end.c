@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* END blocks: run once in btctrace itself when tracing ends, before the
  * maps are printed. */
 #include <unistd.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* interval:UNIT:N blocks: run in btctrace itself from a timer the event
  * loop polls (BPF_PROG_TEST_RUN), so they cost no perf event and no
  * detach. */

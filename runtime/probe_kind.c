@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The probe kinds by attach-point kind: the one place that maps a kind of
  * the language to what runs it. */
 #include "runtime/probe_kind.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A probe kind: what BEGIN, END, interval and USDT blocks each do at run
  * time, behind one set of hooks (ply's model).  The compile driver and
  * the session call the hooks; nothing else names a kind.  Adding a kind is

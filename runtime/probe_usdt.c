@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* USDT blocks: uprobes on every location of a tracepoint in the target
  * binary (or the usdt:PATH one), with the semaphore raised by the kernel
  * (ref_ctr_offset).  The arguments' layout comes from the note, their

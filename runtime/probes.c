@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Matching notes with the catalog's declarations, and the -l listing. */
 #include "probes.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Matching a binary's probes with the catalog, and listing them (-l). */
 #ifndef BTCTRACE_PROBES_H
 #define BTCTRACE_PROBES_H

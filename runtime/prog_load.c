@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Loading BPF programs, running the ones btctrace runs itself (BEGIN,
  * END, interval), and their run counts. */
 #include <bpf/bpf.h>

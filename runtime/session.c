@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The session: resolve the target, compile and load each probe block,
  * attach it, trace, and print. */
 #include "session.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A tracing session: one target, maps that live as long as the session,
  * and probe blocks that can be attached and detached while it runs (the
  * REPL adds blocks one by one; a script adds all of its blocks at once). */

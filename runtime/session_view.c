@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What a front end of its own (the REPL) may read and set of a session:
  * functions, so that struct session stays the runtime's business. */
 #include "runtime/session.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The traced program: found by PID, started held by -c, given as a path,
  * or discovered (the single running bitcoind, else bitcoind on PATH). */
 #ifndef BTCTRACE_TARGET_H

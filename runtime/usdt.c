@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* USDT notes (.note.stapsdt) and x86-64 argument specs.
  *
  * The uprobe interface wants file offsets, not virtual addresses, for both

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* USDT (systemtap SDT) probes of an ELF binary: the .note.stapsdt reader
  * and the x86-64 argument-spec parser.  Pure user space: no BPF here. */
 #ifndef BTCTRACE_USDT_H

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Installs what btctrace needs on a fresh Debian 12 machine, then builds
 # build/btctrace and build/btcsim.  Run as root (apt-get and BPF need it).
 set -euo pipefail

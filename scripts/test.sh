@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The whole test suite: sets up and builds (scripts/setup.sh), then runs
 # every unit, end-to-end and differential test through ctest.
 set -euo pipefail

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Turns stdlib/*.btc into one C string so the catalog ships inside btctrace.
 file(GLOB files ${SRC_DIR}/*.btc)
 list(SORT files)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * btcsim.c - btcsim command line, run loop, signals and --wait-attached.
  *

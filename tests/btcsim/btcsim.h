@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * btcsim.h - shared declarations of the Bitcoin Core tracepoint simulator.
  *

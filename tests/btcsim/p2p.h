@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * p2p.h - P2P data for the p2p scenario: addresses, message types, payloads.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * p2p_data.c - realistic P2P values: peer addresses per network, the
  * message types of protocol.h and payloads whose size and layout resemble

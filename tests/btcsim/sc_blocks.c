@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * sc_blocks.c - chain growth: validation:block_connected and utxocache:flush.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * sc_mempool.c - mempool:added / removed / replaced / rejected.
  *

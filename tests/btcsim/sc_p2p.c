@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * sc_p2p.c - the net:* probes: connections and messages of a busy node.
  *

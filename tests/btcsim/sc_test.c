@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * sc_test.c - the six `test:` probes of test_bitcoin (util_trace_tests.cpp).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * trace.h - USDT emission exactly as Bitcoin Core's src/util/trace.h (v29+).
  *

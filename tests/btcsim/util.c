@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * util.c - allocation helpers and the PRNG helpers shared by the scenarios.
  */

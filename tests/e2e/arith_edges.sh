@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Arithmetic at its edges has one defined result, computed in the kernel:
 # x / 0 and x % 0 are 1, a shift by 64 or more bits moves every bit out
 # (0, or the sign for >> of a signed value); a literal divisor 0 or shift

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # -l / -lv list the target's probes with named typed arguments and their
 # semaphores; with -p, whether each is enabled; catalog probes missing from
 # a binary are shown as missing; an older probe shape (btcsim-v28's

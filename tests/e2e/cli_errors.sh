@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Bad input gets a clear error and a non-zero status, never a crash or
 # silence: script errors with file:line:col and a caret, a probe missing
 # from the binary, a binary without probes, a failing -c command, exit(code).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The command line tells the user what it does: which binary and process
 # are traced (-v), why a probe on another binary than the -c command's is
 # traced everywhere (and that it then counts), options that exclude each

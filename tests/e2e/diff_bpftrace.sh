@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Differential test: every script of tests/diff/ runs through bpftrace 0.17
 # and through btctrace on the same deterministic btcsim run, in text and in
 # JSON mode (-f json); their standard outputs (banner, printf lines, print()

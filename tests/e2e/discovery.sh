@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Finding the target without -p/-c/-b: the single running bitcoind, else
 # bitcoind on PATH; two running ones are listed with their PIDs; none at
 # all is an error naming every option.  The simulator plays bitcoind under

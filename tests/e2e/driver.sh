@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The compile driver's order: a script that does not type-check starts no
 # -c command (no process is created at all), and --emit-llvm stops after
 # code generation (IR printed, nothing started, nothing attached).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Every one of the 26 probes of btcsim (bitcoind's 20 and test_bitcoin's
 # 6) fires and every integer argument reads back exactly: count, min, max
 # and the exact (128-bit) total of each, against btcsim's truth, for the

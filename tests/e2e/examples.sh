@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Every script in examples/ runs against btcsim and exits 0; every line it
 # prints with -f json is one JSON object (jq parses it); and the workshop's
 # Task 3 gives the same numbers by name (args.value) as by position (arg3).

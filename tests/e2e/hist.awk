@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Renders 66 log2 slot counts (btcsim's truth) in bpftrace's hist layout,
 # independently of btctrace's printer: slot 0 negative, 1 zero, 2 one,
 # k+2 = [2^k, 2^(k+1)).

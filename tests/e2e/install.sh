@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # cmake --install (README.md, "Install") puts the binary, btctrace(8), the
 # docs, the examples and the bash completion in the GNU layout, and what it
 # installed works: --version, man, every option of --help documented in

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The layers of docs/design.md, checked on the sources and on the built
 # libraries:
 #   lang < abi < codegen, output < builtins < runtime < cli

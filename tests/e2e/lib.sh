@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Shared helpers of the end-to-end tests (sourced).  Every test traces a
 # real btcsim process with real BPF programs; nothing is mocked.
 set -euo pipefail

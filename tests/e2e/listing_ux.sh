@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # What the CLI tells the user: the catalog without a binary (-l --catalog,
 # and -l when there is no target at all), -l -f json as one object per
 # probe per line, a pattern that matches nothing as an error naming the

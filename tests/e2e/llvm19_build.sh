@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # btctrace builds with -Wall -Wextra -Werror against LLVM 19 as well as the
 # default LLVM 14 (only C API present in both is used), and the LLVM 19
 # build traces btcsim with exactly the same output.

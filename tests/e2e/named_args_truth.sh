@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Every catalog probe fires in btcsim and every named argument reads back
 # exactly what btcsim passed: integers (count, min, max, exact total),
 # strings (every distinct value and how often, cut visibly with "..." past

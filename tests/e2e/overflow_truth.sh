@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Satoshi totals beyond 64 bits: sum() and stats() keep 128-bit totals in
 # the kernel and print them exactly (with a warning), min() of values all
 # above 2^32 is right, hist() puts them in buckets past [2G, 4G) - where

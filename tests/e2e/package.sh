@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # README.md's "Install" as a Debian package: dpkg-buildpackage -us -uc -b
 # in a copy of the tree (the sources are not touched) makes a .deb that
 # lintian finds no error in, that dpkg -i installs, and whose btctrace

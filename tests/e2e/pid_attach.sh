@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # -p PID: btctrace attaches to a running simulator that waits for a tracer;
 # the simulator then runs its scenario and exits, which ends tracing.  Every
 # event happened while attached, so the counts equal the truth exactly.

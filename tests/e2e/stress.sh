@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Stress: over a million printf events in a few seconds, and a map far
 # smaller than its number of keys.  Nothing may vanish without being
 # counted: every event btcsim fired (its --truth "fires") is either a line

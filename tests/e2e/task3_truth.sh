@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The workshop's Task 3 (examples/utxo_task3.btc) run with -c against the
 # -O2 and -O0 simulators: counts and value histograms equal btcsim's own
 # record of what it emitted, over the full 64-bit range.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A few assertion macros for the unit tests: each failure names file and
  * line, the run goes on, and main returns the failure count. */
 #ifndef BTCTRACE_CHECK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Parse and semantic analysis of a program text against a stand-in
  * target, for the front end's unit tests: test_lang runs them with no
  * builtins at all, test_builtins with the builtins' table. */

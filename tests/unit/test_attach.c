@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* runtime/attach.c against the real kernel: this binary carries its own
  * USDT probes with semaphores and attaches a counting program to them,
  * once through uprobe_multi and once through per-location perf events. */

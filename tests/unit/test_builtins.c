@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The builtins as the front end sees them: programs using them that must
  * be accepted, the exact error messages of calls that must be rejected,
  * and the table's own promises (every entry complete, folders, map

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Lexer, parser and semantic analysis: programs that must be accepted,
  * and the exact error messages (location, source line, caret, hint) of
  * programs that must be rejected.  Linked with lang alone and run with no

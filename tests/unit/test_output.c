@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Map printing against bpftrace 0.17's own output, through the text and
  * JSON sinks of output.h; and the other results the sinks print.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The REPL driven as a person drives it: btctrace runs on a real
  * pseudo-terminal (forkpty) against a running `btcsim coins --forever`;
  * probes are added and detached, maps read and changed, names completed

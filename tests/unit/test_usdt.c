@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests for runtime/usdt.c: the x86-64 argument-spec parser, the
  * pt_regs offsets, and the .note.stapsdt reader (on this very test binary,
  * which defines its own probes, and on small ELF files built here). */
