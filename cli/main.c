@@ -171,8 +171,12 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			if ((cli->opts.pid = parse_pid(optarg)) < 0)
 				return -1;
 			break;
-		case 'c': cli->opts.cmd = optarg; break;
-		case 'b': cli->opts.path = optarg; break;
+		case 'c':
+		case 'b':
+			if (c == 'c' ? cli->opts.cmd != NULL : cli->opts.path != NULL)
+				return diag_error(NULL, "give one target", "-%c given twice", c);
+			*(c == 'c' ? &cli->opts.cmd : &cli->opts.path) = optarg;
+			break;
 		case 'f':
 			if (output_format_by_name(optarg) < 0)
 				return diag_error(NULL, NULL, "-f takes text or json");

@@ -80,7 +80,7 @@ int attach_split(struct attach_point *ap)
 unsupported:
 	return diag_error(&ap->loc, "btctrace traces Bitcoin Core's USDT probes: write "
 			  "context:event (e.g. utxocache:add), usdt:PATH:context:event, "
-			  "BEGIN or END", "unsupported probe '%s'", s);
+			  "BEGIN, END or interval:s:N", "unsupported probe '%s'", s);
 }
 
 int attach_split_all(struct program *prog)

@@ -66,7 +66,7 @@ static void json_escape(FILE *f, const char *str)
 	}
 }
 
-static void json_string(FILE *f, const char *s)
+void out_json_string(FILE *f, const char *s)
 {
 	fputc('"', f);
 	json_escape(f, s);
@@ -148,7 +148,7 @@ static void json_value(FILE *f, const struct out_map *m,
 {
 	switch (m->kind) {
 	case AGG_STR:
-		json_string(f, e->str);
+		out_json_string(f, e->str);
 		break;
 	case AGG_HIST:
 	case AGG_LHIST:
@@ -185,7 +185,7 @@ static void json_map(struct output *o, const struct out_map *m, int top, int div
 		return;
 	items = out_shown_entries(m, top, &n);
 	fprintf(f, "{\"type\": \"%s\", \"data\": {", json_type(m));
-	json_string(f, m->name);
+	out_json_string(f, m->name);
 	fputs(keyed ? ": {" : ": ", f);
 	for (int i = 0; i < n; i++) {
 		if (i)
@@ -211,7 +211,7 @@ static void json_attached(struct output *o, int nprobes)
 static void json_text(FILE *f, const char *type, const char *text)
 {
 	fprintf(f, "{\"type\": \"%s\", \"data\": ", type);
-	json_string(f, text);
+	out_json_string(f, text);
 	fputs("}\n", f);
 }
 
@@ -234,7 +234,7 @@ static void json_print_value(struct output *o, const char *text, bool number)
 	if (number)
 		fputs(text, o->f);
 	else
-		json_string(o->f, text);
+		out_json_string(o->f, text);
 	fputs("}\n", o->f);
 }
 

@@ -95,6 +95,11 @@ struct output {
 struct output *output_new(enum out_format fmt, FILE *f);
 void output_free(struct output *o);
 
+/* A JSON string literal, quotes included, with the escapes of the JSON
+ * sink (bytes that are not UTF-8 become U+FFFD): for other JSON btctrace
+ * writes, such as -l -f json, so there is one escaping. */
+void out_json_string(FILE *f, const char *s);
+
 /* The sink called name ("text", "json"), as an enum out_format, or -1. */
 int output_format_by_name(const char *name);
 

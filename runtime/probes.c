@@ -3,6 +3,7 @@
 #include "probes.h"
 
 #include "lang/suggest.h"
+#include "output/output.h"
 #include "runtime/target.h"
 
 #include <errno.h>
@@ -133,44 +134,24 @@ static int semaphore_count(pid_t pid, const char *path, uint64_t sem_offset)
 
 /* ---- JSON (-l -f json): one object per probe per line ---- */
 
-/* A JSON string with the output layer's escapes (output/json.c); its
- * helper is private to the results sink, so this listing has its own. */
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (const unsigned char *c = (const unsigned char *)(s ? s : ""); *c; c++) {
-		if (*c == '"' || *c == '\\')
-			fprintf(f, "\\%c", *c);
-		else if (*c == '\n')
-			fputs("\\n", f);
-		else if (*c == '\t')
-			fputs("\\t", f);
-		else if (*c < 0x20 || *c == 0x7f)
-			fprintf(f, "\\u%04x", *c);
-		else
-			fputc(*c, f);
-	}
-	fputc('"', f);
-}
-
 static void json_head(FILE *f, const char *provider, const char *name, const char *path,
 		      const struct tp_decl *d)
 {
 	char rel[32];
 	fputs("{\"provider\": ", f);
-	json_str(f, provider);
+	out_json_string(f, provider);
 	fputs(", \"name\": ", f);
-	json_str(f, name);
+	out_json_string(f, name);
 	fprintf(f, ", \"source\": \"%s\"", path ? "binary" : "catalog");
 	if (path) {
 		fputs(", \"binary\": ", f);
-		json_str(f, path);
+		out_json_string(f, path);
 	}
 	if (d) {
 		fputs(", \"releases\": ", f);
-		json_str(f, releases(d, rel, sizeof(rel)));
+		out_json_string(f, releases(d, rel, sizeof(rel)));
 		fputs(", \"doc\": ", f);
-		json_str(f, d->doc);
+		out_json_string(f, d->doc);
 	}
 }
 
@@ -180,17 +161,17 @@ static void json_args(FILE *f, const struct tp_decl *d, const struct usdt_locati
 	fputs(", \"arguments\": [", f);
 	for (int i = 0; d && i < d->nargs; i++) {
 		fprintf(f, "%s{\"index\": %d, \"name\": ", i ? ", " : "", i);
-		json_str(f, d->args[i].name);
+		out_json_string(f, d->args[i].name);
 		fputs(", \"type\": ", f);
-		json_str(f, decl_arg_type_text(&d->args[i], t, sizeof(t)));
+		out_json_string(f, decl_arg_type_text(&d->args[i], t, sizeof(t)));
 		fputs(", \"doc\": ", f);
-		json_str(f, d->args[i].doc);
+		out_json_string(f, d->args[i].doc);
 		fputc('}', f);
 	}
 	for (int i = 0; !d && loc && i < loc->nargs; i++) {
 		struct type ty = type_int(loc->args[i].size, loc->args[i].is_signed);
 		fprintf(f, "%s{\"index\": %d, \"type\": ", i ? ", " : "", i);
-		json_str(f, type_name(&ty, t, sizeof(t)));
+		out_json_string(f, type_name(&ty, t, sizeof(t)));
 		fputc('}', f);
 	}
 	fputc(']', f);
@@ -207,7 +188,7 @@ static void json_locations(FILE *f, const struct usdt_probe *p, const char *path
 		int v = pid > 0 ? semaphore_count(pid, path, loc->sem_offset) : 0;
 		if (pid > 0 && v < 0) {
 			fputs(", \"error\": ", f);
-			json_str(f, strerror(-v));
+			out_json_string(f, strerror(-v));
 		} else if (pid > 0) {
 			fprintf(f, ", \"count\": %d", v);
 		}
@@ -230,7 +211,7 @@ static void json_one(FILE *f, const struct catalog *cat, const struct usdt_binar
 	json_locations(f, p, bin->path, o->pid);
 	if (why[0]) {
 		fputs(", \"note\": ", f);
-		json_str(f, why);
+		out_json_string(f, why);
 	}
 	fputs("}\n", f);
 }

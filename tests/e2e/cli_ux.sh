@@ -47,6 +47,8 @@ err_case() {	# WHAT EXPECTED-FIRST-LINE ARGS...
 err_case "-b with -p" "btctrace: error: -b and -p exclude each other" -b "$TMP/node" -p 1
 err_case "-b with -c" "btctrace: error: -b and -c exclude each other" -c true -b "$TMP/node"
 err_case "-p twice" "btctrace: error: -p given twice (1 and 2)" -p 1 -p 2
+err_case "-c twice" "btctrace: error: -c given twice" -c true -c false
+err_case "-b twice" "btctrace: error: -b given twice" -b "$TMP/node" -b "$TMP/node"
 
 # -v: the target, each probe's catalog shape and locations, what is
 # attached where, and what tracing waits for.

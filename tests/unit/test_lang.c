@@ -80,7 +80,7 @@ static void test_type_errors(void)
 		"kprobe:do_sys_open { @x = 1; }\n"
 		"^~~~~~~~~~~~~~~~~~\n"
 		"hint: btctrace traces Bitcoin Core's USDT probes: write context:event (e.g. "
-		"utxocache:add), usdt:PATH:context:event, BEGIN or END\n");
+		"utxocache:add), usdt:PATH:context:event, BEGIN, END or interval:s:N\n");
 }
 
 static void test_named_args(void)
