@@ -89,6 +89,17 @@ static struct node *incdec(struct parse_ctx *ctx, YYLTYPE l, struct node *target
 	return n;
 }
 
+/* Attach points as the parser makes them: the spec alone is set. */
+static void ap_free(struct attach_point *a)
+{
+	while (a) {
+		struct attach_point *next = a->next;
+		free(a->spec);
+		free(a);
+		a = next;
+	}
+}
+
 static struct node *append(struct node *list, struct node *n)
 {
 	if (!list)
@@ -136,6 +147,12 @@ static struct node *append(struct node *list, struct node *n)
 %destructor { free($$); } <s>
 %destructor { node_free($$); } <node>
 %destructor { free($$.s); } <str>
+/* What a syntax error leaves on the stack is freed here; a rule whose
+ * action YYABORTs frees its own right-hand side (Bison does not). */
+%destructor { decl_free($$); } <decl>
+%destructor { free($$.name); free($$.doc); free($$.len_arg); } <darg>
+%destructor { ap_free($$); } <ap>
+%destructor { ap_free($$->points); node_free($$->pred); node_free($$->body); free($$); } <probe>
 
 %right '?' ':'
 %left LOR
@@ -179,8 +196,9 @@ item: probe			{ add_probe(ctx->prog, $1); }
 decl: TRACEPOINT ATTACH SINCE IDENT opt_until STRING '(' decl_args ')' ';'
 				{ $$ = $8; $$->loc = LOC(@2);
 				  int since = release_number($4, &@4, ctx);
-				  if (since < 0 || decl_set_names($$, $2, since, $5, $6.s, ctx))
-					YYABORT; }
+				  if (since < 0) { free($2); free($6.s); }
+				  if (since < 0 || decl_set_names($$, $2, since, $5, $6.s, ctx)) {
+					decl_free($$); YYABORT; } }
 	;
 
 opt_until: %empty		{ $$ = 0; }
@@ -191,15 +209,19 @@ decl_args: %empty		{ $$ = calloc(1, sizeof(*$$)); }
 	| decl_arg		{ $$ = calloc(1, sizeof(*$$)); $$->args[$$->nargs++] = $1; }
 	| decl_args ',' decl_arg	{ $$ = $1;
 				  if ($$->nargs == 12) { struct loc l = LOC(@3);
-				    diag_error(&l, NULL, "at most 12 arguments"); ctx->errors++; YYABORT; }
+				    diag_error(&l, NULL, "at most 12 arguments"); ctx->errors++;
+				    decl_free($$); free($3.name); free($3.doc); free($3.len_arg); YYABORT; }
 				  $$->args[$$->nargs++] = $3; }
 	;
 
-decl_arg: IDENT IDENT STRING	{ if (decl_arg_type(&$$, $1, 0, NULL, &@1, ctx)) YYABORT;
+decl_arg: IDENT IDENT STRING	{ if (decl_arg_type(&$$, $1, 0, NULL, &@1, ctx)) {
+					free($2); free($3.s); YYABORT; }
 				  $$.name = $2; $$.doc = $3.s; }
-	| IDENT '[' INT ']' IDENT STRING	{ if (decl_arg_type(&$$, $1, $3, NULL, &@1, ctx)) YYABORT;
+	| IDENT '[' INT ']' IDENT STRING	{ if (decl_arg_type(&$$, $1, $3, NULL, &@1, ctx)) {
+					free($5); free($6.s); YYABORT; }
 				  $$.name = $5; $$.doc = $6.s; }
-	| IDENT '[' IDENT ']' IDENT STRING	{ if (decl_arg_type(&$$, $1, 0, $3, &@1, ctx)) YYABORT;
+	| IDENT '[' IDENT ']' IDENT STRING	{ if (decl_arg_type(&$$, $1, 0, $3, &@1, ctx)) {
+					free($5); free($6.s); YYABORT; }
 				  $$.name = $5; $$.doc = $6.s; }
 	;
 
