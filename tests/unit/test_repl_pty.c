@@ -337,10 +337,16 @@ static void test_terminal(pid_t sim)
 	printf("adding a block with 10+ probes attached: %.1f to %.1f ms, median %.1f\n",
 	       ms[0], ms[4], ms[2]);
 	check_count++;
-	if (!(ms[0] > 0 && ms[2] < 50)) {
+	/* ASan (docs/testing.md) slows btctrace's own code about twofold. */
+#ifdef __SANITIZE_ADDRESS__
+	const double limit = 100;
+#else
+	const double limit = 50;
+#endif
+	if (!(ms[0] > 0 && ms[2] < limit)) {
 		check_failures++;
-		fprintf(stderr, "test_repl_pty.c:%d: adding a block took %.1f ms (limit 50)\n",
-			__LINE__, ms[2]);
+		fprintf(stderr, "test_repl_pty.c:%d: adding a block took %.1f ms (limit %.0f)\n",
+			__LINE__, ms[2], limit);
 	}
 
 	/* A block over two lines. */
