@@ -14,6 +14,7 @@
 #include "lang/diag.h"
 #include "output/output.h"
 #include "cli/repl.h"
+#include "cli/results.h"
 #include "cli/version.h"
 #include "runtime/session.h"
 
@@ -249,16 +250,14 @@ int main(int argc, char **argv)
 	}
 	if ((cli.program || cli.file) && load_source(&cli, &src))
 		return 1;
-	if (cli.out_path && !(cli.opts.out = fopen(cli.out_path, "w"))) {
-		diag_error(NULL, NULL, "cannot write %s: %s", cli.out_path, strerror(errno));
+	if (cli.out_path && !(cli.opts.out = results_open(cli.out_path)))
 		return 1;
-	}
 	if (cli.repl) {
 		cli.opts.interactive = true;
 		int status = repl_main(&cli.opts, src.text ? &src : NULL);
 		free((char *)src.text);
-		if (cli.opts.out)
-			fclose(cli.opts.out);
+		if (cli.opts.out && results_close(cli.opts.out))
+			return 1;
 		return status;
 	}
 	/* bpftrace's knobs that Bitcoin Core's contrib/tracing README uses. */
@@ -267,26 +266,37 @@ int main(int argc, char **argv)
 		diag_error(NULL, NULL, "BPFTRACE_STRLEN must be at least 2");
 		return 1;
 	}
+	/* Standard output too goes through a stream whose write errors are
+	 * reported: results lost to a full disk are an error (exit 1). */
+	if (!cli.opts.out && !cli.emit_llvm && !(cli.opts.out = results_open(NULL)))
+		return 1;
 	/* As bpftrace: line-buffered output unless -B says otherwise, so
 	 * printf lines reach a pipe as they happen. */
-	setvbuf(cli.opts.out ? cli.opts.out : stdout, NULL, cli.buffering ? cli.buffering : _IOLBF, 0);
+	if (cli.opts.out)
+		setvbuf(cli.opts.out, NULL, cli.buffering ? cli.buffering : _IOLBF, 0);
 	struct session s;
 	session_open(&s, &cli.opts);
 	int status = 1;
-	if (cli.emit_llvm)
-		status = driver_add(&s, &src, stdout, NULL) ? 1 : 0;
-	else if (driver_add(&s, &src, NULL, NULL) == 0)
-		status = session_run(&s);
-	/* A second Ctrl-C while detaching would leave the kernel to detach
-	 * link by link at exit, which is slower: results are out, so wait. */
 	sigset_t stop;
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGTERM);
+	if (cli.emit_llvm) {
+		status = driver_add(&s, &src, stdout, NULL) ? 1 : 0;
+	} else if (driver_add(&s, &src, NULL, NULL) == 0) {
+		/* From here SIGINT and SIGTERM only end tracing (session_run reads
+		 * them): one while the maps print or the probes detach must not
+		 * replace the exit status with 130 or 143, which would hide lost
+		 * events and the command's status. */
+		sigprocmask(SIG_BLOCK, &stop, NULL);
+		status = session_run(&s);
+	}
+	/* A second Ctrl-C while detaching would leave the kernel to detach
+	 * link by link at exit, which is slower: results are out, so wait. */
 	sigprocmask(SIG_BLOCK, &stop, NULL);
 	session_close(&s);
 	free((char *)src.text);
-	if (cli.opts.out)
-		fclose(cli.opts.out);
+	if (cli.opts.out && results_close(cli.opts.out))
+		return 1;
 	return status;
 }
