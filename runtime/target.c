@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -92,12 +94,17 @@ static int open_pid(struct target *t, pid_t pid)
 	return 0;
 }
 
-static void child_wait_and_exec(int rfd, char **argv)
+static void child_wait_and_exec(int rfd, char **argv, pid_t parent)
 {
 	char c;
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* The command ends with btctrace, even a SIGKILLed one: it must not
+	 * run on untraced.  A parent already gone before prctl() took effect
+	 * shows as another parent. */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+		_exit(127);
 	/* EOF without a byte means btctrace gave up: do not run the command. */
 	if (read(rfd, &c, 1) != 1)
 		_exit(127);
@@ -139,10 +146,10 @@ int target_spawn(struct target *t)
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -errno;
-	pid_t pid = fork();
+	pid_t parent = getpid(), pid = fork();
 	if (pid == 0) {
 		close(fds[1]);
-		child_wait_and_exec(fds[0], t->argv);
+		child_wait_and_exec(fds[0], t->argv, parent);
 	}
 	close(fds[0]);
 	if (pid < 0) {
@@ -241,7 +248,19 @@ int target_release(struct target *t)
 {
 	if (t->release_fd < 0)
 		return 0;
+	/* A command killed while held has closed its end: the write fails
+	 * with EPIPE, and the SIGPIPE that comes with it must not kill
+	 * btctrace (exit 141, no message) but be taken back here. */
+	sigset_t pipe_sig, old;
+	sigemptyset(&pipe_sig);
+	sigaddset(&pipe_sig, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &pipe_sig, &old);
 	ssize_t n = write(t->release_fd, "g", 1);
+	if (n < 0 && errno == EPIPE && !sigismember(&old, SIGPIPE)) {
+		struct timespec now = { 0, 0 };
+		sigtimedwait(&pipe_sig, NULL, &now);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(t->release_fd);
 	t->release_fd = -1;
 	return n == 1 ? 0 : -EPIPE;

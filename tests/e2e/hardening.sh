@@ -53,4 +53,77 @@ timeout 30 "$BTCTRACE" -q -o "$TMP/res" -e 'BEGIN { @x = 1; }' \
 expect_eq "-o file: not inherited by the -c command" "$(grep -c "$TMP/res" "$TMP/childfds")" 0
 expect_eq "-o file: results written" "$(grep -c '^@x: 1$' "$TMP/res")" 1
 
+# --- the -c command killed at once: its status, a message, never SIGPIPE ---
+printf '#!/bin/sh\nkill -9 $$\n' >"$TMP/die.sh"
+printf '#!/bin/sh\nexit 7\n' >"$TMP/seven.sh"
+chmod +x "$TMP/die.sh" "$TMP/seven.sh"
+for i in 1 2 3 4 5 6; do
+	set +e
+	timeout 30 "$BTCTRACE" -q -e 'BEGIN { @n = 1; }' -c "$TMP/die.sh" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	set -e
+	expect_eq "-c killed at once ($i): exit status" "$rc" 137
+	expect_eq "-c killed at once ($i): message" "$(cat "$TMP/err")" \
+		"btctrace: note: the traced command was killed by signal 9 (Killed)"
+	expect_eq "-c killed at once ($i): results" "$(grep -c '^@n: 1$' "$TMP/out")" 1
+done
+# A -c command that exits at once, with its status.
+for i in 1 2 3; do
+	set +e
+	timeout 30 "$BTCTRACE" -q -e 'BEGIN { @n = 1; }' -c "$TMP/seven.sh" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	set -e
+	expect_eq "-c exits 7 ($i): exit status" "$rc" 7
+done
+# Killed while held, before the probes are attached: the pipe write fails.
+for i in 1 2 3; do
+	set +e
+	timeout 30 "$BTCTRACE" -q -e 'utxocache:add { @n = count(); }' \
+		-c "$SIM coins --count 0" >"$TMP/out" 2>"$TMP/err" &
+	to=$!
+	bt=
+	for _ in $(seq 1 200); do
+		bt=$(pgrep -P "$to" || true)
+		[ -n "$bt" ] && break
+		sleep 0.005
+	done
+	for _ in $(seq 1 200); do
+		child=$(pgrep -P "$bt" || true)
+		[ -n "$child" ] && break
+		sleep 0.005
+	done
+	[ -n "$child" ] && kill -9 "$child"
+	wait "$to"
+	rc=$?
+	set -e
+	CHECKS=$((CHECKS + 1))
+	case $rc in
+	0 | 137) ;;	# 0: btcsim ended before the kill
+	*) fail "-c killed while held ($i): exit status $rc: $(cat "$TMP/err")" ;;
+	esac
+done
+
+# --- btctrace SIGKILLed: the -c command does not run on untraced ---
+"$BTCTRACE" -q -e 'utxocache:add { @n = count(); }' -c "$SIM coins --forever" \
+	>"$TMP/out" 2>"$TMP/err" &
+bt=$!
+for _ in $(seq 1 500); do
+	child=$(pgrep -P "$bt" || true)
+	[ -n "$child" ] && [ "$(readlink "/proc/$child/exe")" = "$(realpath "$SIM")" ] && break
+	sleep 0.01
+done
+kill -9 "$bt"
+wait "$bt" 2>/dev/null || :
+# SIGTERM comes when the kernel has released btctrace's files: detaching
+# its uprobes waits for RCU, about a second on a busy host.
+for _ in $(seq 1 300); do
+	kill -0 "$child" 2>/dev/null || break
+	sleep 0.01
+done
+CHECKS=$((CHECKS + 1))
+if [ -n "$child" ] && kill -0 "$child" 2>/dev/null; then
+	fail "the -c command (pid $child) still runs 3 s after btctrace was killed"
+	kill -9 "$child" || :
+fi
+
 finish
