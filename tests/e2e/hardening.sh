@@ -126,4 +126,30 @@ if [ -n "$child" ] && kill -0 "$child" 2>/dev/null; then
 	kill -9 "$child" || :
 fi
 
+# --- signals while the maps print: the documented status wins ---
+# The maps fill more than a pipe holds, and the reader stalls, so that
+# btctrace is printing when SIGTERM and SIGINT come.
+mkfifo "$TMP/fifo"
+timeout 60 "$BTCTRACE" -q -e 'utxocache:add { @n[args.value] = count(); }' \
+	-c "$SIM coins --count 20000" >"$TMP/fifo" 2>"$TMP/err" &
+bt=$!
+exec 7<"$TMP/fifo"
+sleep 0.3
+for _ in $(seq 1 300); do
+	[ "$(awk '{print $3}' "/proc/$bt/stat" 2>/dev/null)" = S ] && ! pgrep -P "$bt" >/dev/null && break
+	sleep 0.02
+done
+kill -TERM "$bt" 2>/dev/null || :
+kill -INT "$bt" 2>/dev/null || :
+cat <&7 >"$TMP/out"
+exec 7<&-
+set +e
+wait "$bt"
+rc=$?
+set -e
+# The map (4096 entries) is full: 3, not 143 or 130.
+expect_eq "signals while printing: exit status" "$rc" 3
+expect_eq "signals while printing: every key printed" "$(count_lines '^@n\[' "$TMP/out")" 4096
+expect_eq "signals while printing: the loss reported" \
+	"$(grep -c 'map @n is full' "$TMP/err")" 1
 finish
