@@ -50,9 +50,9 @@ static const char usage_text[] =
 	"                   target, the catalog's probes\n"
 	"  --catalog        with -l: the probe catalog's documentation, no binary\n"
 	"  --no-warnings    print no warnings (errors and notes still print)\n"
-	"  --map-size N     entries per map (default 4096)\n"
+	"  --map-size N     entries per map, 1 to 16777216 (default 4096)\n"
 	"  --emit-llvm      print each block's LLVM IR and exit (nothing is attached)\n"
-	"  --ringbuf-size N MiB for printf and other events (a power of 2; default 8\n"
+	"  --ringbuf-size N MiB for printf and other events (a power of 2 up to 1024; default 8\n"
 	"                   when the script prints or with -i, else 1/4)\n"
 	"  -V, --version    the version, LLVM's and libbpf's, the kernel's features\n"
 	"  -h, --help       this text\n"
@@ -148,6 +148,38 @@ static int parse_buffering(const char *arg)
 	return strcmp(arg, "full") ? -1 : _IOFBF;
 }
 
+/* A decimal number from 1 to max, nothing else (no sign, no suffix). */
+static bool parse_number(const char *s, unsigned long max, unsigned long *v)
+{
+	char *end;
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	return !*end && !errno && *v >= 1 && *v <= max;
+}
+
+#define MAX_MAP_SIZE (1ul << 24)	/* entries; a histogram's kernel map has 8x */
+#define MAX_RINGBUF_MIB 1024ul
+
+/* --map-size N (entries) and --ringbuf-size N (MiB, a power of two). */
+static int parse_size(int opt, const char *arg, struct session_opts *o)
+{
+	unsigned long v;
+	if (opt == 'M') {
+		if (!parse_number(arg, MAX_MAP_SIZE, &v))
+			return diag_error(NULL, NULL, "--map-size takes a number of entries from 1 "
+					  "to %lu, not '%s'", MAX_MAP_SIZE, arg);
+		o->map_size = (uint32_t)v;
+		return 0;
+	}
+	if (!parse_number(arg, MAX_RINGBUF_MIB, &v) || (v & (v - 1)))
+		return diag_error(NULL, NULL, "--ringbuf-size takes a power of two from 1 to %lu "
+				  "(MiB), not '%s'", MAX_RINGBUF_MIB, arg);
+	o->ringbuf_size = (uint32_t)(v << 20);
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct cli *cli)
 {
 	static const struct option longs[] = {
@@ -192,13 +224,10 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			break;
 		case 'i': cli->repl = true; break;
 		case 'v': cli->verbose = true; break;
-		case 'M': cli->opts.map_size = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'M':
 		case 'R':
-			cli->opts.ringbuf_size = (uint32_t)strtoul(optarg, NULL, 10) << 20;
-			if (!cli->opts.ringbuf_size ||
-			    (cli->opts.ringbuf_size & (cli->opts.ringbuf_size - 1)))
-				return diag_error(NULL, NULL,
-						  "--ringbuf-size takes a power of two (MiB)");
+			if (parse_size(c, optarg, &cli->opts))
+				return -1;
 			break;
 		case 'L': cli->emit_llvm = true; break;
 		case 'K': cli->catalog = cli->list = true; break;

@@ -59,6 +59,29 @@ const char *target_shown_path(const struct target *t)
 	return t->exe ? t->exe : t->path;
 }
 
+/* The name of process pid when it is a kernel thread (PF_KTHREAD in
+ * /proc/PID/stat's flags), else NULL.  /proc/PID/exe of a kernel thread
+ * is ENOENT, as for a process that does not exist. */
+static const char *kernel_thread(pid_t pid)
+{
+	static char comm[32];
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	if (f)
+		fclose(f);
+	buf[n] = 0;
+	char *open = strchr(buf, '('), *close = strrchr(buf, ')');
+	unsigned long flags = 0;
+	if (!open || !close || close < open ||
+	    sscanf(close + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) != 1 ||
+	    !(flags & 0x00200000))	/* PF_KTHREAD */
+		return NULL;
+	snprintf(comm, sizeof(comm), "%.*s", (int)(close - open - 1), open + 1);
+	return comm;
+}
+
 /* Through /proc/PID/root so that a node in a container resolves to the
  * file its own mount namespace sees.  A binary deleted or replaced on disk
  * since the process started (a package upgrade) is no longer there: then
@@ -71,6 +94,10 @@ static int open_pid(struct target *t, pid_t pid)
 	ssize_t n = readlink(link, exe, sizeof(exe) - 1);
 	if (n < 0) {
 		int err = errno;
+		if (err == ENOENT && kernel_thread(pid))
+			return diag_errno(-ESRCH, NULL, "check the PID with `pgrep bitcoind`",
+					  "process %d is a kernel thread (%s): it has no executable "
+					  "and no USDT probes", pid, kernel_thread(pid));
 		if (err == ENOENT)
 			return diag_errno(-ESRCH, NULL, "check the PID with `pgrep bitcoind`",
 					  "no process with PID %d", pid);
