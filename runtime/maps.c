@@ -370,9 +370,18 @@ bool maps_report_losses(struct map_set *ms, struct output *out)
 		if (!n)
 			continue;
 		lost = true;
-		diag_warn(NULL, "raise the limit with --map-size N", "map %s is full (%u entries): "
-			  "%llu updates were dropped", m->name, ms->max_entries,
-			  (unsigned long long)n);
+		/* A histogram's kernel map holds (key, bucket) pairs, 8 per
+		 * --map-size entry (create_one): more keys than --map-size may
+		 * print, so the warning says what the limit really is. */
+		if (map_is_hist(m))
+			diag_warn(NULL, "raise the limit with --map-size N", "map %s is full (a "
+				  "histogram: %u key-bucket pairs, 8 per --map-size entry): %llu "
+				  "updates were dropped", m->name, ms->max_entries * 8,
+				  (unsigned long long)n);
+		else
+			diag_warn(NULL, "raise the limit with --map-size N", "map %s is full (%u "
+				  "entries): %llu updates were dropped", m->name,
+				  ms->max_entries, (unsigned long long)n);
 	}
 	uint64_t ev = maps_error_count(ms, ERR_SLOT_LOST_EVENTS);
 	if (ev) {

@@ -5,7 +5,7 @@
 # follows no symlink and is not inherited, the -c command ends with
 # btctrace, the exit status survives signals, too many maps is an error.
 source "$BTC_SRC/tests/e2e/lib.sh"
-need timeout setsid
+need timeout jq
 SIM=$BUILD/btcsim
 
 # --- too many maps: a message at the 512th map, no read past the array ---
@@ -152,4 +152,20 @@ expect_eq "signals while printing: exit status" "$rc" 3
 expect_eq "signals while printing: every key printed" "$(count_lines '^@n\[' "$TMP/out")" 4096
 expect_eq "signals while printing: the loss reported" \
 	"$(grep -c 'map @n is full' "$TMP/err")" 1
+
+# --- a full histogram map: the warning says what the limit is, and
+# printed + reported dropped = updates ---
+set +e
+timeout 60 "$BTCTRACE" -q -f json --map-size 16 \
+	-e 'utxocache:add { @h[args.height % 100] = hist(args.value); }' \
+	-c "$SIM coins --count 3000 --truth $TMP/t19.json" >"$TMP/o19" 2>"$TMP/e19"
+rc=$?
+set -e
+expect_eq "full hist: exit status" "$rc" 3
+dropped=$(sed -n 's/^btctrace: warning: map @h is full (a histogram: 128 key-bucket pairs, 8 per --map-size entry): \([0-9]*\) updates were dropped$/\1/p' "$TMP/e19")
+printed=$(jq -s '[.[] | select(.type == "hist") | .data["@h"] | to_entries[] | .value[] | .count] | add' "$TMP/o19")
+expect_eq "full hist: printed + dropped = updates" "$((printed + ${dropped:-0}))" \
+	"$(truth "$TMP/t19.json" utxocache:add .fires)"
+CHECKS=$((CHECKS + 1))
+[ "${dropped:-0}" -gt 0 ] || fail "full hist: no drop reported: $(cat "$TMP/e19")"
 finish
