@@ -14,6 +14,7 @@
 #include "lang/diag.h"
 #include "output/output.h"
 #include "cli/repl.h"
+#include "cli/results.h"
 #include "cli/version.h"
 #include "runtime/session.h"
 
@@ -49,9 +50,9 @@ static const char usage_text[] =
 	"                   target, the catalog's probes\n"
 	"  --catalog        with -l: the probe catalog's documentation, no binary\n"
 	"  --no-warnings    print no warnings (errors and notes still print)\n"
-	"  --map-size N     entries per map (default 4096)\n"
+	"  --map-size N     entries per map, 1 to 16777216 (default 4096)\n"
 	"  --emit-llvm      print each block's LLVM IR and exit (nothing is attached)\n"
-	"  --ringbuf-size N MiB for printf and other events (a power of 2; default 8\n"
+	"  --ringbuf-size N MiB for printf and other events (a power of 2 up to 1024; default 8\n"
 	"                   when the script prints or with -i, else 1/4)\n"
 	"  -V, --version    the version, LLVM's and libbpf's, the kernel's features\n"
 	"  -h, --help       this text\n"
@@ -147,6 +148,38 @@ static int parse_buffering(const char *arg)
 	return strcmp(arg, "full") ? -1 : _IOFBF;
 }
 
+/* A decimal number from 1 to max, nothing else (no sign, no suffix). */
+static bool parse_number(const char *s, unsigned long max, unsigned long *v)
+{
+	char *end;
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	return !*end && !errno && *v >= 1 && *v <= max;
+}
+
+#define MAX_MAP_SIZE (1ul << 24)	/* entries; a histogram's kernel map has 8x */
+#define MAX_RINGBUF_MIB 1024ul
+
+/* --map-size N (entries) and --ringbuf-size N (MiB, a power of two). */
+static int parse_size(int opt, const char *arg, struct session_opts *o)
+{
+	unsigned long v;
+	if (opt == 'M') {
+		if (!parse_number(arg, MAX_MAP_SIZE, &v))
+			return diag_error(NULL, NULL, "--map-size takes a number of entries from 1 "
+					  "to %lu, not '%s'", MAX_MAP_SIZE, arg);
+		o->map_size = (uint32_t)v;
+		return 0;
+	}
+	if (!parse_number(arg, MAX_RINGBUF_MIB, &v) || (v & (v - 1)))
+		return diag_error(NULL, NULL, "--ringbuf-size takes a power of two from 1 to %lu "
+				  "(MiB), not '%s'", MAX_RINGBUF_MIB, arg);
+	o->ringbuf_size = (uint32_t)(v << 20);
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct cli *cli)
 {
 	static const struct option longs[] = {
@@ -191,13 +224,10 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			break;
 		case 'i': cli->repl = true; break;
 		case 'v': cli->verbose = true; break;
-		case 'M': cli->opts.map_size = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'M':
 		case 'R':
-			cli->opts.ringbuf_size = (uint32_t)strtoul(optarg, NULL, 10) << 20;
-			if (!cli->opts.ringbuf_size ||
-			    (cli->opts.ringbuf_size & (cli->opts.ringbuf_size - 1)))
-				return diag_error(NULL, NULL,
-						  "--ringbuf-size takes a power of two (MiB)");
+			if (parse_size(c, optarg, &cli->opts))
+				return -1;
 			break;
 		case 'L': cli->emit_llvm = true; break;
 		case 'K': cli->catalog = cli->list = true; break;
@@ -249,16 +279,14 @@ int main(int argc, char **argv)
 	}
 	if ((cli.program || cli.file) && load_source(&cli, &src))
 		return 1;
-	if (cli.out_path && !(cli.opts.out = fopen(cli.out_path, "w"))) {
-		diag_error(NULL, NULL, "cannot write %s: %s", cli.out_path, strerror(errno));
+	if (cli.out_path && !(cli.opts.out = results_open(cli.out_path)))
 		return 1;
-	}
 	if (cli.repl) {
 		cli.opts.interactive = true;
 		int status = repl_main(&cli.opts, src.text ? &src : NULL);
 		free((char *)src.text);
-		if (cli.opts.out)
-			fclose(cli.opts.out);
+		if (cli.opts.out && results_close(cli.opts.out))
+			return 1;
 		return status;
 	}
 	/* bpftrace's knobs that Bitcoin Core's contrib/tracing README uses. */
@@ -267,26 +295,37 @@ int main(int argc, char **argv)
 		diag_error(NULL, NULL, "BPFTRACE_STRLEN must be at least 2");
 		return 1;
 	}
+	/* Standard output too goes through a stream whose write errors are
+	 * reported: results lost to a full disk are an error (exit 1). */
+	if (!cli.opts.out && !cli.emit_llvm && !(cli.opts.out = results_open(NULL)))
+		return 1;
 	/* As bpftrace: line-buffered output unless -B says otherwise, so
 	 * printf lines reach a pipe as they happen. */
-	setvbuf(cli.opts.out ? cli.opts.out : stdout, NULL, cli.buffering ? cli.buffering : _IOLBF, 0);
+	if (cli.opts.out)
+		setvbuf(cli.opts.out, NULL, cli.buffering ? cli.buffering : _IOLBF, 0);
 	struct session s;
 	session_open(&s, &cli.opts);
 	int status = 1;
-	if (cli.emit_llvm)
-		status = driver_add(&s, &src, stdout, NULL) ? 1 : 0;
-	else if (driver_add(&s, &src, NULL, NULL) == 0)
-		status = session_run(&s);
-	/* A second Ctrl-C while detaching would leave the kernel to detach
-	 * link by link at exit, which is slower: results are out, so wait. */
 	sigset_t stop;
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGTERM);
+	if (cli.emit_llvm) {
+		status = driver_add(&s, &src, stdout, NULL) ? 1 : 0;
+	} else if (driver_add(&s, &src, NULL, NULL) == 0) {
+		/* From here SIGINT and SIGTERM only end tracing (session_run reads
+		 * them): one while the maps print or the probes detach must not
+		 * replace the exit status with 130 or 143, which would hide lost
+		 * events and the command's status. */
+		sigprocmask(SIG_BLOCK, &stop, NULL);
+		status = session_run(&s);
+	}
+	/* A second Ctrl-C while detaching would leave the kernel to detach
+	 * link by link at exit, which is slower: results are out, so wait. */
 	sigprocmask(SIG_BLOCK, &stop, NULL);
 	session_close(&s);
 	free((char *)src.text);
-	if (cli.opts.out)
-		fclose(cli.opts.out);
+	if (cli.opts.out && results_close(cli.opts.out))
+		return 1;
 	return status;
 }

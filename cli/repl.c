@@ -6,6 +6,7 @@
  * signalfd, so output of running probes is printed above the prompt while
  * a line is being typed (readline's callback interface). */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <readline/history.h>
 #include <readline/readline.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -510,6 +512,63 @@ static char *history_path(void)
 	return path;
 }
 
+/* ~/.btctrace_history, opened without following a symlink: btctrace
+ * runs as root, and readline's own read_history/write_history follow one
+ * (and would rewrite whatever it points to).  -1 after a warning, or
+ * quietly when there is no history file to read yet. */
+static int history_open(const char *path, int flags)
+{
+	int fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
+	struct stat st;
+	if (fd < 0 && errno == ELOOP && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		diag_warn(NULL, "remove the link to keep a history", "%s is a symbolic link: the "
+			  "REPL neither reads nor writes history through it", path);
+	else if (fd < 0 && errno != ENOENT)
+		diag_warn(NULL, NULL, "cannot open %s: %s", path, strerror(errno));
+	else if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		diag_warn(NULL, NULL, "%s is not a regular file: no history is kept", path);
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+static void history_load(const char *path)
+{
+	int fd = history_open(path, O_RDONLY);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	while (f && (n = getline(&line, &cap, f)) > 0) {
+		if (line[n - 1] == '\n')
+			line[n - 1] = 0;
+		add_history(line);
+	}
+	free(line);
+	if (f)
+		fclose(f);
+	else if (fd >= 0)
+		close(fd);
+}
+
+static void history_save(const char *path)
+{
+	int fd = history_open(path, O_WRONLY | O_CREAT | O_TRUNC);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (fd < 0)
+		return;
+	for (int i = 0; f && i < history_length; i++) {
+		HIST_ENTRY *e = history_get(history_base + i);
+		if (e)
+			fprintf(f, "%s\n", e->line);
+	}
+	if (!f || ferror(f) | fclose(f))
+		diag_warn(NULL, NULL, "cannot write %s", path);
+	if (!f)
+		close(fd);
+}
+
 static void banner(struct repl *r)
 {
 	struct session *s = r->s;
@@ -625,7 +684,7 @@ static char *terminal_start(struct repl *r)
 	using_history();
 	stifle_history(2000);
 	if ((hist = history_path()))
-		read_history(hist);
+		history_load(hist);
 	rl_callback_handler_install(PROMPT, readline_line);
 	r->prompt_shown = true;
 	return hist;
@@ -637,8 +696,8 @@ static void terminal_end(struct repl *r, char *hist)
 		rl_callback_handler_remove();
 		repl_emit(r, stdout, "\n", 1);
 	}
-	if (hist && write_history(hist))
-		diag_warn(NULL, NULL, "cannot write %s", hist);
+	if (hist)
+		history_save(hist);
 	free(hist);
 	repl_complete_end();
 }

@@ -56,13 +56,27 @@ int maps_create(struct map_set *ms, const struct symtab *syms, uint32_t max_entr
 	return maps_sync(ms);
 }
 
+/* The map one past the limit, to name where the program has too many. */
+static const struct map_info *first_over_limit(const struct symtab *syms)
+{
+	const struct map_info *first = NULL;
+	for (const struct map_info *m = syms->maps; m; m = m->next)
+		if (m->id >= MAX_MAPS && (!first || m->id < first->id))
+			first = m;
+	return first;
+}
+
 int maps_sync(struct map_set *ms)
 {
+	/* Checked before fds[] (MAX_MAPS long) is indexed by any id. */
+	const struct map_info *over = first_over_limit(ms->syms);
+	if (over)
+		return diag_error(&over->loc, "keep related values in one map with a key, "
+				  "e.g. @v[\"name\"]", "too many maps: %s is map %d, and a "
+				  "session holds at most %d", over->name, over->id + 1, MAX_MAPS);
 	for (const struct map_info *m = ms->syms->maps; m; m = m->next) {
 		if (ms->fds[m->id] > 0)
 			continue;
-		if (m->id >= MAX_MAPS)
-			return diag_error(&m->loc, NULL, "more than %d maps", MAX_MAPS);
 		int fd = create_one(m, ms->max_entries);
 		if (fd < 0)
 			return fd;
@@ -356,9 +370,18 @@ bool maps_report_losses(struct map_set *ms, struct output *out)
 		if (!n)
 			continue;
 		lost = true;
-		diag_warn(NULL, "raise the limit with --map-size N", "map %s is full (%u entries): "
-			  "%llu updates were dropped", m->name, ms->max_entries,
-			  (unsigned long long)n);
+		/* A histogram's kernel map holds (key, bucket) pairs, 8 per
+		 * --map-size entry (create_one): more keys than --map-size may
+		 * print, so the warning says what the limit really is. */
+		if (map_is_hist(m))
+			diag_warn(NULL, "raise the limit with --map-size N", "map %s is full (a "
+				  "histogram: %u key-bucket pairs, 8 per --map-size entry): %llu "
+				  "updates were dropped", m->name, ms->max_entries * 8,
+				  (unsigned long long)n);
+		else
+			diag_warn(NULL, "raise the limit with --map-size N", "map %s is full (%u "
+				  "entries): %llu updates were dropped", m->name,
+				  ms->max_entries, (unsigned long long)n);
 	}
 	uint64_t ev = maps_error_count(ms, ERR_SLOT_LOST_EVENTS);
 	if (ev) {

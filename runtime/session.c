@@ -448,8 +448,11 @@ int session_run(struct session *s)
 	int sfd = signal_fd(&old);
 	print_banner(s);
 	int rc = session_start_probes(s, 0);
-	if (!rc && !s->exiting)
-		rc = target_release(&s->target);
+	if (!rc && !s->exiting && (rc = target_release(&s->target)) == -EPIPE) {
+		/* The command died while held: its status says how. */
+		note_target_exit(s);
+		rc = 0;
+	}
 	if (!rc && !s->exiting)
 		verbose_waiting(s);
 	if (!rc)

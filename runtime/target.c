@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -57,6 +59,29 @@ const char *target_shown_path(const struct target *t)
 	return t->exe ? t->exe : t->path;
 }
 
+/* The name of process pid when it is a kernel thread (PF_KTHREAD in
+ * /proc/PID/stat's flags), else NULL.  /proc/PID/exe of a kernel thread
+ * is ENOENT, as for a process that does not exist. */
+static const char *kernel_thread(pid_t pid)
+{
+	static char comm[32];
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	if (f)
+		fclose(f);
+	buf[n] = 0;
+	char *open = strchr(buf, '('), *close = strrchr(buf, ')');
+	unsigned long flags = 0;
+	if (!open || !close || close < open ||
+	    sscanf(close + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) != 1 ||
+	    !(flags & 0x00200000))	/* PF_KTHREAD */
+		return NULL;
+	snprintf(comm, sizeof(comm), "%.*s", (int)(close - open - 1), open + 1);
+	return comm;
+}
+
 /* Through /proc/PID/root so that a node in a container resolves to the
  * file its own mount namespace sees.  A binary deleted or replaced on disk
  * since the process started (a package upgrade) is no longer there: then
@@ -69,6 +94,10 @@ static int open_pid(struct target *t, pid_t pid)
 	ssize_t n = readlink(link, exe, sizeof(exe) - 1);
 	if (n < 0) {
 		int err = errno;
+		if (err == ENOENT && kernel_thread(pid))
+			return diag_errno(-ESRCH, NULL, "check the PID with `pgrep bitcoind`",
+					  "process %d is a kernel thread (%s): it has no executable "
+					  "and no USDT probes", pid, kernel_thread(pid));
 		if (err == ENOENT)
 			return diag_errno(-ESRCH, NULL, "check the PID with `pgrep bitcoind`",
 					  "no process with PID %d", pid);
@@ -92,12 +121,17 @@ static int open_pid(struct target *t, pid_t pid)
 	return 0;
 }
 
-static void child_wait_and_exec(int rfd, char **argv)
+static void child_wait_and_exec(int rfd, char **argv, pid_t parent)
 {
 	char c;
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* The command ends with btctrace, even a SIGKILLed one: it must not
+	 * run on untraced.  A parent already gone before prctl() took effect
+	 * shows as another parent. */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+		_exit(127);
 	/* EOF without a byte means btctrace gave up: do not run the command. */
 	if (read(rfd, &c, 1) != 1)
 		_exit(127);
@@ -139,10 +173,10 @@ int target_spawn(struct target *t)
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -errno;
-	pid_t pid = fork();
+	pid_t parent = getpid(), pid = fork();
 	if (pid == 0) {
 		close(fds[1]);
-		child_wait_and_exec(fds[0], t->argv);
+		child_wait_and_exec(fds[0], t->argv, parent);
 	}
 	close(fds[0]);
 	if (pid < 0) {
@@ -241,7 +275,19 @@ int target_release(struct target *t)
 {
 	if (t->release_fd < 0)
 		return 0;
+	/* A command killed while held has closed its end: the write fails
+	 * with EPIPE, and the SIGPIPE that comes with it must not kill
+	 * btctrace (exit 141, no message) but be taken back here. */
+	sigset_t pipe_sig, old;
+	sigemptyset(&pipe_sig);
+	sigaddset(&pipe_sig, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &pipe_sig, &old);
 	ssize_t n = write(t->release_fd, "g", 1);
+	if (n < 0 && errno == EPIPE && !sigismember(&old, SIGPIPE)) {
+		struct timespec now = { 0, 0 };
+		sigtimedwait(&pipe_sig, NULL, &now);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(t->release_fd);
 	t->release_fd = -1;
 	return n == 1 ? 0 : -EPIPE;

@@ -109,4 +109,15 @@ names=$( (sed -n '/bpftrace_only\[\] = {/,/NULL/p' "$SRC/lang/sema.c"
 for name in $names; do
 	grep -q "\`$name\`" "$TMP/section" || fail "'$name' is missing from '$section'"
 done
+
+# Options out of range name the accepted range; a kernel thread is named.
+run_err "--map-size -1" 1 "btctrace: error: --map-size takes a number of entries from 1 to 16777216, not '-1'
+" --map-size -1 -e 'BEGIN { exit(); }'
+run_err "--map-size abc" 1 "btctrace: error: --map-size takes a number of entries from 1 to 16777216, not 'abc'
+" --map-size abc -e 'BEGIN { exit(); }'
+run_err "--ringbuf-size 4096" 1 "btctrace: error: --ringbuf-size takes a power of two from 1 to 1024 (MiB), not '4096'
+" --ringbuf-size 4096 -e 'BEGIN { exit(); }'
+run_err "-p kernel thread" 1 "btctrace: error: process 2 is a kernel thread ($(cat /proc/2/comm)): it has no executable and no USDT probes
+hint: check the PID with \`pgrep bitcoind\`
+" -p 2 -e 'BEGIN { exit(); }'
 finish

@@ -518,6 +518,40 @@ static void test_terminal(pid_t sim)
 	free(t.text);
 }
 
+/* ~/.btctrace_history a symlink: root's REPL neither reads through it
+ * nor rewrites its target, and says so. */
+static char *slurp(const char *path);
+
+static void test_history_symlink(pid_t sim)
+{
+	char hist[128], target[128];
+	snprintf(hist, sizeof(hist), "%s/.btctrace_history", home);
+	snprintf(target, sizeof(target), "%s/precious", home);
+	FILE *f = fopen(target, "w");
+	CHECK(f != NULL);
+	if (f) {
+		fputs("precious\n", f);
+		fclose(f);
+	}
+	unlink(hist);
+	CHECK(symlink(target, hist) == 0);
+	struct term t = { 0 };
+	term_start(&t, sim);
+	EXPECT(&t, ".btctrace_history is a symbolic link: the REPL neither reads nor writes "
+	       "history through it", 10000);
+	EXPECT(&t, PROMPT, 10000);
+	term_send(&t, "@h = 1\r");
+	term_send(&t, ".quit\r");
+	CHECK_INT(term_wait(&t), 0);
+	char *text = slurp(target);
+	CHECK(text && !strcmp(text, "precious\n"));
+	free(text);
+	struct stat st;
+	CHECK(lstat(hist, &st) == 0 && S_ISLNK(st.st_mode));
+	free(t.raw);
+	free(t.text);
+}
+
 /* What people type at other prompts is answered at once, never with a
  * continuation prompt: help, a word that is no entry, exit(). */
 static void test_words(pid_t sim)
@@ -766,6 +800,7 @@ int main(void)
 	test_words(sim);
 	test_pipe(sim);
 	test_pipe_words(sim);
+	test_history_symlink(sim);
 	kill(sim, SIGINT);
 	int st;
 	waitpid(sim, &st, 0);

@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Nothing a script, a signal or a full disk does can crash btctrace, hurt
+# the node's host, or lose a result unseen: write errors are exit 1, -o
+# follows no symlink and is not inherited, the -c command ends with
+# btctrace, the exit status survives signals, too many maps is an error.
+source "$BTC_SRC/tests/e2e/lib.sh"
+need timeout jq
+SIM=$BUILD/btcsim
+
+# --- too many maps: a message at the 512th map, no read past the array ---
+prog="BEGIN { $(for i in $(seq 1 600); do printf '@m%d = %d; ' "$i" "$i"; done) exit(); }"
+set +e
+timeout 60 "$BTCTRACE" -e "$prog" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+set -e
+expect_eq "600 maps: exit status" "$rc" 1
+expect_eq "600 maps: message" "$(head -1 "$TMP/err" | sed 's/^-e:1:[0-9]*: //')" \
+	"error: too many maps: @m512 is map 512, and a session holds at most 511"
+col=$(head -1 "$TMP/err" | cut -d: -f3)
+expect_eq "600 maps: the location is @m512's" "${prog:$((col - 1)):6}" "@m512 "
+
+# --- results to a full disk: exit 1 and a message, never 0 ---
+for args in "-o /dev/full" ""; do
+	set +e
+	if [ -n "$args" ]; then
+		timeout 30 "$BTCTRACE" $args -e 'BEGIN { @x = 1; printf("hi\n"); exit(); }' 2>"$TMP/err"
+	else
+		timeout 30 "$BTCTRACE" -e 'BEGIN { @x = 1; printf("hi\n"); exit(); }' >/dev/full 2>"$TMP/err"
+	fi
+	rc=$?
+	set -e
+	where=${args#-o }
+	expect_eq "results to /dev/full (${args:-stdout}): exit status" "$rc" 1
+	expect_eq "results to /dev/full (${args:-stdout}): message" \
+		"$(grep -c "^btctrace: error: cannot write results to ${where:-standard output}: No space left on device$" "$TMP/err")" 1
+done
+
+# --- -o a symlink: refused, its target untouched ---
+echo precious >"$TMP/target"
+ln -s "$TMP/target" "$TMP/link"
+set +e
+timeout 30 "$BTCTRACE" -o "$TMP/link" -e 'BEGIN { @x = 1; exit(); }' 2>"$TMP/err"
+rc=$?
+set -e
+expect_eq "-o symlink: exit status" "$rc" 1
+expect_eq "-o symlink: target untouched" "$(cat "$TMP/target")" precious
+expect_eq "-o symlink: message" "$(head -1 "$TMP/err")" \
+	"btctrace: error: cannot write $TMP/link: it is a symbolic link, which -o does not follow"
+# ...and a regular -o file is not open in the -c command.
+timeout 30 "$BTCTRACE" -q -o "$TMP/res" -e 'BEGIN { @x = 1; }' \
+	-c "/bin/sh -c 'ls -l /proc/\$\$/fd >$TMP/childfds'" 2>"$TMP/err" || :
+expect_eq "-o file: not inherited by the -c command" "$(grep -c "$TMP/res" "$TMP/childfds")" 0
+expect_eq "-o file: results written" "$(grep -c '^@x: 1$' "$TMP/res")" 1
+
+# --- the -c command killed at once: its status, a message, never SIGPIPE ---
+printf '#!/bin/sh\nkill -9 $$\n' >"$TMP/die.sh"
+printf '#!/bin/sh\nexit 7\n' >"$TMP/seven.sh"
+chmod +x "$TMP/die.sh" "$TMP/seven.sh"
+for i in 1 2 3 4 5 6; do
+	set +e
+	timeout 30 "$BTCTRACE" -q -e 'BEGIN { @n = 1; }' -c "$TMP/die.sh" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	set -e
+	expect_eq "-c killed at once ($i): exit status" "$rc" 137
+	expect_eq "-c killed at once ($i): message" "$(cat "$TMP/err")" \
+		"btctrace: note: the traced command was killed by signal 9 (Killed)"
+	expect_eq "-c killed at once ($i): results" "$(grep -c '^@n: 1$' "$TMP/out")" 1
+done
+# A -c command that exits at once, with its status.
+for i in 1 2 3; do
+	set +e
+	timeout 30 "$BTCTRACE" -q -e 'BEGIN { @n = 1; }' -c "$TMP/seven.sh" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	set -e
+	expect_eq "-c exits 7 ($i): exit status" "$rc" 7
+done
+# Killed while held, before the probes are attached: the pipe write fails.
+for i in 1 2 3; do
+	set +e
+	timeout 30 "$BTCTRACE" -q -e 'utxocache:add { @n = count(); }' \
+		-c "$SIM coins --count 0" >"$TMP/out" 2>"$TMP/err" &
+	to=$!
+	bt=
+	for _ in $(seq 1 200); do
+		bt=$(pgrep -P "$to" || true)
+		[ -n "$bt" ] && break
+		sleep 0.005
+	done
+	for _ in $(seq 1 200); do
+		child=$(pgrep -P "$bt" || true)
+		[ -n "$child" ] && break
+		sleep 0.005
+	done
+	[ -n "$child" ] && kill -9 "$child"
+	wait "$to"
+	rc=$?
+	set -e
+	CHECKS=$((CHECKS + 1))
+	case $rc in
+	0 | 137) ;;	# 0: btcsim ended before the kill
+	*) fail "-c killed while held ($i): exit status $rc: $(cat "$TMP/err")" ;;
+	esac
+done
+
+# --- btctrace SIGKILLed: the -c command does not run on untraced ---
+"$BTCTRACE" -q -e 'utxocache:add { @n = count(); }' -c "$SIM coins --forever" \
+	>"$TMP/out" 2>"$TMP/err" &
+bt=$!
+for _ in $(seq 1 500); do
+	child=$(pgrep -P "$bt" || true)
+	[ -n "$child" ] && [ "$(readlink "/proc/$child/exe")" = "$(realpath "$SIM")" ] && break
+	sleep 0.01
+done
+kill -9 "$bt"
+wait "$bt" 2>/dev/null || :
+# SIGTERM comes when the kernel has released btctrace's files: detaching
+# its uprobes waits for RCU, about a second on a busy host.
+for _ in $(seq 1 300); do
+	kill -0 "$child" 2>/dev/null || break
+	sleep 0.01
+done
+CHECKS=$((CHECKS + 1))
+if [ -n "$child" ] && kill -0 "$child" 2>/dev/null; then
+	fail "the -c command (pid $child) still runs 3 s after btctrace was killed"
+	kill -9 "$child" || :
+fi
+
+# --- signals while the maps print: the documented status wins ---
+# The maps fill more than a pipe holds, and the reader stalls, so that
+# btctrace is printing when SIGTERM and SIGINT come.
+mkfifo "$TMP/fifo"
+timeout 60 "$BTCTRACE" -q -e 'utxocache:add { @n[args.value] = count(); }' \
+	-c "$SIM coins --count 20000" >"$TMP/fifo" 2>"$TMP/err" &
+bt=$!
+exec 7<"$TMP/fifo"
+sleep 0.3
+for _ in $(seq 1 300); do
+	[ "$(awk '{print $3}' "/proc/$bt/stat" 2>/dev/null)" = S ] && ! pgrep -P "$bt" >/dev/null && break
+	sleep 0.02
+done
+kill -TERM "$bt" 2>/dev/null || :
+kill -INT "$bt" 2>/dev/null || :
+cat <&7 >"$TMP/out"
+exec 7<&-
+set +e
+wait "$bt"
+rc=$?
+set -e
+# The map (4096 entries) is full: 3, not 143 or 130.
+expect_eq "signals while printing: exit status" "$rc" 3
+expect_eq "signals while printing: every key printed" "$(count_lines '^@n\[' "$TMP/out")" 4096
+expect_eq "signals while printing: the loss reported" \
+	"$(grep -c 'map @n is full' "$TMP/err")" 1
+
+# --- a full histogram map: the warning says what the limit is, and
+# printed + reported dropped = updates ---
+set +e
+timeout 60 "$BTCTRACE" -q -f json --map-size 16 \
+	-e 'utxocache:add { @h[args.height % 100] = hist(args.value); }' \
+	-c "$SIM coins --count 3000 --truth $TMP/t19.json" >"$TMP/o19" 2>"$TMP/e19"
+rc=$?
+set -e
+expect_eq "full hist: exit status" "$rc" 3
+dropped=$(sed -n 's/^btctrace: warning: map @h is full (a histogram: 128 key-bucket pairs, 8 per --map-size entry): \([0-9]*\) updates were dropped$/\1/p' "$TMP/e19")
+printed=$(jq -s '[.[] | select(.type == "hist") | .data["@h"] | to_entries[] | .value[] | .count] | add' "$TMP/o19")
+expect_eq "full hist: printed + dropped = updates" "$((printed + ${dropped:-0}))" \
+	"$(truth "$TMP/t19.json" utxocache:add .fires)"
+CHECKS=$((CHECKS + 1))
+[ "${dropped:-0}" -gt 0 ] || fail "full hist: no drop reported: $(cat "$TMP/e19")"
+finish
