@@ -15,9 +15,12 @@ fi
 (cd build && ctest --output-on-failure --timeout 300 "$@")
 
 # The sanitized run.  Not in it: llvm19_build and package, which build
-# btctrace again their own way (unsanitized), and diff_bpftrace, which
-# takes over 3 minutes under ASan (bpftrace runs each script too) and would
-# push CI past 20 minutes; every other test runs the sanitized btctrace.
+# btctrace again their own way (unsanitized); diff_bpftrace, which takes
+# over 3 minutes under ASan (bpftrace runs each script too); and
+# every_probe_truth and named_args_truth, which trace the same event path
+# as stress and task3_truth, probe by probe, for a minute and more.  They
+# would push CI past 20 minutes; every other test runs the sanitized
+# btctrace.
 cmake -S . -B build-asan -DBTCTRACE_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build-asan -j"$(nproc)"
 # Every report goes to a file of $reports as well as failing its process
@@ -28,7 +31,7 @@ status=0
 (cd build-asan &&
 	ASAN_OPTIONS=detect_leaks=1:exitcode=99:log_path=$reports/asan \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99:log_path=$reports/ubsan \
-	ctest --output-on-failure --timeout 300 -E '^e2e_(llvm19_build|package|diff_bpftrace)$' "$@") ||
+	ctest --output-on-failure --timeout 300 -E '^e2e_(llvm19_build|package|diff_bpftrace|every_probe_truth|named_args_truth)$' "$@") ||
 	status=$?
 if [ -n "$(ls -A "$reports")" ]; then
 	echo "test: sanitizer reports:" >&2
