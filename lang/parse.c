@@ -127,10 +127,10 @@ struct node *node_new(enum node_kind kind, const struct loc *loc)
 	return n;
 }
 
-struct node *node_copy(const struct node *n)
+/* Copies one node and its children; the `next` list is walked, not
+ * recursed, so a long argument list costs no stack. */
+static struct node *node_copy_one(const struct node *n)
 {
-	if (!n)
-		return NULL;
 	struct node *c = node_new(n->kind, &n->loc);
 	*c = *n;
 	c->name = n->name ? strdup(n->name) : NULL;
@@ -142,26 +142,72 @@ struct node *node_copy(const struct node *n)
 	c->els = node_copy(n->els);
 	c->args = node_copy(n->args);
 	c->map = node_copy(n->map);
-	c->next = node_copy(n->next);
+	c->next = NULL;
 	return c;
 }
 
+struct node *node_copy(const struct node *n)
+{
+	struct node *head = NULL, **tail = &head;
+	for (; n; n = n->next) {
+		*tail = node_copy_one(n);
+		tail = &(*tail)->next;
+	}
+	return head;
+}
+
+/* Iterative: the nodes still to free are kept in a list linked through
+ * `next`, each child list spliced in front, so however a tree was built
+ * (a syntax error may stop the parser anywhere) freeing it costs no stack. */
 void node_free(struct node *n)
 {
-	while (n) {
-		struct node *next = n->next;
-		free(n->name);
-		free(n->str);
-		node_free(n->lhs);
-		node_free(n->rhs);
-		node_free(n->cond);
-		node_free(n->then);
-		node_free(n->els);
-		node_free(n->args);
-		node_free(n->map);
-		free(n);
-		n = next;
+	struct node *todo = n;
+	while (todo) {
+		struct node *h = todo;
+		todo = h->next;
+		struct node *kids[] = { h->lhs, h->rhs, h->cond, h->then, h->els, h->args,
+					h->map };
+		for (size_t i = 0; i < sizeof(kids) / sizeof(kids[0]); i++) {
+			struct node *c = kids[i], *t = c;
+			if (!c)
+				continue;
+			while (t->next)
+				t = t->next;
+			t->next = todo;
+			todo = c;
+		}
+		free(h->name);
+		free(h->str);
+		free(h);
 	}
+}
+
+static int list_depth(const struct node *n)
+{
+	int d = 0;
+	for (; n; n = n->next)
+		if (n->depth > d)
+			d = n->depth;
+	return d;
+}
+
+int node_deepen(struct parse_ctx *ctx, struct node *n)
+{
+	const struct node *kids[] = { n->lhs, n->rhs, n->cond, n->then, n->els, n->args,
+				      n->map };
+	int d = 0;
+	for (size_t i = 0; i < sizeof(kids) / sizeof(kids[0]); i++) {
+		int k = list_depth(kids[i]);
+		if (k > d)
+			d = k;
+	}
+	n->depth = d + 1;
+	if (n->depth <= LIMIT_DEPTH)
+		return 0;
+	ctx->errors++;
+	diag_error(&n->loc, "split it: compute parts into $variables first",
+		   "nested more than %d levels deep", LIMIT_DEPTH);
+	return -EINVAL;
 }
 
 static void attach_free(struct attach_point *a)

@@ -190,6 +190,43 @@ static void test_no_builtins(void)
 static void test_repl_entry_points(void);
 
 /* Literals: bounded work whatever their digits. */
+/* text repeated n times after head, then tail: a program as long as wanted. */
+static char *repeat(const char *head, const char *unit, int n, const char *tail)
+{
+	size_t hl = strlen(head), ul = strlen(unit), tl = strlen(tail);
+	char *s = malloc(hl + ul * n + tl + 1), *p = s;
+	memcpy(p, head, hl);
+	p += hl;
+	for (int i = 0; i < n; i++, p += ul)
+		memcpy(p, unit, ul);
+	memcpy(p, tail, tl + 1);
+	return s;
+}
+
+/* Nesting is bounded where the tree is built: 50,000 terms are refused
+ * at the 101st level, with no recursion as deep as the text. */
+static void test_depth_limits(void)
+{
+	char *t = repeat("BEGIN { @x = 1", "\n+ 1", 100, "; }");
+	accepts(t);
+	free(t);
+	t = repeat("BEGIN { @x = 1", "\n+ 1", 50000, "; }");
+	rejects(t, "t.btc:102:1: error: nested more than 100 levels deep\n"
+		"+ 1\n^\nhint: split it: compute parts into $variables first\n");
+	free(t);
+	t = repeat("BEGIN { @x = 1", "\n* (1", 30000, "; }");
+	rejects(t, "t.btc:3332:3: error: too much nesting or too many statements "
+		"(the parser holds at most 10000 pending items)\n* (1\n  ^\n"
+		"hint: split it into smaller blocks or expressions\n");
+	free(t);
+	t = repeat("BEGIN {", "\nunroll(1) {", 101, "");
+	char *u = repeat(t, "}", 101, " }");
+	rejects(u, "t.btc:2:1: error: nested more than 100 levels deep\n"
+		"unroll(1) {\n^~~~~~\nhint: split it: compute parts into $variables first\n");
+	free(t);
+	free(u);
+}
+
 static void test_literals(void)
 {
 	accepts("BEGIN { @x = 0e99999999999999999999; }");
@@ -216,6 +253,7 @@ int main(void)
 	test_no_builtins();
 	test_repl_entry_points();
 	test_literals();
+	test_depth_limits();
 	return CHECK_DONE();
 }
 
