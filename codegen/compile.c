@@ -166,6 +166,38 @@ static int emit(struct compiler *c, LLVMModuleRef mod, const char *name,
 
 void cg_probe_body(struct cg *cg, const struct probe *p);
 
+/* A jump's offset is 16 bits: past this many instructions LLVM may emit
+ * one that wraps (LLVM 14 does so silently).  Sema's limits keep programs
+ * far below it; this check is the safety net. */
+#define JUMP_REACH 32767
+
+/* Every jump lands inside the program, and the program is small enough
+ * that no jump can have wrapped: else wrong code would be loaded. */
+static int check_jumps(const struct probe *p, const char *name, const struct bpf_insn *insns,
+		       size_t n)
+{
+	if (n > JUMP_REACH)
+		return diag_error(&p->loc, "unroll fewer times, or split the work between "
+				  "blocks", "this block compiles to %zu BPF instructions for %s; "
+				  "at most %d fit, as a jump reaches %d instructions",
+				  n, name, JUMP_REACH, JUMP_REACH);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t cls = BPF_CLASS(insns[i].code), op = BPF_OP(insns[i].code);
+		if (insns[i].code == (BPF_LD | BPF_IMM | BPF_DW)) {
+			i++;	/* a 64-bit constant takes two instructions */
+			continue;
+		}
+		if ((cls != BPF_JMP && cls != BPF_JMP32) || op == BPF_CALL || op == BPF_EXIT)
+			continue;
+		long long to = (long long)i + 1 + insns[i].off;
+		if (to < 0 || to >= (long long)n)
+			return diag_error(&p->loc, "this is a btctrace bug; please report the script",
+					  "internal error: instruction %zu of %s jumps to %lld, "
+					  "outside its %zu instructions", i, name, to, n);
+	}
+	return 0;
+}
+
 int compile_probe(struct compiler *c, const struct symtab *syms, const struct cg_maps *maps,
 		  const struct probe *p, const struct usdt_location *loc,
 		  const char *name, struct bpf_insn **insns, size_t *ninsns)
@@ -182,8 +214,9 @@ int compile_probe(struct compiler *c, const struct symtab *syms, const struct cg
 	free(c->last_ir);
 	c->last_ir = LLVMPrintModuleToString(mod);
 	int rc = emit(c, mod, name, insns, ninsns);
-	if (!rc && cg.llvm_error) {
+	if (!rc && (cg.llvm_error || check_jumps(p, name, *insns, *ninsns))) {
 		free(*insns);
+		*insns = NULL;
 		rc = -EINVAL;
 	}
 	LLVMDisposeBuilder(cg.b);

@@ -76,6 +76,7 @@ struct node {
 /* Limits the front end checks (docs/language.md, "Limits"). */
 #define LIMIT_DEPTH 100		/* nesting of expressions and blocks */
 #define LIMIT_STRING 1024	/* bytes of a string literal */
+#define LIMIT_UNROLLED 4000	/* nodes of a probe block, its unrolls repeated */
 
 enum attach_kind { ATTACH_BEGIN, ATTACH_END, ATTACH_USDT, ATTACH_INTERVAL };
 

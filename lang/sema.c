@@ -684,7 +684,7 @@ static int sema_probe(struct sema *s, struct probe *p)
 	s->probe = p;
 	s->nvars = 0;
 	s->has_sig = false;
-	if (sema_attach(s, p))
+	if (sema_attach(s, p) || limits_check_body(p))
 		return -EINVAL;
 	int rc = 0;
 	if (p->pred && (sema_expr(s, p->pred) || need_int(p->pred, "a predicate")))

@@ -227,6 +227,25 @@ static void test_depth_limits(void)
 	free(u);
 }
 
+/* What unroll(N) expands to is counted, not built: 100^3 copies are
+ * refused at the outer unroll at once, before any code is made. */
+static void test_unroll_limits(void)
+{
+	accepts("BEGIN { unroll(100) { unroll(7) { @x = @x + 1; } } }");
+	rejects("BEGIN {\n unroll(100) { unroll(100) { unroll(100) { @x = @x + 1; } } } }",
+		"t.btc:2:2: error: this unroll makes the block more than 4000 operations long "
+		"once repeated\n"
+		" unroll(100) { unroll(100) { unroll(100) { @x = @x + 1; } } } }\n"
+		" ^~~~~~\n"
+		"hint: unroll fewer times, or split the work between blocks\n");
+	rejects("BEGIN { @x = 1; unroll(100) { unroll(15) { @x = @x + 1; } } }",
+		"t.btc:1:17: error: this unroll makes the block more than 4000 operations long "
+		"once repeated\n"
+		"BEGIN { @x = 1; unroll(100) { unroll(15) { @x = @x + 1; } } }\n"
+		"                ^~~~~~\n"
+		"hint: unroll fewer times, or split the work between blocks\n");
+}
+
 static void test_literals(void)
 {
 	accepts("BEGIN { @x = 0e99999999999999999999; }");
@@ -254,6 +273,7 @@ int main(void)
 	test_repl_entry_points();
 	test_literals();
 	test_depth_limits();
+	test_unroll_limits();
 	return CHECK_DONE();
 }
 

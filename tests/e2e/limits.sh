@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# No script can make btctrace use unbounded time or memory, crash it, or
+# load wrong code: each limit of docs/language.md ("Limits") is refused at
+# its location, fast, with bounded memory.  `timeout` makes a regression
+# fail instead of hanging; ulimit -v bounds what a regression may take.
+source "$BTC_SRC/tests/e2e/lib.sh"
+need
+
+# rejected NAME EXPECTED_FIRST_LINE SCRIPT...: refused within 5 s and 1 GB.
+rejected() {
+	local name=$1 want=$2 rc=0
+	shift 2
+	(ulimit -v 1048576; timeout 5 "$BTCTRACE" "$@") >"$TMP/out" 2>"$TMP/err" || rc=$?
+	expect_eq "$name: status" "$rc" 1
+	# The instruction count depends on LLVM's version: N stands for it.
+	expect_eq "$name: message" "$(head -1 "$TMP/err" | sed -E 's/compiles to [0-9]+ /compiles to N /')" "$want"
+}
+
+# Row: 100^3 unrolled copies took 11 GB and minutes; sema counts them.
+rejected "nested unrolls" \
+	'-e:1:9: error: this unroll makes the block more than 4000 operations long once repeated' \
+	-e 'BEGIN { unroll(100) { unroll(100) { unroll(100) { @x = @x + 1; } } } exit(); }'
+
+# A block sema lets through but whose code is too long for a jump to cross
+# it: the check after emission names the block instead of loading code
+# whose jumps wrapped (LLVM 14).
+rejected "too many instructions" \
+	'-e:1:1: error: this block compiles to N BPF instructions for BEGIN; at most 32767 fit, as a jump reaches 32767 instructions' \
+	-e 'BEGIN { unroll(100) { unroll(4) { printf("%s %s %s\n", comm, comm, comm); } } exit(); }'
+
+# 50,000 terms: a diagnostic at the 101st level, not a stack overflow.
+{ printf 'BEGIN { @x = 1'; for _ in $(seq 50000); do printf ' + 1'; done; printf '; exit(); }\n'; } \
+	>"$TMP/deep.btc"
+rejected "50,000 terms" "$TMP/deep.btc:1:416: error: nested more than 100 levels deep" "$TMP/deep.btc"
+
+finish
