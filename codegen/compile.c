@@ -54,6 +54,25 @@ char *compiler_last_ir(struct compiler *c)
 	return c->last_ir;
 }
 
+#define STACK_HINT "use fewer or shorter strings in one statement or block: a smaller " \
+	"N in str(x, N), a lower BPFTRACE_STRLEN, or split a printf in two"
+
+/* The stack slots counted as they were made (new_slot): the statement
+ * that takes them past the kernel's 512 bytes is named, and nothing is
+ * left for LLVM to fail on with no location. */
+static int stack_check(const struct cg *cg, const struct probe *p)
+{
+	if (cg->stack_over_pred)
+		return diag_error(p->pred ? &p->pred->loc : &p->loc, STACK_HINT,
+				  "this predicate needs %d bytes of stack; a BPF program has "
+				  "%d", cg->stack_over_used, BPF_STACK);
+	if (cg->stack_over)
+		return diag_error(&cg->stack_over->loc, STACK_HINT, "this statement takes the "
+				  "block's stack to %d bytes; a BPF program has %d",
+				  cg->stack_over_used, BPF_STACK);
+	return 0;
+}
+
 /* LLVM reports some backend errors (stack overflow) through the context's
  * handler instead of failing the emit: they become diagnostics here. */
 static void on_llvm_diag(LLVMDiagnosticInfoRef info, void *arg)
@@ -62,7 +81,11 @@ static void on_llvm_diag(LLVMDiagnosticInfoRef info, void *arg)
 		return;
 	struct cg *cg = arg;
 	char *msg = LLVMGetDiagInfoDescription(info);
-	if (!cg->llvm_error)
+	/* Spills may add to the stack slots codegen counted (stack_check). */
+	if (!cg->llvm_error && strstr(msg, "stack limit"))
+		diag_error(&cg->probe->loc, STACK_HINT, "this block needs more than the %d bytes "
+			   "of stack the kernel gives a BPF program", BPF_STACK);
+	else if (!cg->llvm_error)
 		diag_error(NULL, "this is a btctrace bug; please report the script",
 			   "internal error from LLVM: %s", msg);
 	cg->llvm_error = true;
@@ -205,7 +228,7 @@ int compile_probe(struct compiler *c, const struct symtab *syms, const struct cg
 	LLVMContextRef ctx = LLVMContextCreate();
 	LLVMModuleRef mod = LLVMModuleCreateWithNameInContext(name, ctx);
 	LLVMSetTarget(mod, "bpfel");
-	struct cg cg = { .syms = syms, .maps = maps, .loc = loc };
+	struct cg cg = { .syms = syms, .maps = maps, .loc = loc, .probe = p };
 	cg_init(&cg, ctx, mod);
 	LLVMContextSetDiagnosticHandler(ctx, on_llvm_diag, &cg);
 	cg_function(&cg);
@@ -213,7 +236,9 @@ int compile_probe(struct compiler *c, const struct symtab *syms, const struct cg
 
 	free(c->last_ir);
 	c->last_ir = LLVMPrintModuleToString(mod);
-	int rc = emit(c, mod, name, insns, ninsns);
+	int rc = stack_check(&cg, p);
+	if (!rc)
+		rc = emit(c, mod, name, insns, ninsns);
 	if (!rc && (cg.llvm_error || check_jumps(p, name, *insns, *ninsns))) {
 		free(*insns);
 		*insns = NULL;

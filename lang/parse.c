@@ -113,6 +113,11 @@ int lex_string(struct parse_ctx *ctx, YYLTYPE *lloc, YYSTYPE *lval, const char *
 		}
 	}
 	s[n] = 0;
+	if (n > LIMIT_STRING) {
+		free(s);
+		return lex_error(ctx, lloc, "string literal longer than 1024 bytes",
+				 "print long text in several parts");
+	}
 	lval->str.s = s;
 	lval->str.len = n;
 	return STRING;

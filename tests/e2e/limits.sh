@@ -34,4 +34,24 @@ rejected "too many instructions" \
 	>"$TMP/deep.btc"
 rejected "50,000 terms" "$TMP/deep.btc:1:416: error: nested more than 100 levels deep" "$TMP/deep.btc"
 
+# Past the 512 bytes of BPF stack: the statement is named, with what to
+# do, instead of LLVM's internal error with no location.
+rejected "600-byte string on the stack" \
+	"-e:1:12: error: this statement takes the block's stack to 616 bytes; a BPF program has 512" \
+	-e "BEGIN { @s = \"$(printf 'a%.0s' $(seq 600))\"; exit(); }"
+rc=0
+(ulimit -v 1048576; BPFTRACE_STRLEN=300 timeout 5 "$BTCTRACE" \
+	-e 'BEGIN { printf("%s %s\n", str(0), str(0)); exit(); }') >"$TMP/out" 2>"$TMP/err" || rc=$?
+expect_eq "BPFTRACE_STRLEN=300: status" "$rc" 1
+expect_eq "BPFTRACE_STRLEN=300: message" "$(head -1 "$TMP/err")" \
+	"-e:1:9: error: this statement takes the block's stack to 616 bytes; a BPF program has 512"
+
+# A 1 MiB literal took 90 s and 1.7 GB; now refused at once.
+{ printf 'BEGIN { printf("'; head -c 1048576 /dev/zero | tr '\0' a; printf '"); exit(); }\n'; } \
+	>"$TMP/big.btc"
+start=$(date +%s%N)
+rejected "1 MiB literal" "$TMP/big.btc:1:16: error: string literal longer than 1024 bytes" "$TMP/big.btc"
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[ "$ms" -lt 1000 ] || fail "1 MiB literal took $ms ms"
+
 finish

@@ -248,6 +248,19 @@ static void test_unroll_limits(void)
 
 static void test_literals(void)
 {
+	/* A megabyte-long literal is refused where it starts, at once. */
+	char *lit = repeat("BEGIN { @s = \"", "a", 1025, "\"; }");
+	char *tilde = repeat("^", "~", 1026, "\n");
+	char *want = malloc(strlen(lit) + strlen(tilde) + 200);
+	sprintf(want, "t.btc:1:14: error: string literal longer than 1024 bytes\n%s\n"
+		"             %shint: print long text in several parts\n", lit, tilde);
+	rejects(lit, want);
+	free(want);
+	free(tilde);
+	free(lit);
+	lit = repeat("BEGIN { @s = \"", "a", 1024, "\"; }");
+	accepts(lit);
+	free(lit);
 	accepts("BEGIN { @x = 0e99999999999999999999; }");
 	rejects("BEGIN { @x = 3e99999999999999999999; }",
 		"t.btc:1:14: error: integer literal does not fit in 64 bits\n"
