@@ -248,6 +248,25 @@ static void test_unroll_limits(void)
 
 static void test_literals(void)
 {
+	/* $4294967297 was read with atoi() and taken as $1. */
+	rejects("BEGIN { @x = $4294967297; }",
+		"t.btc:1:14: error: positional parameter number out of range\n"
+		"BEGIN { @x = $4294967297; }\n"
+		"             ^~~~~~~~~~~\n"
+		"hint: use $1 to $999999\n");
+	/* 18446744074 s overflowed to a period of 0.29 s. */
+	rejects("interval:s:18446744074 { @x = 1; }",
+		"t.btc:1:1: error: interval period of 'interval:s:18446744074' overflows\n"
+		"interval:s:18446744074 { @x = 1; }\n"
+		"^~~~~~~~~~~~~~~~~~~~~~\n"
+		"hint: use a period below 2^64 nanoseconds (about 584 years)\n");
+	rejects("interval:ms:99999999999999999999999 { @x = 1; }",
+		"t.btc:1:1: error: interval period of 'interval:ms:99999999999999999999999' "
+		"overflows\n"
+		"interval:ms:99999999999999999999999 { @x = 1; }\n"
+		"^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n"
+		"hint: use a period below 2^64 nanoseconds (about 584 years)\n");
+	accepts("interval:s:18446744073 { @x = 1; }");
 	/* A megabyte-long literal is refused where it starts, at once. */
 	char *lit = repeat("BEGIN { @s = \"", "a", 1025, "\"; }");
 	char *tilde = repeat("^", "~", 1026, "\n");
