@@ -244,9 +244,29 @@ void program_free(struct program *prog)
 	free(prog);
 }
 
+/* A NUL byte ends the text the lexer sees: what follows it would be
+ * ignored, so it is an error where it stands. */
+static int check_nul(const struct source *src)
+{
+	size_t n = strlen(src->text);
+	if (src->len <= n)
+		return 0;
+	struct loc loc = { .src = src, .line = 1, .col = 1, .len = 1 };
+	for (size_t i = 0; i < n; i++) {
+		if (src->text[i] == '\n')
+			loc.line++, loc.col = 1;
+		else
+			loc.col++;
+	}
+	return diag_error(&loc, "a script is text: remove the NUL byte and what follows it "
+			  "if it is not part of the script", "NUL byte in the script");
+}
+
 /* Lexes and parses src->text, starting with the token ctx->start. */
 static int parse(struct source *src, struct parse_ctx *ctx)
 {
+	if (check_nul(src))
+		return -EINVAL;
 	yyscan_t scanner;
 	yylex_init_extra(ctx, &scanner);
 	YY_BUFFER_STATE buf = yy_scan_string(src->text, scanner);

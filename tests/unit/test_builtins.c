@@ -223,7 +223,7 @@ static char *describe_maps(const char *text)
 	char *out;
 	size_t len;
 	FILE *f = open_memstream(&out, &len);
-	struct source src = { "t.btc", text };
+	struct source src = { .name = "t.btc", .text = text };
 	struct program *prog;
 	struct symtab syms = { 0 };
 	struct sema_env env = { builtins_table() };

@@ -317,11 +317,33 @@ static int map_ref(const char *text, struct node **out, char **msgs)
 	size_t len;
 	FILE *f = open_memstream(msgs, &len);
 	diag_set_stream(f);
-	struct source src = { "<3>", text };
+	struct source src = { .name = "<3>", .text = text };
 	int rc = parse_map_ref(&src, out);
 	diag_set_stream(NULL);
 	fclose(f);
 	return rc;
+}
+
+/* Text after a NUL byte was ignored: the loader passes the length it read
+ * and the NUL is an error where it stands. */
+static void test_nul_byte(void)
+{
+	static const char text[] = "BEGIN {\n  @x = 1;\0 @y = 2; }";
+	struct source src = { "t.btc", text, sizeof(text) - 1 };
+	struct program *prog = NULL;
+	char *msgs;
+	size_t len;
+	FILE *f = open_memstream(&msgs, &len);
+	diag_set_stream(f);
+	int rc = parse_program(&src, &prog);
+	diag_set_stream(NULL);
+	fclose(f);
+	CHECK_INT(rc, -EINVAL);
+	CHECK(prog == NULL);
+	CHECK_STR(msgs, "t.btc:2:10: error: NUL byte in the script\n  @x = 1;\n         ^\n"
+		  "hint: a script is text: remove the NUL byte and what follows it if it "
+		  "is not part of the script\n");
+	free(msgs);
 }
 
 static void test_parse_map_ref(void)
@@ -424,6 +446,7 @@ static void test_lex_lead(void)
 static void test_repl_entry_points(void)
 {
 	test_parse_map_ref();
+	test_nul_byte();
 	test_lex_progress();
 	test_lex_lead();
 }
