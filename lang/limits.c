@@ -12,11 +12,15 @@
 
 static int64_t list_cost(const struct node *n);
 
-/* Nodes of one statement or expression, its unrolls expanded; saturates
+/* Nodes of one statement or expression (after sema: with their types),
+ * its unrolls expanded; saturates
  * just past the limit so no product overflows. */
 static int64_t node_cost(const struct node *n)
 {
-	int64_t c = 1 + list_cost(n->lhs) + list_cost(n->rhs) + list_cost(n->cond) +
+	/* A string value is copied and zeroed a word at a time, more than
+	 * once: its bytes weigh (printf of three comm is ~180 instructions). */
+	int64_t c = 1 + (n->type.kind == T_STR || n->type.kind == T_HASH ||
+			 n->type.kind == T_BYTES ? n->type.size / 2 : 0) + list_cost(n->lhs) + list_cost(n->rhs) + list_cost(n->cond) +
 		    list_cost(n->els) + list_cost(n->args) + list_cost(n->map);
 	int64_t body = list_cost(n->then);
 	if (n->kind == N_UNROLL)

@@ -27,6 +27,12 @@ rejected "nested unrolls" \
 # whose jumps wrapped (LLVM 14).
 rejected "too many instructions" \
 	'-e:1:1: error: this block compiles to N BPF instructions for BEGIN; at most 32767 fit, as a jump reaches 32767 instructions' \
+	-e 'BEGIN { unroll(100) { unroll(9) { @h = hist(nsecs); } } exit(); }'
+
+# Strings weigh their bytes in sema's count: 400 printfs of three comm
+# (~180 instructions each) are refused before any code is made.
+rejected "unrolled string printfs" \
+	'-e:1:9: error: this unroll makes the block more than 4000 operations long once repeated' \
 	-e 'BEGIN { unroll(100) { unroll(4) { printf("%s %s %s\n", comm, comm, comm); } } exit(); }'
 
 # 50,000 terms: a diagnostic at the 101st level, not a stack overflow.
