@@ -18,8 +18,9 @@ static int64_t list_cost(const struct node *n);
 static int64_t node_cost(const struct node *n)
 {
 	/* A string value is copied and zeroed a word at a time, more than
-	 * once: its bytes weigh (printf of three comm is ~180 instructions). */
-	int64_t c = 1 + (n->type.kind == T_STR || n->type.kind == T_HASH ||
+	 * once: its bytes weigh (printf of three comm is ~180 instructions);
+	 * a call builds a key, an event or a bucket (hist() is ~96). */
+	int64_t c = (n->kind == N_CALL ? 10 : 1) + (n->type.kind == T_STR || n->type.kind == T_HASH ||
 			 n->type.kind == T_BYTES ? n->type.size / 2 : 0) + list_cost(n->lhs) + list_cost(n->rhs) + list_cost(n->cond) +
 		    list_cost(n->els) + list_cost(n->args) + list_cost(n->map);
 	int64_t body = list_cost(n->then);

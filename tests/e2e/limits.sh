@@ -13,8 +13,7 @@ rejected() {
 	shift 2
 	(ulimit -v 1048576; timeout 5 "$BTCTRACE" "$@") >"$TMP/out" 2>"$TMP/err" || rc=$?
 	expect_eq "$name: status" "$rc" 1
-	# The instruction count depends on LLVM's version: N stands for it.
-	expect_eq "$name: message" "$(head -1 "$TMP/err" | sed -E 's/compiles to [0-9]+ /compiles to N /')" "$want"
+	expect_eq "$name: message" "$(head -1 "$TMP/err")" "$want"
 }
 
 # Row: 100^3 unrolled copies took 11 GB and minutes; sema counts them.
@@ -22,12 +21,20 @@ rejected "nested unrolls" \
 	'-e:1:9: error: this unroll makes the block more than 4000 operations long once repeated' \
 	-e 'BEGIN { unroll(100) { unroll(100) { unroll(100) { @x = @x + 1; } } } exit(); }'
 
-# A block sema lets through but whose code is too long for a jump to cross
-# it: the check after emission names the block instead of loading code
-# whose jumps wrapped (LLVM 14).
-rejected "too many instructions" \
-	'-e:1:1: error: this block compiles to N BPF instructions for BEGIN; at most 32767 fit, as a jump reaches 32767 instructions' \
-	-e 'BEGIN { unroll(100) { unroll(9) { @h = hist(nsecs); } } exit(); }'
+# Row: unroll(100){unroll(15){...}} made LLVM 14 wrap jumps past 32,767
+# instructions and the verifier's refusal read as a btctrace bug.  Sema's
+# count (calls and string bytes weighed) keeps every block it accepts
+# under that reach; the check of every jump after emission (codegen/
+# compile.c) is the safety net no script is known to reach.
+rejected "jumps past 32,767 instructions" \
+	'-e:1:9: error: this unroll makes the block more than 4000 operations long once repeated' \
+	-e 'BEGIN { unroll(100) { unroll(15) { @x = @x + 1; } } exit(); }'
+# A large block of hist() that sema accepts loads and runs.
+rc=0
+timeout 60 "$BTCTRACE" -q -e 'BEGIN { unroll(100) { unroll(2) { @h = hist(5); } } exit(); }' \
+	>"$TMP/out" 2>"$TMP/err" || rc=$?
+expect_eq "200 hist() updates: status" "$rc" 0
+grep -q '^\[4, 8) *200 ' "$TMP/out" || fail "200 hist() updates: $(cat "$TMP/out" "$TMP/err")"
 
 # Strings weigh their bytes in sema's count: 400 printfs of three comm
 # (~180 instructions each) are refused before any code is made.
