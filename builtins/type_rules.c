@@ -116,7 +116,18 @@ int rule_exit(struct sema *s, struct node *n)
 	n->type.kind = T_VOID;
 	if (want_args(n, 0, 1))
 		return -EINVAL;
-	return n->args ? want_int_arg(s, n->args, n->name) : 0;
+	if (!n->args)
+		return 0;
+	if (want_int_arg(s, n->args, n->name))
+		return -EINVAL;
+	/* A process's status is 8 bits: 300 would exit with 44. */
+	const struct node *a = n->args;
+	bool neg = a->kind == N_UNARY && a->op == OP_NEG && a->lhs->kind == N_INT;
+	int64_t v = neg ? -a->lhs->ival : a->ival;
+	if ((a->kind == N_INT || neg) && (v < 0 || v > 255))
+		return diag_error(&a->loc, "use a code from 0 to 255",
+				  "exit code %lld is outside 0..255", (long long)v);
+	return 0;
 }
 
 /* The format is checked against the arguments here, so a bad printf is

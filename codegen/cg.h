@@ -35,7 +35,19 @@ struct cg {
 	struct { LLVMValueRef p; int size; bool busy; } temps[64];
 	int ntemps;
 	bool llvm_error;
+	/* BPF stack: bytes of every slot made so far, and the statement being
+	 * compiled (NULL in the predicate), so the one that goes past
+	 * BPF_STACK is named at its location. */
+	int stack_used;
+	const struct node *stmt;
+	const struct node *stack_over;	/* where the stack overflowed */
+	int stack_over_used;
+	bool stack_over_pred;
+	const struct probe *probe;	/* being compiled */
 };
+
+/* The kernel's BPF stack, in bytes. */
+#define BPF_STACK 512
 
 /* Frees every temporary: called between statements. */
 void cg_release_temps(struct cg *cg);

@@ -48,6 +48,12 @@ static LLVMValueRef new_slot(struct cg *cg, int size, const char *name)
 	LLVMSetAlignment(a, 8);
 	LLVMValueRef p = LLVMBuildBitCast(eb, a, cg->i8p, "");
 	LLVMDisposeBuilder(eb);
+	cg->stack_used += (size + 7) / 8 * 8;
+	if (cg->stack_used > BPF_STACK && !cg->stack_over && !cg->stack_over_pred) {
+		cg->stack_over = cg->stmt;
+		cg->stack_over_pred = !cg->stmt;
+		cg->stack_over_used = cg->stack_used;
+	}
 	return p;
 }
 
@@ -660,6 +666,7 @@ static void cg_stmt(struct cg *cg, struct node *st)
 static void cg_stmts(struct cg *cg, struct node *n)
 {
 	for (; n; n = n->next) {
+		cg->stmt = n;
 		cg_stmt(cg, n);
 		cg_release_temps(cg);
 	}

@@ -54,6 +54,25 @@ char *compiler_last_ir(struct compiler *c)
 	return c->last_ir;
 }
 
+#define STACK_HINT "use fewer or shorter strings in one statement or block: a smaller " \
+	"N in str(x, N), a lower BPFTRACE_STRLEN, or split a printf in two"
+
+/* The stack slots counted as they were made (new_slot): the statement
+ * that takes them past the kernel's 512 bytes is named, and nothing is
+ * left for LLVM to fail on with no location. */
+static int stack_check(const struct cg *cg, const struct probe *p)
+{
+	if (cg->stack_over_pred)
+		return diag_error(p->pred ? &p->pred->loc : &p->loc, STACK_HINT,
+				  "this predicate needs %d bytes of stack; a BPF program has "
+				  "%d", cg->stack_over_used, BPF_STACK);
+	if (cg->stack_over)
+		return diag_error(&cg->stack_over->loc, STACK_HINT, "this statement takes the "
+				  "block's stack to %d bytes; a BPF program has %d",
+				  cg->stack_over_used, BPF_STACK);
+	return 0;
+}
+
 /* LLVM reports some backend errors (stack overflow) through the context's
  * handler instead of failing the emit: they become diagnostics here. */
 static void on_llvm_diag(LLVMDiagnosticInfoRef info, void *arg)
@@ -62,7 +81,11 @@ static void on_llvm_diag(LLVMDiagnosticInfoRef info, void *arg)
 		return;
 	struct cg *cg = arg;
 	char *msg = LLVMGetDiagInfoDescription(info);
-	if (!cg->llvm_error)
+	/* Spills may add to the stack slots codegen counted (stack_check). */
+	if (!cg->llvm_error && strstr(msg, "stack limit"))
+		diag_error(&cg->probe->loc, STACK_HINT, "this block needs more than the %d bytes "
+			   "of stack the kernel gives a BPF program", BPF_STACK);
+	else if (!cg->llvm_error)
 		diag_error(NULL, "this is a btctrace bug; please report the script",
 			   "internal error from LLVM: %s", msg);
 	cg->llvm_error = true;
@@ -166,6 +189,38 @@ static int emit(struct compiler *c, LLVMModuleRef mod, const char *name,
 
 void cg_probe_body(struct cg *cg, const struct probe *p);
 
+/* A jump's offset is 16 bits: past this many instructions LLVM may emit
+ * one that wraps (LLVM 14 does so silently).  Sema's limits keep programs
+ * far below it; this check is the safety net. */
+#define JUMP_REACH 32767
+
+/* Every jump lands inside the program, and the program is small enough
+ * that no jump can have wrapped: else wrong code would be loaded. */
+static int check_jumps(const struct probe *p, const char *name, const struct bpf_insn *insns,
+		       size_t n)
+{
+	if (n > JUMP_REACH)
+		return diag_error(&p->loc, "unroll fewer times, or split the work between "
+				  "blocks", "this block compiles to %zu BPF instructions for %s; "
+				  "at most %d fit, as a jump reaches %d instructions",
+				  n, name, JUMP_REACH, JUMP_REACH);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t cls = BPF_CLASS(insns[i].code), op = BPF_OP(insns[i].code);
+		if (insns[i].code == (BPF_LD | BPF_IMM | BPF_DW)) {
+			i++;	/* a 64-bit constant takes two instructions */
+			continue;
+		}
+		if ((cls != BPF_JMP && cls != BPF_JMP32) || op == BPF_CALL || op == BPF_EXIT)
+			continue;
+		long long to = (long long)i + 1 + insns[i].off;
+		if (to < 0 || to >= (long long)n)
+			return diag_error(&p->loc, "this is a btctrace bug; please report the script",
+					  "internal error: instruction %zu of %s jumps to %lld, "
+					  "outside its %zu instructions", i, name, to, n);
+	}
+	return 0;
+}
+
 int compile_probe(struct compiler *c, const struct symtab *syms, const struct cg_maps *maps,
 		  const struct probe *p, const struct usdt_location *loc,
 		  const char *name, struct bpf_insn **insns, size_t *ninsns)
@@ -173,7 +228,7 @@ int compile_probe(struct compiler *c, const struct symtab *syms, const struct cg
 	LLVMContextRef ctx = LLVMContextCreate();
 	LLVMModuleRef mod = LLVMModuleCreateWithNameInContext(name, ctx);
 	LLVMSetTarget(mod, "bpfel");
-	struct cg cg = { .syms = syms, .maps = maps, .loc = loc };
+	struct cg cg = { .syms = syms, .maps = maps, .loc = loc, .probe = p };
 	cg_init(&cg, ctx, mod);
 	LLVMContextSetDiagnosticHandler(ctx, on_llvm_diag, &cg);
 	cg_function(&cg);
@@ -181,9 +236,12 @@ int compile_probe(struct compiler *c, const struct symtab *syms, const struct cg
 
 	free(c->last_ir);
 	c->last_ir = LLVMPrintModuleToString(mod);
-	int rc = emit(c, mod, name, insns, ninsns);
-	if (!rc && cg.llvm_error) {
+	int rc = stack_check(&cg, p);
+	if (!rc)
+		rc = emit(c, mod, name, insns, ninsns);
+	if (!rc && (cg.llvm_error || check_jumps(p, name, *insns, *ninsns))) {
 		free(*insns);
+		*insns = NULL;
 		rc = -EINVAL;
 	}
 	LLVMDisposeBuilder(cg.b);

@@ -70,7 +70,13 @@ struct node {
 	int var_slot;			/* N_VAR, N_ASSIGN_VAR */
 	bool typed;			/* N_ARG: read with the catalog's type */
 	int len_index;			/* N_ARG of bytes[]: its length argument */
+	int depth;			/* levels of nesting below and with it (parser) */
 };
+
+/* Limits the front end checks (docs/language.md, "Limits"). */
+#define LIMIT_DEPTH 100		/* nesting of expressions and blocks */
+#define LIMIT_STRING 1024	/* bytes of a string literal */
+#define LIMIT_UNROLLED 4000	/* nodes of a probe block, its unrolls repeated */
 
 enum attach_kind { ATTACH_BEGIN, ATTACH_END, ATTACH_USDT, ATTACH_INTERVAL };
 

@@ -18,11 +18,18 @@ static int split_interval(struct attach_point *ap, const char *unit, const char 
 	};
 	ap->kind = ATTACH_INTERVAL;
 	char *end;
+	errno = 0;
 	unsigned long long n = count ? strtoull(count, &end, 10) : 0;
+	if (errno == ERANGE)
+		n = UINT64_MAX;	/* overflows in every unit */
 	for (size_t i = 0; unit && n && !*end && i < sizeof(units) / sizeof(units[0]); i++) {
 		if (strncmp(unit, units[i].name, strlen(units[i].name)) ||
 		    unit[strlen(units[i].name)] != ':')
 			continue;
+		if (units[i].ns && n > UINT64_MAX / units[i].ns)
+			return diag_error(&ap->loc, "use a period below 2^64 nanoseconds "
+					  "(about 584 years)", "interval period of '%s' overflows",
+					  ap->spec);
 		ap->period_ns = units[i].ns ? units[i].ns * n : 1000000000ull / n;
 		if (ap->period_ns >= 1000000)
 			return 0;

@@ -62,13 +62,21 @@ static void print_source_line(FILE *f, const struct loc *loc)
 		return;
 	int n = (int)strcspn(p, "\n");
 	fprintf(f, "%.*s\n", n, p);
-	/* Tabs in the prefix are kept so the caret lines up in a terminal. */
-	for (int i = 0; i < loc->col - 1 && i < n; i++)
-		fputc(p[i] == '\t' ? '\t' : ' ', f);
-	fputc('^', f);
-	for (int i = 1; i < loc->len; i++)
-		fputc('~', f);
-	fputc('\n', f);
+	/* Tabs in the prefix are kept so the caret lines up in a terminal.
+	 * Built whole, then written once: stderr is unbuffered, and a
+	 * megabyte-long line must not cost a write per column. */
+	int pre = loc->col - 1 < n ? loc->col - 1 : n, len = loc->len > 1 ? loc->len : 1;
+	char *caret = malloc((size_t)pre + len + 2);
+	if (!caret)
+		return;
+	for (int i = 0; i < pre; i++)
+		caret[i] = p[i] == '\t' ? '\t' : ' ';
+	caret[pre] = '^';
+	memset(caret + pre + 1, '~', len - 1);
+	caret[pre + len] = '\n';
+	caret[pre + len + 1] = 0;
+	fputs(caret, f);
+	free(caret);
 }
 
 static void vreport(const char *kind, const struct loc *loc, const char *hint,

@@ -6,12 +6,16 @@
 #ifndef BTCTRACE_DIAG_H
 #define BTCTRACE_DIAG_H
 
+#include <stddef.h>
+
 #include <stdbool.h>
 #include <stdio.h>
 
 struct source {
 	const char *name;	/* file name, "-e" or "stdin" */
 	const char *text;	/* whole program text, NUL-terminated */
+	size_t len;		/* bytes read, when known (0: strlen(text)); more
+				 * than strlen(text) means a NUL byte inside */
 };
 
 struct loc {

@@ -3,6 +3,7 @@
 #include "format.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,24 @@ static int fmt_error(const struct loc *loc, int at, int len, const char *msg)
 	return diag_error(&l, conversions_hint, "%s", msg);
 }
 
-/* One conversion at s (just past '%'): fills a and returns its length. */
+/* A width or precision: at most FMT_MAX_WIDTH, else snprintf() would fail
+ * (or print megabytes) at every event.  Digits are copied to spec. */
+#define FMT_MAX_WIDTH 1024
+static bool spec_number(const char *s, int *i, char *spec, int *n)
+{
+	long v = 0;
+	for (; s[*i] >= '0' && s[*i] <= '9'; (*i)++) {
+		v = v * 10 + (s[*i] - '0');
+		if (v > FMT_MAX_WIDTH)
+			return false;
+		spec[(*n)++] = s[*i];
+	}
+	return true;
+}
+
+/* One conversion at s (just past '%'): fills a and returns its length;
+ * -length for an unknown conversion, 0 for a width or precision past
+ * FMT_MAX_WIDTH. */
 static int parse_spec(const char *s, struct fmt_arg *a)
 {
 	int i = 0, n = 0;
@@ -27,12 +45,12 @@ static int parse_spec(const char *s, struct fmt_arg *a)
 	spec[n++] = '%';
 	while (s[i] && strchr("-0+ #", s[i]) && n < 8)
 		spec[n++] = s[i++];
-	while (s[i] >= '0' && s[i] <= '9' && n < 16)
-		spec[n++] = s[i++];
+	if (!spec_number(s, &i, spec, &n))
+		return 0;
 	if (s[i] == '.') {
 		spec[n++] = s[i++];
-		while (s[i] >= '0' && s[i] <= '9' && n < 24)
-			spec[n++] = s[i++];
+		if (!spec_number(s, &i, spec, &n))
+			return 0;
 	}
 	a->length = 0;
 	if (s[i] == 'h') {
@@ -105,6 +123,14 @@ int format_check(const char *fmt, int fmt_len, const struct loc *loc, struct nod
 		}
 		struct fmt_arg a;
 		int n = parse_spec(fmt + i + 1, &a);
+		if (n == 0) {
+			free(text);
+			struct loc l = *loc;
+			l.col += 1 + i;
+			l.len = 1;
+			return diag_error(&l, "use a width and precision of at most 1024",
+					  "printf width or precision over 1024");
+		}
 		if (n < 0) {
 			free(text);
 			return fmt_error(loc, i, 1 - n, "unknown conversion in the format");

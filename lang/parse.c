@@ -113,6 +113,11 @@ int lex_string(struct parse_ctx *ctx, YYLTYPE *lloc, YYSTYPE *lval, const char *
 		}
 	}
 	s[n] = 0;
+	if (n > LIMIT_STRING) {
+		free(s);
+		return lex_error(ctx, lloc, "string literal longer than 1024 bytes",
+				 "print long text in several parts");
+	}
 	lval->str.s = s;
 	lval->str.len = n;
 	return STRING;
@@ -127,10 +132,10 @@ struct node *node_new(enum node_kind kind, const struct loc *loc)
 	return n;
 }
 
-struct node *node_copy(const struct node *n)
+/* Copies one node and its children; the `next` list is walked, not
+ * recursed, so a long argument list costs no stack. */
+static struct node *node_copy_one(const struct node *n)
 {
-	if (!n)
-		return NULL;
 	struct node *c = node_new(n->kind, &n->loc);
 	*c = *n;
 	c->name = n->name ? strdup(n->name) : NULL;
@@ -142,26 +147,72 @@ struct node *node_copy(const struct node *n)
 	c->els = node_copy(n->els);
 	c->args = node_copy(n->args);
 	c->map = node_copy(n->map);
-	c->next = node_copy(n->next);
+	c->next = NULL;
 	return c;
 }
 
+struct node *node_copy(const struct node *n)
+{
+	struct node *head = NULL, **tail = &head;
+	for (; n; n = n->next) {
+		*tail = node_copy_one(n);
+		tail = &(*tail)->next;
+	}
+	return head;
+}
+
+/* Iterative: the nodes still to free are kept in a list linked through
+ * `next`, each child list spliced in front, so however a tree was built
+ * (a syntax error may stop the parser anywhere) freeing it costs no stack. */
 void node_free(struct node *n)
 {
-	while (n) {
-		struct node *next = n->next;
-		free(n->name);
-		free(n->str);
-		node_free(n->lhs);
-		node_free(n->rhs);
-		node_free(n->cond);
-		node_free(n->then);
-		node_free(n->els);
-		node_free(n->args);
-		node_free(n->map);
-		free(n);
-		n = next;
+	struct node *todo = n;
+	while (todo) {
+		struct node *h = todo;
+		todo = h->next;
+		struct node *kids[] = { h->lhs, h->rhs, h->cond, h->then, h->els, h->args,
+					h->map };
+		for (size_t i = 0; i < sizeof(kids) / sizeof(kids[0]); i++) {
+			struct node *c = kids[i], *t = c;
+			if (!c)
+				continue;
+			while (t->next)
+				t = t->next;
+			t->next = todo;
+			todo = c;
+		}
+		free(h->name);
+		free(h->str);
+		free(h);
 	}
+}
+
+static int list_depth(const struct node *n)
+{
+	int d = 0;
+	for (; n; n = n->next)
+		if (n->depth > d)
+			d = n->depth;
+	return d;
+}
+
+int node_deepen(struct parse_ctx *ctx, struct node *n)
+{
+	const struct node *kids[] = { n->lhs, n->rhs, n->cond, n->then, n->els, n->args,
+				      n->map };
+	int d = 0;
+	for (size_t i = 0; i < sizeof(kids) / sizeof(kids[0]); i++) {
+		int k = list_depth(kids[i]);
+		if (k > d)
+			d = k;
+	}
+	n->depth = d + 1;
+	if (n->depth <= LIMIT_DEPTH)
+		return 0;
+	ctx->errors++;
+	diag_error(&n->loc, "split it: compute parts into $variables first",
+		   "nested more than %d levels deep", LIMIT_DEPTH);
+	return -EINVAL;
 }
 
 static void attach_free(struct attach_point *a)
@@ -193,9 +244,29 @@ void program_free(struct program *prog)
 	free(prog);
 }
 
+/* A NUL byte ends the text the lexer sees: what follows it would be
+ * ignored, so it is an error where it stands. */
+static int check_nul(const struct source *src)
+{
+	size_t n = strlen(src->text);
+	if (src->len <= n)
+		return 0;
+	struct loc loc = { .src = src, .line = 1, .col = 1, .len = 1 };
+	for (size_t i = 0; i < n; i++) {
+		if (src->text[i] == '\n')
+			loc.line++, loc.col = 1;
+		else
+			loc.col++;
+	}
+	return diag_error(&loc, "a script is text: remove the NUL byte and what follows it "
+			  "if it is not part of the script", "NUL byte in the script");
+}
+
 /* Lexes and parses src->text, starting with the token ctx->start. */
 static int parse(struct source *src, struct parse_ctx *ctx)
 {
+	if (check_nul(src))
+		return -EINVAL;
 	yyscan_t scanner;
 	yylex_init_extra(ctx, &scanner);
 	YY_BUFFER_STATE buf = yy_scan_string(src->text, scanner);

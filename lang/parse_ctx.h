@@ -33,6 +33,9 @@ int lex_sci(struct parse_ctx *ctx, struct YYLTYPE *lloc, union YYSTYPE *lval, co
 int lex_string(struct parse_ctx *ctx, struct YYLTYPE *lloc, union YYSTYPE *lval,
 	       const char *text, int len);
 
+/* Sets n->depth from its children's; past LIMIT_DEPTH a diag and -EINVAL. */
+int node_deepen(struct parse_ctx *ctx, struct node *n);
+
 struct loc loc_from(struct parse_ctx *ctx, const struct YYLTYPE *lloc);
 
 /* Tracepoint declarations (lang/decl.c). */

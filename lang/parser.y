@@ -22,6 +22,10 @@ static void yyerror(YYLTYPE *lloc, void *scanner, struct parse_ctx *ctx, const c
 
 #define LOC(l) loc_from(ctx, &(l))
 
+/* Every node that nests others gets its depth here: no tree deeper than
+ * LIMIT_DEPTH is built, so no pass over one recurses deeper. */
+#define DEEP(n) do { if (node_deepen(ctx, (n))) { node_free(n); YYABORT; } } while (0)
+
 static struct node *mk(enum node_kind kind, struct parse_ctx *ctx, YYLTYPE l)
 {
 	struct loc loc = LOC(l);
@@ -251,14 +255,16 @@ stmts: %empty			{ $$ = NULL; }
 	;
 
 compound: if_stmt		{ $$ = $1; }
-	| UNROLL '(' INT ')' block	{ $$ = mk(N_UNROLL, ctx, @1); $$->ival = $3; $$->then = $5; }
+	| UNROLL '(' INT ')' block	{ $$ = mk(N_UNROLL, ctx, @1); $$->ival = $3; $$->then = $5;
+				  DEEP($$); }
 	;
 
-if_stmt: IF '(' expr ')' block	{ $$ = mk(N_IF, ctx, @1); $$->cond = $3; $$->then = $5; }
+if_stmt: IF '(' expr ')' block	{ $$ = mk(N_IF, ctx, @1); $$->cond = $3; $$->then = $5;
+				  DEEP($$); }
 	| IF '(' expr ')' block ELSE block	{ $$ = mk(N_IF, ctx, @1); $$->cond = $3;
-				  $$->then = $5; $$->els = $7; }
+				  $$->then = $5; $$->els = $7; DEEP($$); }
 	| IF '(' expr ')' block ELSE if_stmt	{ $$ = mk(N_IF, ctx, @1); $$->cond = $3;
-				  $$->then = $5; $$->els = $7; }
+				  $$->then = $5; $$->els = $7; DEEP($$); }
 	;
 
 stmt: map '=' expr		{ $$ = mk(N_ASSIGN_MAP, ctx, @2); $$->map = $1; $$->rhs = $3; }
@@ -272,7 +278,8 @@ assignable: map			{ $$ = $1; }
 	;
 
 map: MAP			{ $$ = mk(N_MAP, ctx, @1); $$->name = $1; }
-	| MAP '[' call_args ']'	{ $$ = mk(N_MAP, ctx, @1); $$->name = $1; $$->args = $3; }
+	| MAP '[' call_args ']'	{ $$ = mk(N_MAP, ctx, @1); $$->name = $1; $$->args = $3;
+				  DEEP($$); }
 	;
 
 call_args: expr			{ $$ = $1; }
@@ -285,33 +292,33 @@ opt_args: %empty		{ $$ = NULL; }
 
 expr: primary			{ $$ = $1; }
 	| expr '?' expr ':' expr	{ $$ = mk(N_TERNARY, ctx, @2); $$->cond = $1;
-				  $$->then = $3; $$->els = $5; }
-	| expr LOR expr		{ $$ = binary(ctx, @2, OP_LOR, $1, $3); }
-	| expr LAND expr	{ $$ = binary(ctx, @2, OP_LAND, $1, $3); }
-	| expr '|' expr		{ $$ = binary(ctx, @2, OP_OR, $1, $3); }
-	| expr '^' expr		{ $$ = binary(ctx, @2, OP_XOR, $1, $3); }
-	| expr '&' expr		{ $$ = binary(ctx, @2, OP_AND, $1, $3); }
-	| expr EQ expr		{ $$ = binary(ctx, @2, OP_EQ, $1, $3); }
-	| expr NE expr		{ $$ = binary(ctx, @2, OP_NE, $1, $3); }
-	| expr '<' expr		{ $$ = binary(ctx, @2, OP_LT, $1, $3); }
-	| expr '>' expr		{ $$ = binary(ctx, @2, OP_GT, $1, $3); }
-	| expr LE expr		{ $$ = binary(ctx, @2, OP_LE, $1, $3); }
-	| expr GE expr		{ $$ = binary(ctx, @2, OP_GE, $1, $3); }
-	| expr SHL expr		{ $$ = binary(ctx, @2, OP_SHL, $1, $3); }
-	| expr SHR expr		{ $$ = binary(ctx, @2, OP_SHR, $1, $3); }
-	| expr '+' expr		{ $$ = binary(ctx, @2, OP_ADD, $1, $3); }
-	| expr '-' expr		{ $$ = binary(ctx, @2, OP_SUB, $1, $3); }
-	| expr '*' expr		{ $$ = binary(ctx, @2, OP_MUL, $1, $3); }
-	| expr '/' expr		{ $$ = binary(ctx, @2, OP_DIV, $1, $3); }
-	| expr '%' expr		{ $$ = binary(ctx, @2, OP_MOD, $1, $3); }
-	| '-' expr %prec UNARY	{ $$ = mk(N_UNARY, ctx, @1); $$->op = OP_NEG; $$->lhs = $2; }
-	| '!' expr %prec UNARY	{ $$ = mk(N_UNARY, ctx, @1); $$->op = OP_NOT; $$->lhs = $2; }
-	| '~' expr %prec UNARY	{ $$ = mk(N_UNARY, ctx, @1); $$->op = OP_BNOT; $$->lhs = $2; }
-	| '*' expr %prec UNARY	{ $$ = mk(N_DEREF, ctx, @1); $$->lhs = $2; }
+				  $$->then = $3; $$->els = $5; DEEP($$); }
+	| expr LOR expr		{ $$ = binary(ctx, @2, OP_LOR, $1, $3); DEEP($$); }
+	| expr LAND expr	{ $$ = binary(ctx, @2, OP_LAND, $1, $3); DEEP($$); }
+	| expr '|' expr		{ $$ = binary(ctx, @2, OP_OR, $1, $3); DEEP($$); }
+	| expr '^' expr		{ $$ = binary(ctx, @2, OP_XOR, $1, $3); DEEP($$); }
+	| expr '&' expr		{ $$ = binary(ctx, @2, OP_AND, $1, $3); DEEP($$); }
+	| expr EQ expr		{ $$ = binary(ctx, @2, OP_EQ, $1, $3); DEEP($$); }
+	| expr NE expr		{ $$ = binary(ctx, @2, OP_NE, $1, $3); DEEP($$); }
+	| expr '<' expr		{ $$ = binary(ctx, @2, OP_LT, $1, $3); DEEP($$); }
+	| expr '>' expr		{ $$ = binary(ctx, @2, OP_GT, $1, $3); DEEP($$); }
+	| expr LE expr		{ $$ = binary(ctx, @2, OP_LE, $1, $3); DEEP($$); }
+	| expr GE expr		{ $$ = binary(ctx, @2, OP_GE, $1, $3); DEEP($$); }
+	| expr SHL expr		{ $$ = binary(ctx, @2, OP_SHL, $1, $3); DEEP($$); }
+	| expr SHR expr		{ $$ = binary(ctx, @2, OP_SHR, $1, $3); DEEP($$); }
+	| expr '+' expr		{ $$ = binary(ctx, @2, OP_ADD, $1, $3); DEEP($$); }
+	| expr '-' expr		{ $$ = binary(ctx, @2, OP_SUB, $1, $3); DEEP($$); }
+	| expr '*' expr		{ $$ = binary(ctx, @2, OP_MUL, $1, $3); DEEP($$); }
+	| expr '/' expr		{ $$ = binary(ctx, @2, OP_DIV, $1, $3); DEEP($$); }
+	| expr '%' expr		{ $$ = binary(ctx, @2, OP_MOD, $1, $3); DEEP($$); }
+	| '-' expr %prec UNARY	{ $$ = mk(N_UNARY, ctx, @1); $$->op = OP_NEG; $$->lhs = $2; DEEP($$); }
+	| '!' expr %prec UNARY	{ $$ = mk(N_UNARY, ctx, @1); $$->op = OP_NOT; $$->lhs = $2; DEEP($$); }
+	| '~' expr %prec UNARY	{ $$ = mk(N_UNARY, ctx, @1); $$->op = OP_BNOT; $$->lhs = $2; DEEP($$); }
+	| '*' expr %prec UNARY	{ $$ = mk(N_DEREF, ctx, @1); $$->lhs = $2; DEEP($$); }
 	| '(' TYPE ')' expr %prec UNARY	{ $$ = mk(N_CAST, ctx, @2); $$->lhs = $4;
-				  $$->type = type_int($2 & 0xff, $2 >> 8); }
+				  $$->type = type_int($2 & 0xff, $2 >> 8); DEEP($$); }
 	| '(' TYPE '*' ')' expr %prec UNARY	{ $$ = mk(N_CAST, ctx, @2); $$->lhs = $5;
-				  $$->type = type_ptr($2 & 0xff, $2 >> 8); }
+				  $$->type = type_ptr($2 & 0xff, $2 >> 8); DEEP($$); }
 	;
 
 primary: INT			{ $$ = mk(N_INT, ctx, @1); $$->ival = $1; }
@@ -329,7 +336,8 @@ primary: INT			{ $$ = mk(N_INT, ctx, @1); $$->ival = $1; }
 	| map			{ $$ = $1; }
 	| VAR			{ $$ = mk(N_VAR, ctx, @1); $$->name = $1; }
 	| IDENT			{ $$ = mk(N_BUILTIN, ctx, @1); $$->name = $1; }
-	| IDENT '(' opt_args ')'	{ $$ = mk(N_CALL, ctx, @1); $$->name = $1; $$->args = $3; }
+	| IDENT '(' opt_args ')'	{ $$ = mk(N_CALL, ctx, @1); $$->name = $1; $$->args = $3;
+				  DEEP($$); }
 	| IDENT '.' IDENT	{ $$ = mk(N_ARG, ctx, @3); $$->ival = -1; $$->name = $3;
 				  $$->str = $1; }
 	| IDENT ARROW IDENT	{ $$ = mk(N_ARG, ctx, @3); $$->ival = -1; $$->name = $3;
@@ -344,6 +352,14 @@ static void yyerror(YYLTYPE *lloc, void *scanner, struct parse_ctx *ctx, const c
 	(void)scanner;
 	struct loc loc = loc_from(ctx, lloc);
 	ctx->errors++;
+	/* Bison's stack is full: deep parentheses, a long right-nested chain,
+	 * or a block of very many statements.  Bounded, but said plainly. */
+	if (!strcmp(msg, "memory exhausted")) {
+		diag_error(&loc, "split it into smaller blocks or expressions",
+			   "too much nesting or too many statements (the parser holds "
+			   "at most %d pending items)", (int)YYMAXDEPTH);
+		return;
+	}
 	if (ctx->map_ref) {
 		diag_error(&loc, "write @m or @m[key, ...], alone or in print(@m, top, div), "
 			   "clear(@m), zero(@m) or delete(@m[key])", "%s", msg);

@@ -36,7 +36,7 @@ static int scan_next(struct scan *sc)
 static void scan_open(struct scan *sc, const char *text, int start)
 {
 	memset(sc, 0, sizeof(*sc));
-	sc->src = (struct source){ "<scan>", text };
+	sc->src = (struct source){ .name = "<scan>", .text = text };
 	sc->ctx = (struct parse_ctx){ .src = &sc->src, .line = 1, .col = 1, .start = start,
 				      .quiet = true };
 	yylex_init_extra(&sc->ctx, &sc->scanner);

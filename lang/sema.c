@@ -689,7 +689,7 @@ static int sema_probe(struct sema *s, struct probe *p)
 	int rc = 0;
 	if (p->pred && (sema_expr(s, p->pred) || need_int(p->pred, "a predicate")))
 		rc = -EINVAL;
-	if (sema_stmts(s, p->body))
+	if (sema_stmts(s, p->body) || (!rc && limits_check_body(p)))
 		rc = -EINVAL;
 	p->nvars = s->nvars;
 	for (int i = 0; i < s->nvars; i++)

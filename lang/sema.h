@@ -69,6 +69,9 @@ struct sema {
 	int errors;
 };
 
+/* The block's size, unrolls expanded, within LIMIT_UNROLLED (lang/limits.c). */
+int limits_check_body(const struct probe *p);
+
 int sema_check(struct program *prog, const struct sema_env *env, struct symtab *syms);
 void symtab_free(struct symtab *syms);
 

@@ -56,7 +56,7 @@ static int resolve(struct program *prog)
 /* The catalog's declaration of utxocache:add, for args.NAME. */
 static void catalog_load(void)
 {
-	static struct source src = { "<cat>",
+	static struct source src = { .name = "<cat>", .text =
 		"tracepoint utxocache:add since v23 \"a coin was added\" (\n"
 		"  hash txid \"txid\", uint32 vout \"\", uint32 height \"\",\n"
 		"  int64 value \"sat\", bool is_coinbase \"\");" };
@@ -75,7 +75,7 @@ static int check_program(const char *text, char **msgs)
 	size_t len;
 	FILE *f = open_memstream(msgs, &len);
 	diag_set_stream(f);
-	struct source src = { "t.btc", text };
+	struct source src = { .name = "t.btc", .text = text };
 	struct program *prog;
 	struct symtab syms = { 0 };
 	struct sema_env env = { fixture_builtins };

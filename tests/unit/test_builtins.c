@@ -103,6 +103,34 @@ static void test_bpftrace_features(void)
 
 /* The hints that name the builtins come from the table, word for word
  * what they were when sema kept its own lists. */
+/* Values the kernel or libc would silently change: a status is 8 bits,
+ * snprintf() fails on a width past INT_MAX and prints nothing. */
+static void test_silent_limits(void)
+{
+	rejects("BEGIN { exit(300); }",
+		"t.btc:1:14: error: exit code 300 is outside 0..255\n"
+		"BEGIN { exit(300); }\n"
+		"             ^~~\n"
+		"hint: use a code from 0 to 255\n");
+	rejects("BEGIN { exit(-1); }",
+		"t.btc:1:14: error: exit code -1 is outside 0..255\n"
+		"BEGIN { exit(-1); }\n"
+		"             ^\n"
+		"hint: use a code from 0 to 255\n");
+	accepts("BEGIN { exit(255); }");
+	rejects("BEGIN { printf(\"x %999999999999999d\", 1); }",
+		"t.btc:1:19: error: printf width or precision over 1024\n"
+		"BEGIN { printf(\"x %999999999999999d\", 1); }\n"
+		"                  ^\n"
+		"hint: use a width and precision of at most 1024\n");
+	rejects("BEGIN { printf(\"%5.1025s\", \"a\"); }",
+		"t.btc:1:17: error: printf width or precision over 1024\n"
+		"BEGIN { printf(\"%5.1025s\", \"a\"); }\n"
+		"                ^\n"
+		"hint: use a width and precision of at most 1024\n");
+	accepts("BEGIN { printf(\"%-1024.1024d\", 1); }");
+}
+
 static void test_hints(void)
 {
 	rejects("BEGIN { qqqqq(); }",
@@ -195,7 +223,7 @@ static char *describe_maps(const char *text)
 	char *out;
 	size_t len;
 	FILE *f = open_memstream(&out, &len);
-	struct source src = { "t.btc", text };
+	struct source src = { .name = "t.btc", .text = text };
 	struct program *prog;
 	struct symtab syms = { 0 };
 	struct sema_env env = { builtins_table() };
@@ -231,6 +259,7 @@ int main(void)
 	test_accepted();
 	test_type_errors();
 	test_hints();
+	test_silent_limits();
 	test_table_complete();
 	test_folds();
 	test_describe();

@@ -190,8 +190,96 @@ static void test_no_builtins(void)
 static void test_repl_entry_points(void);
 
 /* Literals: bounded work whatever their digits. */
+/* text repeated n times after head, then tail: a program as long as wanted. */
+static char *repeat(const char *head, const char *unit, int n, const char *tail)
+{
+	size_t hl = strlen(head), ul = strlen(unit), tl = strlen(tail);
+	char *s = malloc(hl + ul * n + tl + 1), *p = s;
+	memcpy(p, head, hl);
+	p += hl;
+	for (int i = 0; i < n; i++, p += ul)
+		memcpy(p, unit, ul);
+	memcpy(p, tail, tl + 1);
+	return s;
+}
+
+/* Nesting is bounded where the tree is built: 50,000 terms are refused
+ * at the 101st level, with no recursion as deep as the text. */
+static void test_depth_limits(void)
+{
+	char *t = repeat("BEGIN { @x = 1", "\n+ 1", 100, "; }");
+	accepts(t);
+	free(t);
+	t = repeat("BEGIN { @x = 1", "\n+ 1", 50000, "; }");
+	rejects(t, "t.btc:102:1: error: nested more than 100 levels deep\n"
+		"+ 1\n^\nhint: split it: compute parts into $variables first\n");
+	free(t);
+	t = repeat("BEGIN { @x = 1", "\n* (1", 30000, "; }");
+	rejects(t, "t.btc:3332:3: error: too much nesting or too many statements "
+		"(the parser holds at most 10000 pending items)\n* (1\n  ^\n"
+		"hint: split it into smaller blocks or expressions\n");
+	free(t);
+	t = repeat("BEGIN {", "\nunroll(1) {", 101, "");
+	char *u = repeat(t, "}", 101, " }");
+	rejects(u, "t.btc:2:1: error: nested more than 100 levels deep\n"
+		"unroll(1) {\n^~~~~~\nhint: split it: compute parts into $variables first\n");
+	free(t);
+	free(u);
+}
+
+/* What unroll(N) expands to is counted, not built: 100^3 copies are
+ * refused at the outer unroll at once, before any code is made. */
+static void test_unroll_limits(void)
+{
+	accepts("BEGIN { unroll(100) { unroll(7) { @x = @x + 1; } } }");
+	rejects("BEGIN {\n unroll(100) { unroll(100) { unroll(100) { @x = @x + 1; } } } }",
+		"t.btc:2:2: error: this unroll makes the block more than 4000 operations long "
+		"once repeated\n"
+		" unroll(100) { unroll(100) { unroll(100) { @x = @x + 1; } } } }\n"
+		" ^~~~~~\n"
+		"hint: unroll fewer times, or split the work between blocks\n");
+	rejects("BEGIN { @x = 1; unroll(100) { unroll(15) { @x = @x + 1; } } }",
+		"t.btc:1:17: error: this unroll makes the block more than 4000 operations long "
+		"once repeated\n"
+		"BEGIN { @x = 1; unroll(100) { unroll(15) { @x = @x + 1; } } }\n"
+		"                ^~~~~~\n"
+		"hint: unroll fewer times, or split the work between blocks\n");
+}
+
 static void test_literals(void)
 {
+	/* $4294967297 was read with atoi() and taken as $1. */
+	rejects("BEGIN { @x = $4294967297; }",
+		"t.btc:1:14: error: positional parameter number out of range\n"
+		"BEGIN { @x = $4294967297; }\n"
+		"             ^~~~~~~~~~~\n"
+		"hint: use $1 to $999999\n");
+	/* 18446744074 s overflowed to a period of 0.29 s. */
+	rejects("interval:s:18446744074 { @x = 1; }",
+		"t.btc:1:1: error: interval period of 'interval:s:18446744074' overflows\n"
+		"interval:s:18446744074 { @x = 1; }\n"
+		"^~~~~~~~~~~~~~~~~~~~~~\n"
+		"hint: use a period below 2^64 nanoseconds (about 584 years)\n");
+	rejects("interval:ms:99999999999999999999999 { @x = 1; }",
+		"t.btc:1:1: error: interval period of 'interval:ms:99999999999999999999999' "
+		"overflows\n"
+		"interval:ms:99999999999999999999999 { @x = 1; }\n"
+		"^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n"
+		"hint: use a period below 2^64 nanoseconds (about 584 years)\n");
+	accepts("interval:s:18446744073 { @x = 1; }");
+	/* A megabyte-long literal is refused where it starts, at once. */
+	char *lit = repeat("BEGIN { @s = \"", "a", 1025, "\"; }");
+	char *tilde = repeat("^", "~", 1026, "\n");
+	char *want = malloc(strlen(lit) + strlen(tilde) + 200);
+	sprintf(want, "t.btc:1:14: error: string literal longer than 1024 bytes\n%s\n"
+		"             %shint: print long text in several parts\n", lit, tilde);
+	rejects(lit, want);
+	free(want);
+	free(tilde);
+	free(lit);
+	lit = repeat("BEGIN { @s = \"", "a", 1024, "\"; }");
+	accepts(lit);
+	free(lit);
 	accepts("BEGIN { @x = 0e99999999999999999999; }");
 	rejects("BEGIN { @x = 3e99999999999999999999; }",
 		"t.btc:1:14: error: integer literal does not fit in 64 bits\n"
@@ -216,6 +304,8 @@ int main(void)
 	test_no_builtins();
 	test_repl_entry_points();
 	test_literals();
+	test_depth_limits();
+	test_unroll_limits();
 	return CHECK_DONE();
 }
 
@@ -227,11 +317,33 @@ static int map_ref(const char *text, struct node **out, char **msgs)
 	size_t len;
 	FILE *f = open_memstream(msgs, &len);
 	diag_set_stream(f);
-	struct source src = { "<3>", text };
+	struct source src = { .name = "<3>", .text = text };
 	int rc = parse_map_ref(&src, out);
 	diag_set_stream(NULL);
 	fclose(f);
 	return rc;
+}
+
+/* Text after a NUL byte was ignored: the loader passes the length it read
+ * and the NUL is an error where it stands. */
+static void test_nul_byte(void)
+{
+	static const char text[] = "BEGIN {\n  @x = 1;\0 @y = 2; }";
+	struct source src = { "t.btc", text, sizeof(text) - 1 };
+	struct program *prog = NULL;
+	char *msgs;
+	size_t len;
+	FILE *f = open_memstream(&msgs, &len);
+	diag_set_stream(f);
+	int rc = parse_program(&src, &prog);
+	diag_set_stream(NULL);
+	fclose(f);
+	CHECK_INT(rc, -EINVAL);
+	CHECK(prog == NULL);
+	CHECK_STR(msgs, "t.btc:2:10: error: NUL byte in the script\n  @x = 1;\n         ^\n"
+		  "hint: a script is text: remove the NUL byte and what follows it if it "
+		  "is not part of the script\n");
+	free(msgs);
 }
 
 static void test_parse_map_ref(void)
@@ -334,6 +446,7 @@ static void test_lex_lead(void)
 static void test_repl_entry_points(void)
 {
 	test_parse_map_ref();
+	test_nul_byte();
 	test_lex_progress();
 	test_lex_lead();
 }

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# No script can make btctrace use unbounded time or memory, crash it, or
+# load wrong code: each limit of docs/language.md ("Limits") is refused at
+# its location, fast, with bounded memory.  `timeout` makes a regression
+# fail instead of hanging; ulimit -v bounds what a regression may take.
+source "$BTC_SRC/tests/e2e/lib.sh"
+need
+
+# rejected NAME EXPECTED_FIRST_LINE SCRIPT...: refused within 5 s and 1 GB.
+rejected() {
+	local name=$1 want=$2 rc=0
+	shift 2
+	(ulimit -v 1048576; timeout 5 "$BTCTRACE" "$@") >"$TMP/out" 2>"$TMP/err" || rc=$?
+	expect_eq "$name: status" "$rc" 1
+	expect_eq "$name: message" "$(head -1 "$TMP/err")" "$want"
+}
+
+# Row: 100^3 unrolled copies took 11 GB and minutes; sema counts them.
+rejected "nested unrolls" \
+	'-e:1:9: error: this unroll makes the block more than 4000 operations long once repeated' \
+	-e 'BEGIN { unroll(100) { unroll(100) { unroll(100) { @x = @x + 1; } } } exit(); }'
+
+# Row: unroll(100){unroll(15){...}} made LLVM 14 wrap jumps past 32,767
+# instructions and the verifier's refusal read as a btctrace bug.  Sema's
+# count (calls and string bytes weighed) keeps every block it accepts
+# under that reach; the check of every jump after emission (codegen/
+# compile.c) is the safety net no script is known to reach.
+rejected "jumps past 32,767 instructions" \
+	'-e:1:9: error: this unroll makes the block more than 4000 operations long once repeated' \
+	-e 'BEGIN { unroll(100) { unroll(15) { @x = @x + 1; } } exit(); }'
+# A large block of hist() that sema accepts loads and runs.
+rc=0
+timeout 60 "$BTCTRACE" -q -e 'BEGIN { unroll(100) { unroll(2) { @h = hist(5); } } exit(); }' \
+	>"$TMP/out" 2>"$TMP/err" || rc=$?
+expect_eq "200 hist() updates: status" "$rc" 0
+grep -q '^\[4, 8) *200 ' "$TMP/out" || fail "200 hist() updates: $(cat "$TMP/out" "$TMP/err")"
+
+# Strings weigh their bytes in sema's count: 400 printfs of three comm
+# (~180 instructions each) are refused before any code is made.
+rejected "unrolled string printfs" \
+	'-e:1:9: error: this unroll makes the block more than 4000 operations long once repeated' \
+	-e 'BEGIN { unroll(100) { unroll(4) { printf("%s %s %s\n", comm, comm, comm); } } exit(); }'
+
+# 50,000 terms: a diagnostic at the 101st level, not a stack overflow.
+{ printf 'BEGIN { @x = 1'; for _ in $(seq 50000); do printf ' + 1'; done; printf '; exit(); }\n'; } \
+	>"$TMP/deep.btc"
+rejected "50,000 terms" "$TMP/deep.btc:1:416: error: nested more than 100 levels deep" "$TMP/deep.btc"
+
+# Past the 512 bytes of BPF stack: the statement is named, with what to
+# do, instead of LLVM's internal error with no location.
+rejected "600-byte string on the stack" \
+	"-e:1:12: error: this statement takes the block's stack to 616 bytes; a BPF program has 512" \
+	-e "BEGIN { @s = \"$(printf 'a%.0s' $(seq 600))\"; exit(); }"
+rc=0
+(ulimit -v 1048576; BPFTRACE_STRLEN=300 timeout 5 "$BTCTRACE" \
+	-e 'BEGIN { printf("%s %s\n", str(0), str(0)); exit(); }') >"$TMP/out" 2>"$TMP/err" || rc=$?
+expect_eq "BPFTRACE_STRLEN=300: status" "$rc" 1
+expect_eq "BPFTRACE_STRLEN=300: message" "$(head -1 "$TMP/err")" \
+	"-e:1:9: error: this statement takes the block's stack to 616 bytes; a BPF program has 512"
+
+# A 1 MiB literal took 90 s and 1.7 GB; now refused at once.
+{ printf 'BEGIN { printf("'; head -c 1048576 /dev/zero | tr '\0' a; printf '"); exit(); }\n'; } \
+	>"$TMP/big.btc"
+start=$(date +%s%N)
+rejected "1 MiB literal" "$TMP/big.btc:1:16: error: string literal longer than 1024 bytes" "$TMP/big.btc"
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[ "$ms" -lt 1000 ] || fail "1 MiB literal took $ms ms"
+
+finish
