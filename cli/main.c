@@ -91,7 +91,9 @@ struct cli {
 	bool emit_llvm;		/* --emit-llvm: print the IR, attach nothing */
 };
 
-static char *read_all(FILE *f)
+/* The whole stream; *len is the bytes read, so a NUL byte inside the
+ * script can be reported rather than end it silently. */
+static char *read_all(FILE *f, size_t *len)
 {
 	size_t cap = 4096, n = 0;
 	char *buf = malloc(cap);
@@ -102,6 +104,7 @@ static char *read_all(FILE *f)
 			buf = realloc(buf, cap *= 2);
 	}
 	buf[n] = 0;
+	*len = n;
 	return buf;
 }
 
@@ -114,7 +117,7 @@ static int load_source(struct cli *cli, struct source *src)
 	}
 	if (!strcmp(cli->file, "-")) {
 		src->name = "stdin";
-		src->text = read_all(stdin);
+		src->text = read_all(stdin, &src->len);
 		return 0;
 	}
 	FILE *f = fopen(cli->file, "r");
@@ -123,7 +126,7 @@ static int load_source(struct cli *cli, struct source *src)
 				  strerror(errno));
 	}
 	src->name = cli->file;
-	src->text = read_all(f);
+	src->text = read_all(f, &src->len);
 	fclose(f);
 	return 0;
 }

@@ -67,4 +67,8 @@ rejected "1 MiB literal" "$TMP/big.btc:1:16: error: string literal longer than 1
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [ "$ms" -lt 1000 ] || fail "1 MiB literal took $ms ms"
 
+# Row: text after a NUL byte in a script file was ignored.
+printf 'BEGIN { @x = 1; exit(); }\0 BEGIN { @y = 2; }\n' >"$TMP/nul.btc"
+rejected "NUL byte in a file" "$TMP/nul.btc:1:26: error: NUL byte in the script" "$TMP/nul.btc"
+
 finish
