@@ -282,8 +282,10 @@ int main(int argc, char **argv)
 	}
 	if ((cli.program || cli.file) && load_source(&cli, &src))
 		return 1;
-	if (cli.out_path && !(cli.opts.out = results_open(cli.out_path)))
+	if (cli.out_path && !(cli.opts.out = results_open(cli.out_path))) {
+		free((char *)src.text);
 		return 1;
+	}
 	if (cli.repl) {
 		cli.opts.interactive = true;
 		int status = repl_main(&cli.opts, src.text ? &src : NULL);
@@ -296,6 +298,7 @@ int main(int argc, char **argv)
 	const char *strlen_env = getenv("BPFTRACE_STRLEN");
 	if (strlen_env && (cli.opts.str_len = atoi(strlen_env)) < 2) {
 		diag_error(NULL, NULL, "BPFTRACE_STRLEN must be at least 2");
+		free((char *)src.text);
 		return 1;
 	}
 	/* Standard output too goes through a stream whose write errors are
