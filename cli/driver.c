@@ -68,10 +68,7 @@ static int load_point(struct session *s, const struct probe *p, const struct att
 		struct attached_probe *a = session_add_probe(s, kind, ap->spec, fd);
 		rc = kind->load ? kind->load(s, a, ap, &v[i]) : 0;
 	}
-	for (int i = 0; i < n; i++)
-		free(v[i].locs);
-	if (n >= 0)
-		free(v);
+	probe_variants_free(v, n);
 	s->nattach_points++;
 	return rc;
 }
@@ -129,10 +126,7 @@ static int write_ir(struct session *s, const struct program *prog, FILE *out)
 				fprintf(out, "; %s: %zu BPF instructions\n%s", ap->spec, ninsns,
 					compiler_last_ir(s->comp));
 			}
-			for (int i = 0; i < n; i++)
-				free(v[i].locs);
-			if (n >= 0)
-				free(v);
+			probe_variants_free(v, n);
 		}
 	return rc;
 }

@@ -3,6 +3,8 @@
  * the language to what runs it. */
 #include "runtime/probe_kind.h"
 
+#include <stdlib.h>
+
 const struct probe_kind *probe_kind_of(enum attach_kind kind)
 {
 	switch (kind) {
@@ -16,4 +18,13 @@ const struct probe_kind *probe_kind_of(enum attach_kind kind)
 		break;
 	}
 	return &probe_kind_usdt;
+}
+
+void probe_variants_free(struct probe_variant *v, int n)
+{
+	if (n < 0)
+		return;
+	for (int i = 0; i < n; i++)
+		free(v[i].locs);
+	free(v);
 }

@@ -65,6 +65,9 @@ struct probe_kind {
 
 const struct probe_kind *probe_kind_of(enum attach_kind kind);
 
+/* Frees what a variants hook made (n is its return; nothing when < 0). */
+void probe_variants_free(struct probe_variant *v, int n);
+
 extern const struct probe_kind probe_kind_begin;
 extern const struct probe_kind probe_kind_end;
 extern const struct probe_kind probe_kind_interval;
