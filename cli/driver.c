@@ -9,7 +9,8 @@
  *   check         lang: types, maps, formats
  *   start target  runtime: a -c command starts only now, held
  *   map layout    runtime: kernel maps for new map symbols
- *   codegen       codegen: one program per attach point and layout
+ *   codegen       codegen: one program per attach point and layout, all
+ *                 of them one LLVM module compiled at once
  *   load, attach  runtime: the kind's load hook
  *
  * Whatever fails, the session is left as it was before the call. */
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 
 #include "codegen/compile.h"
+#include "lang/diag.h"
 #include "lang/sema.h"
 #include "runtime/attach.h"
 #include "runtime/probe_kind.h"
@@ -48,47 +50,56 @@ static int compile(struct session *s, const struct probe *p, const struct attach
 	return compile_probe(s->comp, &s->syms, &cm, p, v->loc, ap->spec, insns, n);
 }
 
-/* Compiles, loads and attaches every variant of one attach point. */
-static int load_point(struct session *s, const struct probe *p, const struct attach_point *ap)
-{
-	const struct probe_kind *kind = probe_kind_of(ap->kind);
+/* One attach point's programs (one per variant), in attach order. */
+struct point_job {
+	const struct probe *p;
+	const struct attach_point *ap;
 	struct probe_variant *v;
-	int n = kind->variants(s, ap, &v), rc = n < 0 ? n : 0;
-	for (int i = 0; i < n && !rc; i++) {
-		struct bpf_insn *insns;
-		size_t ninsns;
-		if ((rc = compile(s, p, ap, &v[i], &insns, &ninsns)))
-			break;
-		int fd = prog_load(kind->prog(), ap->spec, insns, ninsns);
-		free(insns);
-		if (fd < 0) {
-			rc = fd;
-			break;
-		}
-		struct attached_probe *a = session_add_probe(s, kind, ap->spec, fd);
-		rc = kind->load ? kind->load(s, a, ap, &v[i]) : 0;
+	int nv;
+	int first;	/* its first program's index in the batch */
+};
+
+struct plan {
+	struct point_job *jobs;
+	int n, cap;
+};
+
+static int plan_point(struct session *s, struct plan *pl, const struct probe *p,
+		      const struct attach_point *ap)
+{
+	if (pl->n == pl->cap) {
+		int cap = pl->cap ? 2 * pl->cap : 16;
+		struct point_job *j = realloc(pl->jobs, cap * sizeof(*j));
+		if (!j)
+			return -ENOMEM;
+		pl->jobs = j;
+		pl->cap = cap;
 	}
-	probe_variants_free(v, n);
-	s->nattach_points++;
-	return rc;
+	struct point_job *j = &pl->jobs[pl->n];
+	*j = (struct point_job){ .p = p, .ap = ap };
+	j->nv = probe_kind_of(ap->kind)->variants(s, ap, &j->v);
+	if (j->nv < 0)
+		return j->nv;
+	pl->n++;
+	return 0;
 }
 
-static int load_probe(struct session *s, const struct probe *p, bool reversed)
+static int plan_probe(struct session *s, struct plan *pl, const struct probe *p, bool reversed)
 {
 	int rc = 0;
 	for (const struct attach_point *ap = p->points; ap && !rc; ap = ap->next)
 		if (probe_kind_of(ap->kind)->attach_reversed == reversed)
-			rc = load_point(s, p, ap);
+			rc = plan_point(s, pl, p, ap);
 	return rc;
 }
 
 /* Kinds whose programs the kernel runs newest first are attached last
  * block first, so that they run in script order (as in bpftrace). */
-static int load_program(struct session *s, const struct program *prog)
+static int plan_program(struct session *s, struct plan *pl, const struct program *prog)
 {
 	int n = 0, rc = 0;
 	for (const struct probe *p = prog->probes; p && !rc; p = p->next, n++)
-		rc = load_probe(s, p, false);
+		rc = plan_probe(s, pl, p, false);
 	const struct probe **v = calloc(n ? n : 1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
@@ -96,8 +107,87 @@ static int load_program(struct session *s, const struct program *prog)
 	for (const struct probe *p = prog->probes; p; p = p->next)
 		v[n++] = p;
 	while (n-- > 0 && !rc)
-		rc = load_probe(s, v[n], true);
+		rc = plan_probe(s, pl, v[n], true);
 	free(v);
+	return rc;
+}
+
+static void plan_free(struct plan *pl)
+{
+	for (int i = 0; i < pl->n; i++)
+		probe_variants_free(pl->jobs[i].v, pl->jobs[i].nv);
+	free(pl->jobs);
+}
+
+/* A batch that LLVM failed on: each program alone says where and why. */
+static int compile_alone(struct session *s, const struct plan *pl)
+{
+	for (int i = 0; i < pl->n; i++)
+		for (int k = 0; k < pl->jobs[i].nv; k++) {
+			const struct point_job *j = &pl->jobs[i];
+			struct bpf_insn *insns;
+			size_t n;
+			int rc = compile(s, j->p, j->ap, &j->v[k], &insns, &n);
+			if (rc)
+				return rc;
+			free(insns);
+		}
+	return diag_error(NULL, "this is a btctrace bug; please report the script",
+			  "internal error: LLVM failed on the script, on no block alone");
+}
+
+/* Every program of the plan, in one LLVM module and one emission. */
+static int compile_plan(struct session *s, struct plan *pl, struct compile_batch *b)
+{
+	for (int i = 0; i < pl->n; i++) {
+		struct point_job *j = &pl->jobs[i];
+		struct cg_maps cm = session_cg_maps(s, j->ap->spec);
+		for (int k = 0; k < j->nv; k++) {
+			int idx = compile_batch_add(b, &s->syms, &cm, j->p, j->v[k].loc, j->ap->spec);
+			if (idx < 0)
+				return idx;
+			if (k == 0)
+				j->first = idx;
+		}
+	}
+	int rc = compile_batch_emit(b);
+	return rc == -EAGAIN ? compile_alone(s, pl) : rc;
+}
+
+/* Loads and attaches every program, in plan order. */
+static int load_plan(struct session *s, const struct plan *pl, const struct compile_batch *b)
+{
+	int rc = 0;
+	for (int i = 0; i < pl->n && !rc; i++) {
+		const struct point_job *j = &pl->jobs[i];
+		const struct probe_kind *kind = probe_kind_of(j->ap->kind);
+		for (int k = 0; k < j->nv && !rc; k++) {
+			size_t n;
+			const struct bpf_insn *insns = compile_batch_program(b, j->first + k, &n);
+			int fd = prog_load(kind->prog(), j->ap->spec, insns, n);
+			if (fd < 0)
+				return fd;
+			struct attached_probe *a = session_add_probe(s, kind, j->ap->spec, fd);
+			rc = kind->load ? kind->load(s, a, j->ap, &j->v[k]) : 0;
+		}
+		s->nattach_points++;
+	}
+	return rc;
+}
+
+static int load_program(struct session *s, const struct program *prog)
+{
+	struct plan pl = { 0 };
+	struct compile_batch *b = NULL;
+	int rc = plan_program(s, &pl, prog);
+	if (!rc)
+		rc = compile_batch_new(s->comp, true, &b);
+	if (!rc)
+		rc = compile_plan(s, &pl, b);
+	if (!rc)
+		rc = load_plan(s, &pl, b);
+	compile_batch_free(b);
+	plan_free(&pl);
 	return rc;
 }
 

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The compile driver: one LLVM module per probe block and argument
- * layout, emitted as a BPF ELF object in memory, from which the program's
- * instructions are taken as they are. */
+/* Compiling probe blocks: every program of a script is one function of
+ * one LLVM module, in a section of its own, emitted once as a BPF ELF
+ * object in memory; each program's instructions are taken from its
+ * section as they are.  One context, pass pipeline and emission for the
+ * whole script is what makes a block cost little more than its code. */
 #include "cg.h"
 
 #include <errno.h>
@@ -9,10 +11,11 @@
 #include <libelf.h>
 #include <llvm-c/Analysis.h>
 #include <llvm-c/Target.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define PROG_SECTION "btctrace_prog"
+#define PROG_SECTION "btctrace_prog_"
 
 struct compiler {
 	LLVMTargetMachineRef tm;
@@ -73,22 +76,46 @@ static int stack_check(const struct cg *cg, const struct probe *p)
 	return 0;
 }
 
+/* One program of a batch: where it came from and, after the emission,
+ * its instructions. */
+struct batch_prog {
+	const struct probe *probe;
+	char *name;
+	struct bpf_insn *insns;
+	size_t ninsns;
+};
+
+struct compile_batch {
+	struct compiler *c;
+	LLVMContextRef ctx;
+	LLVMModuleRef mod;
+	struct batch_prog *progs;
+	int nprogs, cap;
+	bool quiet;		/* LLVM's errors are left to a retry alone */
+	bool llvm_error;
+	const struct probe *building;	/* for LLVM's errors, alone */
+};
+
 /* LLVM reports some backend errors (stack overflow) through the context's
- * handler instead of failing the emit: they become diagnostics here. */
+ * handler instead of failing the emit.  Alone, a block's error becomes a
+ * diagnostic at its place; in a batch LLVM does not say which function
+ * failed, so the batch fails quietly and each block is compiled alone. */
 static void on_llvm_diag(LLVMDiagnosticInfoRef info, void *arg)
 {
 	if (LLVMGetDiagInfoSeverity(info) != LLVMDSError)
 		return;
-	struct cg *cg = arg;
+	struct compile_batch *b = arg;
 	char *msg = LLVMGetDiagInfoDescription(info);
 	/* Spills may add to the stack slots codegen counted (stack_check). */
-	if (!cg->llvm_error && strstr(msg, "stack limit"))
-		diag_error(&cg->probe->loc, STACK_HINT, "this block needs more than the %d bytes "
-			   "of stack the kernel gives a BPF program", BPF_STACK);
-	else if (!cg->llvm_error)
+	if (b->quiet || b->llvm_error)
+		;
+	else if (strstr(msg, "stack limit"))
+		diag_error(&b->building->loc, STACK_HINT, "this block needs more than the %d "
+			   "bytes of stack the kernel gives a BPF program", BPF_STACK);
+	else
 		diag_error(NULL, "this is a btctrace bug; please report the script",
 			   "internal error from LLVM: %s", msg);
-	cg->llvm_error = true;
+	b->llvm_error = true;
 	LLVMDisposeMessage(msg);
 }
 
@@ -106,11 +133,14 @@ static void cg_init(struct cg *cg, LLVMContextRef ctx, LLVMModuleRef mod)
 }
 
 /* The entry block holds stack slots and their zeroing, then jumps on. */
-static void cg_function(struct cg *cg)
+static void cg_function(struct cg *cg, int index)
 {
+	char fname[32], section[48];
+	snprintf(fname, sizeof(fname), "prog_%d", index);
+	snprintf(section, sizeof(section), PROG_SECTION "%d", index);
 	LLVMTypeRef fty = LLVMFunctionType(cg->i64, &cg->i8p, 1, 0);
-	cg->fn = LLVMAddFunction(cg->mod, "prog", fty);
-	LLVMSetSection(cg->fn, PROG_SECTION);
+	cg->fn = LLVMAddFunction(cg->mod, fname, fty);
+	LLVMSetSection(cg->fn, section);
 	cg->ctxp = LLVMGetParam(cg->fn, 0);
 	cg->entry = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "entry");
 	LLVMBasicBlockRef start = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "start");
@@ -119,7 +149,8 @@ static void cg_function(struct cg *cg)
 	LLVMPositionBuilderAtEnd(cg->b, start);
 }
 
-static int find_section(Elf *elf, const char *name, Elf_Data **data)
+/* The sections named PROG_SECTION<i>, by i: one pass over the object. */
+static int find_programs(Elf *elf, Elf_Data **text, int n)
 {
 	size_t shstrndx;
 	if (elf_getshdrstrndx(elf, &shstrndx))
@@ -127,63 +158,45 @@ static int find_section(Elf *elf, const char *name, Elf_Data **data)
 	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn));) {
 		GElf_Shdr sh;
 		gelf_getshdr(scn, &sh);
-		const char *n = elf_strptr(elf, shstrndx, sh.sh_name);
-		if (n && !strcmp(n, name)) {
-			*data = elf_getdata(scn, NULL);
-			return 0;
-		}
+		const char *name = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (!name)
+			continue;
+		if (!strncmp(name, ".rel", 4) && strstr(name, PROG_SECTION))
+			return diag_error(NULL, "this is a btctrace bug; please report the script",
+					  "internal error: a program needs relocations (%s)", name);
+		if (strncmp(name, PROG_SECTION, strlen(PROG_SECTION)))
+			continue;
+		int i = atoi(name + strlen(PROG_SECTION));
+		if (i >= 0 && i < n)
+			text[i] = elf_getdata(scn, NULL);
 	}
-	return -ENOENT;
+	return 0;
 }
 
-static int extract_program(const char *obj, size_t size, const char *name,
-			   struct bpf_insn **insns, size_t *ninsns)
+static int extract_programs(struct compile_batch *b, const char *obj, size_t size)
 {
 	elf_version(EV_CURRENT);
 	Elf *elf = elf_memory((char *)obj, size);
-	Elf_Data *text = NULL, *rel = NULL;
-	int rc = -ENOEXEC;
-	if (!elf)
-		goto out;
-	if (find_section(elf, ".rel" PROG_SECTION, &rel) == 0) {
-		rc = diag_error(NULL, "this is a btctrace bug; please report the script",
-				"internal error: the program for %s needs relocations", name);
-		goto out;
+	Elf_Data **text = calloc(b->nprogs, sizeof(*text));
+	int rc = !elf || !text ? -ENOMEM : find_programs(elf, text, b->nprogs);
+	for (int i = 0; i < b->nprogs && !rc; i++) {
+		struct batch_prog *bp = &b->progs[i];
+		if (!text[i] || !text[i]->d_size) {
+			rc = diag_error(NULL, NULL, "internal error: no BPF code emitted for %s",
+					bp->name);
+			break;
+		}
+		bp->insns = malloc(text[i]->d_size);
+		if (!bp->insns) {
+			rc = -ENOMEM;
+			break;
+		}
+		memcpy(bp->insns, text[i]->d_buf, text[i]->d_size);
+		bp->ninsns = text[i]->d_size / 8;
 	}
-	if (find_section(elf, PROG_SECTION, &text) || !text || !text->d_size)
-		goto out;
-	*insns = malloc(text->d_size);
-	memcpy(*insns, text->d_buf, text->d_size);
-	*ninsns = text->d_size / 8;
-	rc = 0;
-out:
+	free(text);
 	if (elf)
 		elf_end(elf);
-	if (rc == -ENOEXEC)
-		diag_error(NULL, NULL, "internal error: no BPF code emitted for %s", name);
-	return rc;
-}
-
-static int emit(struct compiler *c, LLVMModuleRef mod, const char *name,
-		struct bpf_insn **insns, size_t *ninsns)
-{
-	char *err = NULL;
-	if (LLVMVerifyModule(mod, LLVMReturnStatusAction, &err)) {
-		int rc = diag_error(NULL, "this is a btctrace bug; please report the script",
-				    "internal error: invalid IR for %s: %s", name, err);
-		LLVMDisposeMessage(err);
-		return rc;
-	}
-	LLVMDisposeMessage(err);
-	LLVMMemoryBufferRef buf;
-	if (LLVMTargetMachineEmitToMemoryBuffer(c->tm, mod, LLVMObjectFile, &err, &buf)) {
-		int rc = diag_error(NULL, NULL, "LLVM could not compile %s: %s", name, err);
-		LLVMDisposeMessage(err);
-		return rc;
-	}
-	int rc = extract_program(LLVMGetBufferStart(buf), LLVMGetBufferSize(buf), name,
-				 insns, ninsns);
-	LLVMDisposeMemoryBuffer(buf);
 	return rc;
 }
 
@@ -221,33 +234,112 @@ static int check_jumps(const struct probe *p, const char *name, const struct bpf
 	return 0;
 }
 
+int compile_batch_new(struct compiler *c, bool quiet, struct compile_batch **out)
+{
+	struct compile_batch *b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->c = c;
+	b->quiet = quiet;
+	b->ctx = LLVMContextCreate();
+	b->mod = LLVMModuleCreateWithNameInContext("btctrace", b->ctx);
+	LLVMSetTarget(b->mod, "bpfel");
+	LLVMContextSetDiagnosticHandler(b->ctx, on_llvm_diag, b);
+	*out = b;
+	return 0;
+}
+
+void compile_batch_free(struct compile_batch *b)
+{
+	if (!b)
+		return;
+	for (int i = 0; i < b->nprogs; i++) {
+		free(b->progs[i].name);
+		free(b->progs[i].insns);
+	}
+	free(b->progs);
+	LLVMDisposeModule(b->mod);
+	LLVMContextDispose(b->ctx);
+	free(b);
+}
+
+int compile_batch_add(struct compile_batch *b, const struct symtab *syms,
+		      const struct cg_maps *maps, const struct probe *p,
+		      const struct usdt_location *loc, const char *name)
+{
+	if (b->nprogs == b->cap) {
+		int cap = b->cap ? 2 * b->cap : 16;
+		struct batch_prog *v = realloc(b->progs, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		b->progs = v;
+		b->cap = cap;
+	}
+	struct cg cg = { .syms = syms, .maps = maps, .loc = loc, .probe = p };
+	cg_init(&cg, b->ctx, b->mod);
+	cg_function(&cg, b->nprogs);
+	cg_probe_body(&cg, p);
+	LLVMDisposeBuilder(cg.b);
+	int rc = stack_check(&cg, p);
+	if (rc)
+		return rc;
+	b->building = p;
+	b->progs[b->nprogs++] = (struct batch_prog){ .probe = p, .name = strdup(name) };
+	return b->nprogs - 1;
+}
+
+/* Verifies and emits the module once, then splits it into programs. */
+int compile_batch_emit(struct compile_batch *b)
+{
+	char *err = NULL;
+	if (LLVMVerifyModule(b->mod, LLVMReturnStatusAction, &err)) {
+		int rc = diag_error(NULL, "this is a btctrace bug; please report the script",
+				    "internal error: invalid IR: %s", err);
+		LLVMDisposeMessage(err);
+		return rc;
+	}
+	LLVMDisposeMessage(err);
+	LLVMMemoryBufferRef buf;
+	if (LLVMTargetMachineEmitToMemoryBuffer(b->c->tm, b->mod, LLVMObjectFile, &err, &buf)) {
+		int rc = diag_error(NULL, NULL, "LLVM could not compile the script: %s", err);
+		LLVMDisposeMessage(err);
+		return rc;
+	}
+	int rc = b->llvm_error ? -EAGAIN
+			       : extract_programs(b, LLVMGetBufferStart(buf), LLVMGetBufferSize(buf));
+	LLVMDisposeMemoryBuffer(buf);
+	for (int i = 0; i < b->nprogs && !rc; i++)
+		rc = check_jumps(b->progs[i].probe, b->progs[i].name, b->progs[i].insns,
+				 b->progs[i].ninsns);
+	return rc;
+}
+
+const struct bpf_insn *compile_batch_program(const struct compile_batch *b, int i, size_t *n)
+{
+	*n = b->progs[i].ninsns;
+	return b->progs[i].insns;
+}
+
 int compile_probe(struct compiler *c, const struct symtab *syms, const struct cg_maps *maps,
 		  const struct probe *p, const struct usdt_location *loc,
 		  const char *name, struct bpf_insn **insns, size_t *ninsns)
 {
-	LLVMContextRef ctx = LLVMContextCreate();
-	LLVMModuleRef mod = LLVMModuleCreateWithNameInContext(name, ctx);
-	LLVMSetTarget(mod, "bpfel");
-	struct cg cg = { .syms = syms, .maps = maps, .loc = loc, .probe = p };
-	cg_init(&cg, ctx, mod);
-	LLVMContextSetDiagnosticHandler(ctx, on_llvm_diag, &cg);
-	cg_function(&cg);
-	cg_probe_body(&cg, p);
-
+	struct compile_batch *b;
+	int rc = compile_batch_new(c, false, &b);
+	if (rc)
+		return rc;
+	rc = compile_batch_add(b, syms, maps, p, loc, name);
 	free(c->last_ir);
-	c->last_ir = LLVMPrintModuleToString(mod);
-	int rc = stack_check(&cg, p);
-	if (!rc)
-		rc = emit(c, mod, name, insns, ninsns);
-	if (!rc && (cg.llvm_error || check_jumps(p, name, *insns, *ninsns))) {
-		free(*insns);
-		*insns = NULL;
-		rc = -EINVAL;
+	c->last_ir = LLVMPrintModuleToString(b->mod);
+	if (rc >= 0)
+		rc = compile_batch_emit(b);
+	if (!rc) {
+		*insns = b->progs[0].insns;
+		*ninsns = b->progs[0].ninsns;
+		b->progs[0].insns = NULL;
 	}
-	LLVMDisposeBuilder(cg.b);
-	LLVMDisposeModule(mod);
-	LLVMContextDispose(ctx);
-	return rc;
+	compile_batch_free(b);
+	return rc == -EAGAIN ? -EINVAL : rc;
 }
 
 const char *codegen_llvm_version(void)

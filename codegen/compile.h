@@ -5,6 +5,7 @@
 #ifndef BTCTRACE_COMPILE_H
 #define BTCTRACE_COMPILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,22 @@ void compiler_free(struct compiler *c);
 int compile_probe(struct compiler *c, const struct symtab *syms, const struct cg_maps *maps,
 		  const struct probe *p, const struct usdt_location *loc,
 		  const char *name, struct bpf_insn **insns, size_t *ninsns);
+
+/* A script's programs compiled together: one LLVM module, one emission.
+ * add() builds one program and returns its index (or -errno after a
+ * diag); emit() makes every program's instructions, readable with
+ * program(i) until free().  A quiet batch reports no LLVM backend error:
+ * emit() returns -EAGAIN and each block compiled alone with
+ * compile_probe() says where the error is. */
+struct compile_batch;
+
+int compile_batch_new(struct compiler *c, bool quiet, struct compile_batch **out);
+int compile_batch_add(struct compile_batch *b, const struct symtab *syms,
+		      const struct cg_maps *maps, const struct probe *p,
+		      const struct usdt_location *loc, const char *name);
+int compile_batch_emit(struct compile_batch *b);
+const struct bpf_insn *compile_batch_program(const struct compile_batch *b, int i, size_t *n);
+void compile_batch_free(struct compile_batch *b);
 
 /* Textual IR of the last compiled probe, for the curious (REPL). */
 char *compiler_last_ir(struct compiler *c);
