@@ -158,13 +158,16 @@ static int compile_plan(struct session *s, struct plan *pl, struct compile_batch
 static int load_plan(struct session *s, const struct plan *pl, const struct compile_batch *b)
 {
 	int rc = 0;
+	uint64_t t0 = timings_now();
 	for (int i = 0; i < pl->n && !rc; i++) {
 		const struct point_job *j = &pl->jobs[i];
 		const struct probe_kind *kind = probe_kind_of(j->ap->kind);
 		for (int k = 0; k < j->nv && !rc; k++) {
 			size_t n;
 			const struct bpf_insn *insns = compile_batch_program(b, j->first + k, &n);
+			timings_add(&s->timings, PH_ATTACH, &t0);
 			int fd = prog_load(kind->prog(), j->ap->spec, insns, n);
+			timings_add(&s->timings, PH_VERIFY, &t0);
 			if (fd < 0)
 				return fd;
 			struct attached_probe *a = session_add_probe(s, kind, j->ap->spec, fd);
@@ -172,6 +175,7 @@ static int load_plan(struct session *s, const struct plan *pl, const struct comp
 		}
 		s->nattach_points++;
 	}
+	timings_add(&s->timings, PH_ATTACH, &t0);
 	return rc;
 }
 
@@ -179,11 +183,13 @@ static int load_program(struct session *s, const struct program *prog)
 {
 	struct plan pl = { 0 };
 	struct compile_batch *b = NULL;
+	uint64_t t0 = timings_now();
 	int rc = plan_program(s, &pl, prog);
 	if (!rc)
 		rc = compile_batch_new(s->comp, true, &b);
 	if (!rc)
 		rc = compile_plan(s, &pl, b);
+	timings_add(&s->timings, PH_CODEGEN, &t0);
 	if (!rc)
 		rc = load_plan(s, &pl, b);
 	compile_batch_free(b);
@@ -197,7 +203,10 @@ static int load_and_attach(struct session *s, const struct program *prog)
 {
 	session_attach_begin(s);
 	int rc = load_program(s, prog);
-	return session_attach_end(s, rc);
+	uint64_t t0 = timings_now();
+	rc = session_attach_end(s, rc);
+	timings_add(&s->timings, PH_ATTACH, &t0);
+	return rc;
 }
 
 /* The IR of each block, for the first location of each attach point. */
@@ -226,19 +235,26 @@ int driver_add(struct session *s, struct source *src, FILE *emit_ir, int *first_
 	struct session_mark mark;
 	session_mark(s, &mark);
 	struct program *prog;
+	struct timings *t = &s->timings;
+	uint64_t t0 = timings_now();
 	int rc = parse_program(src, &prog);
+	timings_add(t, PH_PARSE, &t0);
 	if (rc)
 		return rc;
 	s->cat.script = prog;	/* its declarations come before the catalog's */
 	rc = resolve(s, prog);
+	timings_add(t, PH_RESOLVE, &t0);
 	if (!rc)
 		rc = check(s, prog);
+	timings_add(t, PH_CHECK, &t0);
 	if (!rc && !emit_ir)
 		rc = session_start_target(s);
+	timings_add(t, PH_TARGET, &t0);
 	if (!rc)
 		rc = session_start_kernel(s);
 	if (!rc && !emit_ir)
 		rc = maps_sync(&s->maps);
+	timings_add(t, PH_MAPS, &t0);
 	if (!rc)
 		rc = emit_ir ? write_ir(s, prog, emit_ir) : load_and_attach(s, prog);
 	if (rc || emit_ir) {

@@ -52,6 +52,8 @@ static const char usage_text[] =
 	"  --no-warnings    print no warnings (errors and notes still print)\n"
 	"  --map-size N     entries per map, 1 to 16777216 (default 4096)\n"
 	"  --emit-llvm      print each block's LLVM IR and exit (nothing is attached)\n"
+	"  --timings        at exit, the milliseconds each phase took (parse, codegen,\n"
+	"                   verifier, attach, printing, detach, ...) on stderr\n"
 	"  --ringbuf-size N MiB for printf and other events (a power of 2 up to 1024; default 8\n"
 	"                   when the script prints or with -i, else 1/4)\n"
 	"  -V, --version    the version, LLVM's and libbpf's, the kernel's features\n"
@@ -191,6 +193,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "map-size", required_argument, NULL, 'M' },
 		{ "ringbuf-size", required_argument, NULL, 'R' },
 		{ "emit-llvm", no_argument, NULL, 'L' },
+		{ "timings", no_argument, NULL, 'T' },
 		{ "catalog", no_argument, NULL, 'K' },
 		{ "no-warnings", no_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
@@ -233,6 +236,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 				return -1;
 			break;
 		case 'L': cli->emit_llvm = true; break;
+		case 'T': cli->opts.timings = true; break;
 		case 'K': cli->catalog = cli->list = true; break;
 		case 'W': diag_set_warnings(false); break;
 		case 'h': fputs(usage_text, stdout); exit(0);
@@ -264,6 +268,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 
 int main(int argc, char **argv)
 {
+	uint64_t t0 = timings_now();
 	struct cli cli = { 0 };
 	cli.opts.builtins = builtins_table();	/* the front end's builtins */
 	if (parse_args(argc, argv, &cli))
@@ -311,6 +316,8 @@ int main(int argc, char **argv)
 		setvbuf(cli.opts.out, NULL, cli.buffering ? cli.buffering : _IOLBF, 0);
 	struct session s;
 	session_open(&s, &cli.opts);
+	s.timings.start_ns = t0;
+	timings_add(&s.timings, PH_SETUP, &t0);
 	int status = 1;
 	sigset_t stop;
 	sigemptyset(&stop);
@@ -330,6 +337,8 @@ int main(int argc, char **argv)
 	 * link by link at exit, which is slower: results are out, so wait. */
 	sigprocmask(SIG_BLOCK, &stop, NULL);
 	session_close(&s);
+	if (cli.opts.timings)
+		timings_print(&s.timings);
 	free((char *)src.text);
 	if (cli.opts.out && results_close(cli.opts.out))
 		return 1;

@@ -269,7 +269,10 @@ int session_start_kernel(struct session *s)
 	int rc;
 	if (s->comp)
 		return 0;
-	if ((rc = compiler_new(&s->comp)))
+	uint64_t t0 = timings_now();
+	rc = compiler_new(&s->comp);
+	timings_add(&s->timings, PH_CODEGEN, &t0);
+	if (rc)
 		return rc;
 	if ((rc = maps_create(&s->maps, &s->syms, s->opts.map_size, ringbuf_size(s))))
 		return rc;
@@ -435,11 +438,13 @@ static bool report_read_failures(struct session *s)
 
 static void finish(struct session *s)
 {
+	uint64_t t0 = timings_now();
 	s->exiting = false;
 	stop_probes(s);
 	ring_buffer__consume(s->rb);
 	output_exit_maps(s->output);
 	maps_print_all(&s->maps, s->output);
+	timings_add(&s->timings, PH_PRINT, &t0);
 }
 
 int session_run(struct session *s)
@@ -447,7 +452,9 @@ int session_run(struct session *s)
 	sigset_t old;
 	int sfd = signal_fd(&old);
 	print_banner(s);
+	uint64_t t0 = timings_now();
 	int rc = session_start_probes(s, 0);
+	timings_add(&s->timings, PH_ATTACH, &t0);
 	if (!rc && !s->exiting && (rc = target_release(&s->target)) == -EPIPE) {
 		/* The command died while held: its status says how. */
 		note_target_exit(s);
@@ -466,6 +473,7 @@ int session_run(struct session *s)
 void session_close(struct session *s)
 {
 	/* All links together: their RCU waits overlap (detach_uprobes_all). */
+	uint64_t t0 = timings_now();
 	int nlinks = 0;
 	for (struct attached_probe *a = s->probes; a; a = a->next)
 		nlinks++;
@@ -482,6 +490,7 @@ void session_close(struct session *s)
 	drop_from(s, 0);
 	ring_buffer__free(s->rb);
 	maps_destroy(&s->maps);
+	timings_add(&s->timings, PH_DETACH, &t0);
 	symtab_free(&s->syms);
 	for (struct program *p = s->progs, *next; p; p = next) {
 		next = p->next;

@@ -16,6 +16,7 @@
 #include "codegen/compile.h"
 #include "runtime/maps.h"
 #include "runtime/target.h"
+#include "runtime/timings.h"
 
 struct session_opts {
 	pid_t pid;
@@ -26,6 +27,7 @@ struct session_opts {
 	FILE *out;
 	bool quiet;
 	bool verbose;			/* -v: notes on what is traced and awaited */
+	bool timings;			/* --timings: where the time went, at exit */
 	int str_len;			/* str() default: BPFTRACE_STRLEN or 64 */
 	bool interactive;		/* the REPL: programs come later */
 	uint32_t ringbuf_size;		/* bytes, a power of two */
@@ -71,6 +73,7 @@ struct session {
 	bool target_gone;
 	struct catalog cat;
 	uint64_t start_ns;		/* CLOCK_MONOTONIC when the session opened */
+	struct timings timings;		/* per phase, for --timings */
 	uint64_t lost_reported;		/* lost events already reported */
 	char *read_names[MAX_READ_SLOTS];	/* probe names by failed-read counter slot */
 	int nread_names;
