@@ -170,7 +170,8 @@ static int load_plan(struct session *s, const struct plan *pl, const struct comp
 			timings_add(&s->timings, PH_VERIFY, &t0);
 			if (fd < 0)
 				return fd;
-			struct attached_probe *a = session_add_probe(s, kind, j->ap->spec, fd);
+			struct attached_probe *a = session_add_probe(s, kind, j->ap->spec, fd,
+								     compile_batch_ir(b, j->first + k));
 			rc = kind->load ? kind->load(s, a, j->ap, &j->v[k]) : 0;
 		}
 		s->nattach_points++;
@@ -186,7 +187,7 @@ static int load_program(struct session *s, const struct program *prog)
 	uint64_t t0 = timings_now();
 	int rc = plan_program(s, &pl, prog);
 	if (!rc)
-		rc = compile_batch_new(s->comp, true, &b);
+		rc = compile_batch_new(s->comp, true, s->opts.interactive, &b);
 	if (!rc)
 		rc = compile_plan(s, &pl, b);
 	timings_add(&s->timings, PH_CODEGEN, &t0);

@@ -43,7 +43,8 @@ static const char usage_text[] =
 	"  -q               no 'Attaching N probes...' line, no notes\n"
 	"  -v               say what is traced (binary, pid, probe shapes and\n"
 	"                   locations) and what btctrace waits for\n"
-	"  -B none|line|full  output buffering (default: line)\n"
+	"  -B none|line|full  output buffering (default: whole lines, written as soon\n"
+	"                   as btctrace has read the events that printed them)\n"
 	"  -l [PATTERN]     list the target's probes with their arguments\n"
 	"                   (PATTERN: utxocache:*, or usdt:PATH:* for a binary);\n"
 	"                   -lv adds each argument's description; without any\n"
@@ -310,10 +311,16 @@ int main(int argc, char **argv)
 	 * reported: results lost to a full disk are an error (exit 1). */
 	if (!cli.opts.out && !cli.emit_llvm && !(cli.opts.out = results_open(NULL)))
 		return 1;
-	/* As bpftrace: line-buffered output unless -B says otherwise, so
-	 * printf lines reach a pipe as they happen. */
-	if (cli.opts.out)
-		setvbuf(cli.opts.out, NULL, cli.buffering ? cli.buffering : _IOLBF, 0);
+	/* As bpftrace, printf lines reach a pipe as they happen; but not one
+	 * write(2) per line: by default lines are buffered and the session
+	 * flushes them once per batch of events read, which is what lets the
+	 * reader keep up with a flood (a write per line halves its rate).
+	 * -B line/none/full are taken literally. */
+	if (cli.opts.out) {
+		setvbuf(cli.opts.out, NULL, cli.buffering ? cli.buffering : _IOFBF,
+			cli.buffering ? 0 : 1 << 16);
+		cli.opts.flush_batches = !cli.buffering;
+	}
 	struct session s;
 	session_open(&s, &cli.opts);
 	s.timings.start_ns = t0;

@@ -81,6 +81,7 @@ static int stack_check(const struct cg *cg, const struct probe *p)
 struct batch_prog {
 	const struct probe *probe;
 	char *name;
+	char *ir;		/* its function's IR, when the batch keeps it */
 	struct bpf_insn *insns;
 	size_t ninsns;
 };
@@ -92,6 +93,7 @@ struct compile_batch {
 	struct batch_prog *progs;
 	int nprogs, cap;
 	bool quiet;		/* LLVM's errors are left to a retry alone */
+	bool keep_ir;		/* each program's IR, for the REPL's .ir */
 	bool llvm_error;
 	const struct probe *building;	/* for LLVM's errors, alone */
 };
@@ -234,13 +236,14 @@ static int check_jumps(const struct probe *p, const char *name, const struct bpf
 	return 0;
 }
 
-int compile_batch_new(struct compiler *c, bool quiet, struct compile_batch **out)
+int compile_batch_new(struct compiler *c, bool quiet, bool keep_ir, struct compile_batch **out)
 {
 	struct compile_batch *b = calloc(1, sizeof(*b));
 	if (!b)
 		return -ENOMEM;
 	b->c = c;
 	b->quiet = quiet;
+	b->keep_ir = keep_ir;
 	b->ctx = LLVMContextCreate();
 	b->mod = LLVMModuleCreateWithNameInContext("btctrace", b->ctx);
 	LLVMSetTarget(b->mod, "bpfel");
@@ -255,6 +258,8 @@ void compile_batch_free(struct compile_batch *b)
 		return;
 	for (int i = 0; i < b->nprogs; i++) {
 		free(b->progs[i].name);
+		if (b->progs[i].ir)
+			LLVMDisposeMessage(b->progs[i].ir);
 		free(b->progs[i].insns);
 	}
 	free(b->progs);
@@ -284,7 +289,9 @@ int compile_batch_add(struct compile_batch *b, const struct symtab *syms,
 	if (rc)
 		return rc;
 	b->building = p;
-	b->progs[b->nprogs++] = (struct batch_prog){ .probe = p, .name = strdup(name) };
+	/* Printed now: emitting rewrites the IR (CodeGenPrepare). */
+	char *ir = b->keep_ir ? LLVMPrintValueToString(cg.fn) : NULL;
+	b->progs[b->nprogs++] = (struct batch_prog){ .probe = p, .name = strdup(name), .ir = ir };
 	return b->nprogs - 1;
 }
 
@@ -320,12 +327,17 @@ const struct bpf_insn *compile_batch_program(const struct compile_batch *b, int 
 	return b->progs[i].insns;
 }
 
+const char *compile_batch_ir(const struct compile_batch *b, int i)
+{
+	return b->progs[i].ir;
+}
+
 int compile_probe(struct compiler *c, const struct symtab *syms, const struct cg_maps *maps,
 		  const struct probe *p, const struct usdt_location *loc,
 		  const char *name, struct bpf_insn **insns, size_t *ninsns)
 {
 	struct compile_batch *b;
-	int rc = compile_batch_new(c, false, &b);
+	int rc = compile_batch_new(c, false, false, &b);
 	if (rc)
 		return rc;
 	rc = compile_batch_add(b, syms, maps, p, loc, name);

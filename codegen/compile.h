@@ -44,15 +44,18 @@ int compile_probe(struct compiler *c, const struct symtab *syms, const struct cg
  * diag); emit() makes every program's instructions, readable with
  * program(i) until free().  A quiet batch reports no LLVM backend error:
  * emit() returns -EAGAIN and each block compiled alone with
- * compile_probe() says where the error is. */
+ * compile_probe() says where the error is.  With keep_ir, ir(i) is the
+ * program's function as LLVM IR (the REPL's .ir). */
 struct compile_batch;
 
-int compile_batch_new(struct compiler *c, bool quiet, struct compile_batch **out);
+int compile_batch_new(struct compiler *c, bool quiet, bool keep_ir,
+		      struct compile_batch **out);
 int compile_batch_add(struct compile_batch *b, const struct symtab *syms,
 		      const struct cg_maps *maps, const struct probe *p,
 		      const struct usdt_location *loc, const char *name);
 int compile_batch_emit(struct compile_batch *b);
 const struct bpf_insn *compile_batch_program(const struct compile_batch *b, int i, size_t *n);
+const char *compile_batch_ir(const struct compile_batch *b, int i);
 void compile_batch_free(struct compile_batch *b);
 
 /* Textual IR of the last compiled probe, for the curious (REPL). */

@@ -163,7 +163,7 @@ struct cg_maps session_cg_maps(struct session *s, const char *name)
 }
 
 struct attached_probe *session_add_probe(struct session *s, const struct probe_kind *kind,
-					 const char *name, int prog_fd)
+					 const char *name, int prog_fd, const char *ir)
 {
 	struct attached_probe *a = calloc(1, sizeof(*a)), **pp = &s->probes;
 	a->kind = kind;
@@ -172,7 +172,6 @@ struct attached_probe *session_add_probe(struct session *s, const struct probe_k
 	a->timer_fd = -1;
 	a->seq = s->next_seq++;
 	a->id = kind->detachable ? s->next_probe_id++ : 0;
-	const char *ir = s->comp ? compiler_last_ir(s->comp) : NULL;
 	a->ir = ir ? strdup(ir) : NULL;	/* for the REPL's .ir ID */
 	while (*pp)
 		pp = &(*pp)->next;
@@ -391,6 +390,8 @@ static void trace_loop(struct session *s, int sfd)
 			}
 		}
 		ring_buffer__consume(s->rb);
+		if (s->opts.flush_batches)
+			output_flush(s->output);
 		report_lost_so_far(s);
 	}
 	close(ep);
@@ -452,6 +453,7 @@ int session_run(struct session *s)
 	sigset_t old;
 	int sfd = signal_fd(&old);
 	print_banner(s);
+	output_flush(s->output);	/* who waits for the banner sees it now */
 	uint64_t t0 = timings_now();
 	int rc = session_start_probes(s, 0);
 	timings_add(&s->timings, PH_ATTACH, &t0);

@@ -28,6 +28,7 @@ struct session_opts {
 	bool quiet;
 	bool verbose;			/* -v: notes on what is traced and awaited */
 	bool timings;			/* --timings: where the time went, at exit */
+	bool flush_batches;		/* flush results after each batch of events */
 	int str_len;			/* str() default: BPFTRACE_STRLEN or 64 */
 	bool interactive;		/* the REPL: programs come later */
 	uint32_t ringbuf_size;		/* bytes, a power of two */
@@ -105,9 +106,10 @@ int session_start_kernel(struct session *s);
 /* The kernel objects a program of probe `name` refers to. */
 struct cg_maps session_cg_maps(struct session *s, const char *name);
 
-/* Records a loaded program; the kind's load hook comes next. */
+/* Records a loaded program (ir: its LLVM IR for the REPL's .ir, or
+ * NULL); the kind's load hook comes next. */
 struct attached_probe *session_add_probe(struct session *s, const struct probe_kind *kind,
-					 const char *name, int prog_fd);
+					 const char *name, int prog_fd, const char *ir);
 
 /* What the session holds before a program is added; session_undo()
  * forgets what was added since: probes, maps, attach points counted. */
