@@ -17,8 +17,14 @@
 static int create_one(const struct map_info *m, uint32_t max_entries)
 {
 	enum bpf_map_type type = m->agg ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_HASH;
-	/* A histogram needs one entry per (key, bucket). */
+	/* A histogram needs one entry per (key, bucket).  A map without keys
+	 * gets just the entries it can have: the kernel sizes a hash map's
+	 * bucket table by max_entries, and creating 32768 buckets for a
+	 * plain @h = hist(x) was most of a block's cost at start. */
 	uint32_t n = map_is_hist(m) ? max_entries * 8 : max_entries;
+	if (m->nkeys == 0)
+		n = !map_is_hist(m) ? 1 : map_agg_kind(m) == AGG_HIST ? HIST_SLOTS
+			: (uint32_t)lhist_slots(m->lhist_min, m->lhist_max, m->lhist_step);
 	char name[16];
 	snprintf(name, sizeof(name), "%s", m->name[1] ? m->name + 1 : "anon");
 	/* Not preallocated: a preallocated per-CPU hash of 8 x --map-size
