@@ -18,8 +18,9 @@
  *                 [--int-after MS] [--kill-at-attach] [--out FILE]
  *                 [--settle MS] -- CMD ARGS...
  *       Runs CMD; prints attach_ms (from just before fork to attached),
- *       wall_ms (start to exit), exit_ms (SIGINT to exit), rss_kb, status
- *       and sigints (SIGINT is repeated every 5 s until CMD exits).
+ *       wall_ms (start to exit), exit_ms (SIGINT to exit), rss_kb, status,
+ *       sigints (SIGINT is repeated every 5 s until CMD exits) and cpu_ms
+ *       (CMD's user + system time).
  *       --settle MS sleeps before starting CMD.
  *       Without --watch/--banner, "attached" is the start.  --int-after
  *       sends SIGINT MS after attached; --kill-at-attach SIGKILLs then.
@@ -32,7 +33,8 @@
  *       semaphore at VADDR itself (a run without a tracer that still gets
  *       past --wait-attached) or starts TRACER, where an argument "%PID%"
  *       becomes btcsim's pid.  When btcsim exits, SIGINTs the tracer and
- *       waits for it.  Prints sim_cpu_ms (user + system), sim_wall_ms.
+ *       waits for it.  Prints sim_cpu_ms (user + system), sim_wall_ms and
+ *       tracer_cpu_ms (the tracer's user + system: its reader's cost).
  *
  * Semaphore addresses: VADDR is the link-time address from the stapsdt
  * note; the runtime address is the load address of FILE's first mapping
@@ -74,6 +76,13 @@ static void die(const char *fmt, const char *arg)
 	fprintf(stderr, fmt, arg);
 	fprintf(stderr, "\n");
 	exit(2);
+}
+
+/* User + system time of a reaped process. */
+static double cpu_ms(const struct rusage *ru)
+{
+	return (double)(ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1e3 +
+	       (double)(ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1e3;
 }
 
 static void sleep_us(long us)
@@ -338,10 +347,12 @@ static int cmd_run(int argc, char **argv)
 	wait4(pid, &status, 0, &ru);
 	if (t_exit < 0)
 		t_exit = now_ms();
-	printf("attach_ms=%.2f wall_ms=%.2f exit_ms=%.2f rss_kb=%ld status=%d sigints=%d\n",
+	double cpu = cpu_ms(&ru);
+	printf("attach_ms=%.2f wall_ms=%.2f exit_ms=%.2f rss_kb=%ld status=%d sigints=%d "
+	       "cpu_ms=%.2f\n",
 	       t_attach >= 0 ? t_attach - t0 : -1.0, t_exit - t0,
 	       t_int >= 0 ? t_exit - t_int : -1.0, ru.ru_maxrss,
-	       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), sigints);
+	       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), sigints, cpu);
 	if (s.memfd >= 0)
 		close(s.memfd);
 	close(pidfd);
@@ -405,12 +416,13 @@ static int cmd_sim(int argc, char **argv)
 			kill(tp, SIGINT);
 		while (!gone_within(pidfd, INT_REPEAT_MS));
 		close(pidfd);
-		waitpid(tp, NULL, 0);
 	}
-	double cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
-		     (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
-	printf("sim_cpu_ms=%.3f sim_wall_ms=%.2f sim_status=%d\n", cpu, t_sim,
-	       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	struct rusage tru = { 0 };
+	if (tp > 0)
+		wait4(tp, NULL, 0, &tru);
+	printf("sim_cpu_ms=%.3f sim_wall_ms=%.2f sim_status=%d tracer_cpu_ms=%.3f\n", cpu_ms(&ru),
+	       t_sim, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+	       cpu_ms(&tru));
 	return 0;
 }
 

@@ -365,6 +365,9 @@ static void report_lost_so_far(struct session *s)
 	s->lost_reported = lost;
 }
 
+/* The pause between two reads of the ring buffer while events flow. */
+#define READ_PAUSE_NS 1000000
+
 static void trace_loop(struct session *s, int sfd)
 {
 	int ep = epoll_create1(EPOLL_CLOEXEC);
@@ -389,10 +392,16 @@ static void trace_loop(struct session *s, int sfd)
 				note_target_exit(s);
 			}
 		}
-		ring_buffer__consume(s->rb);
+		int records = ring_buffer__consume(s->rb);
 		if (s->opts.flush_batches)
 			output_flush(s->output);
 		report_lost_so_far(s);
+		/* While events flow, read them a millisecond apart instead of
+		 * being woken for each: the kernel wakes a reader only when it
+		 * has caught up, so a reader that waits a little is woken once
+		 * per batch, and the traced thread pays for far fewer wakeups. */
+		if (records > 0 && !s->exiting)
+			nanosleep(&(struct timespec){ 0, READ_PAUSE_NS }, NULL);
 	}
 	close(ep);
 }
