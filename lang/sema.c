@@ -256,17 +256,30 @@ static int sema_incdec(struct sema *s, struct node *n)
  * strings, as in bpftrace; $# is their count. */
 static int sema_param(struct sema *s, struct node *n)
 {
-	const struct symtab *st = s->syms;
+	struct symtab *st = s->syms;
 	if (n->ival < 0) {
 		n->kind = N_INT;
 		n->ival = st->nparams;
 		n->type = type_int(8, true);
 		return 0;
 	}
-	if (n->ival == 0 || n->ival > st->nparams)
+	if (n->ival == 0)
 		return diag_error(&n->loc, "pass it after the script: btctrace script.btc VALUE...",
-				  "positional parameter $%d has no value (%d given)", (int)n->ival,
-				  st->nparams);
+				  "positional parameters start at $1");
+	if (n->ival > st->nparams) {
+		/* bpftrace reads a parameter not given as 0: scripts rely on it
+		 * ("$2 == 0" for an optional end height). */
+		uint64_t bit = n->ival <= 64 ? 1ULL << (n->ival - 1) : 0;
+		if (!(st->params_warned & bit))
+			diag_warn(&n->loc, "pass it after the script: btctrace script.btc VALUE...",
+				  "positional parameter $%d was not given (%d given): it is 0, "
+				  "\"\" in str()", (int)n->ival, st->nparams);
+		st->params_warned |= bit;
+		n->kind = N_INT;
+		n->ival = 0;
+		n->type = type_int(8, true);
+		return 0;
+	}
 	const char *v = st->params[n->ival - 1];
 	char *end;
 	long long x = strtoll(v, &end, 0);
@@ -281,6 +294,20 @@ static int sema_param(struct sema *s, struct node *n)
 		n->type = type_str(n->slen + 1);
 	}
 	return 0;
+}
+
+int sema_param_str(struct sema *s, struct node *n)
+{
+	if (n->ival > s->syms->nparams) {
+		if (sema_param(s, n))
+			return -EINVAL;
+		n->kind = N_STR;
+		n->str = strdup("");
+		n->slen = 0;
+		n->type = type_str(1);
+		return n->str ? 0 : -ENOMEM;
+	}
+	return sema_expr(s, n);
 }
 
 static int var_find(struct sema *s, const char *name)
@@ -500,7 +527,9 @@ int sema_expr(struct sema *s, struct node *n)
 {
 	switch (n->kind) {
 	case N_INT:
-		n->type = type_int(8, true);
+		/* A literal is never negative (`-1` is a negation): one that
+		 * reads as negative was written >= 2^63, a uint64 as in bpftrace. */
+		n->type = type_int(8, n->ival >= 0);
 		return 0;
 	case N_STR:
 		n->type = type_str(n->slen + 1);

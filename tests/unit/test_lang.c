@@ -135,9 +135,11 @@ static void test_bpftrace_features(void)
 		"utxocache:add { @x = *arg0; }\n"
 		"                     ^\n"
 		"hint: cast it to a pointer first: *(uint8 *)expr\n");
-	rejects("BEGIN { @x = $2; }",
-		"t.btc:1:14: error: positional parameter $2 has no value (0 given)\n"
-		"BEGIN { @x = $2; }\n"
+	/* A parameter not given is 0 ("" in str()), with a warning. */
+	accepts("BEGIN { @x = $2; @z = $2 + $70; }");
+	rejects("BEGIN { @x = $0; }",
+		"t.btc:1:14: error: positional parameters start at $1\n"
+		"BEGIN { @x = $0; }\n"
 		"             ^~\n"
 		"hint: pass it after the script: btctrace script.btc VALUE...\n");
 	rejects("BEGIN { unroll(500) { @x = 1; } }",
