@@ -118,9 +118,7 @@ int attach_split(struct attach_point *ap)
 	if (type == 1)
 		return split_interval(ap, n == 3 ? parts[1] : NULL, n == 3 ? parts[2] : NULL);
 	if (type > 1)
-		return diag_error(&ap->loc, "btctrace traces Bitcoin Core's USDT probes; see "
-				  "\"bpftrace features btctrace does not support\" in "
-				  "docs/compatibility.md", "%s probes are a bpftrace feature btctrace "
+		return diag_error(&ap->loc, DIAG_HINT_UNSUPPORTED, "%s probes are a bpftrace feature btctrace "
 				  "does not support", probe_types[type].name);
 	return diag_error(&ap->loc, "btctrace traces Bitcoin Core's USDT probes: write "
 			  "context:event (e.g. utxocache:add), usdt:PATH:context:event, "

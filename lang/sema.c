@@ -29,8 +29,7 @@ static int unsupported(const struct node *n)
 		if (!strcmp(n->name, bpftrace_only[i]))
 			return diag_error(&n->loc, !strcmp(n->name, "while") || !strcmp(n->name, "for")
 					  ? "loops are written unroll(N) { ... }" :
-					  "see \"bpftrace features btctrace does not support\" in "
-					  "docs/compatibility.md",
+					  DIAG_HINT_UNSUPPORTED,
 					  "'%s' is a bpftrace feature btctrace does not support", n->name);
 	return 0;
 }

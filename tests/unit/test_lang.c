@@ -79,8 +79,7 @@ static void test_type_errors(void)
 		"t.btc:1:1: error: kprobe probes are a bpftrace feature btctrace does not support\n"
 		"kprobe:do_sys_open { @x = 1; }\n"
 		"^~~~~~~~~~~~~~~~~~\n"
-		"hint: btctrace traces Bitcoin Core's USDT probes; see \"bpftrace features btctrace "
-		"does not support\" in docs/compatibility.md\n");
+		"hint: see \"bpftrace features btctrace does not support\" in docs/compatibility.md\n");
 	rejects("foo:bar:baz { @x = 1; }",
 		"t.btc:1:1: error: unsupported probe 'foo:bar:baz'\n"
 		"foo:bar:baz { @x = 1; }\n"
