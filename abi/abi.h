@@ -35,6 +35,10 @@ enum event_type {
 	EVENT_DELETE,		/* u64 type, u64 map id, the key (histograms) */
 };
 
+/* Or'd into the type of a record an END block sends: after exit() only
+ * those are printed, while other probes may still be firing. */
+#define EVENT_FROM_END (1ULL << 32)
+
 enum map_op { MAP_OP_PRINT, MAP_OP_CLEAR, MAP_OP_ZERO };
 
 struct event_map_op {

@@ -41,7 +41,7 @@ static void send_record(struct cg *cg, const struct fmt_info *fi, struct node *a
 	cg_error_count(cg, ERR_SLOT_LOST_EVENTS);
 	LLVMBuildBr(cg->b, done);
 	LLVMPositionBuilderAtEnd(cg->b, fill);
-	cg_store64(cg, cg_const(cg, EVENT_PRINTF), rec);
+	cg_store64(cg, cg_event_type(cg, EVENT_PRINTF), rec);
 	cg_store64(cg, cg_const(cg, id), cg_gep(cg, rec, 8));
 	for (i = 0; i < fi->nargs; i++) {
 		const struct fmt_arg *a = &fi->args[i];
@@ -67,7 +67,7 @@ LLVMValueRef gen_printf(struct cg *cg, struct node *n, struct node *t)
 static void send_map_op(struct cg *cg, enum map_op op, const struct node *map, int64_t top,
 			int64_t div)
 {
-	LLVMValueRef w[5] = { cg_const(cg, EVENT_MAP_OP), cg_const(cg, op),
+	LLVMValueRef w[5] = { cg_event_type(cg, EVENT_MAP_OP), cg_const(cg, op),
 			      cg_const(cg, map->mapinfo->id), cg_const(cg, top), cg_const(cg, div) };
 	send_words(cg, w, 5);
 }
@@ -114,7 +114,7 @@ LLVMValueRef gen_delete(struct cg *cg, struct node *n, struct node *t)
 	}
 	int ks = map_user_key_size(m);
 	LLVMValueRef ev = cg_alloca_zero(cg, 16 + ks, "delev");
-	cg_store64(cg, cg_const(cg, EVENT_DELETE), ev);
+	cg_store64(cg, cg_event_type(cg, EVENT_DELETE), ev);
 	cg_store64(cg, cg_const(cg, m->id), cg_gep(cg, ev, 8));
 	LLVMBuildMemCpy(cg->b, cg_gep(cg, ev, 16), 1, key, 1, LLVMConstInt(cg->i64, ks, 0));
 	LLVMValueRef args[4] = { events_map(cg), ev, cg_const(cg, 16 + ks), cg_const(cg, 0) };
@@ -126,7 +126,7 @@ LLVMValueRef gen_delete(struct cg *cg, struct node *n, struct node *t)
 LLVMValueRef gen_time(struct cg *cg, struct node *n, struct node *t)
 {
 	(void)t;
-	LLVMValueRef w[2] = { cg_const(cg, EVENT_TIME), cg_const(cg, n->ival) };
+	LLVMValueRef w[2] = { cg_event_type(cg, EVENT_TIME), cg_const(cg, n->ival) };
 	send_words(cg, w, 2);
 	return NULL;
 }
@@ -136,7 +136,7 @@ LLVMValueRef gen_exit(struct cg *cg, struct node *n, struct node *t)
 	(void)t;
 	LLVMValueRef code = n->args ? cg_expr(cg, n->args) : cg_const(cg, 0);
 	LLVMValueRef ev = cg_alloca(cg, sizeof(struct event_exit), "exitev");
-	LLVMBuildStore(cg->b, cg_const(cg, EVENT_EXIT), cg_ptr_to(cg, ev, cg->i64));
+	LLVMBuildStore(cg->b, cg_event_type(cg, EVENT_EXIT), cg_ptr_to(cg, ev, cg->i64));
 	LLVMBuildStore(cg->b, code, cg_ptr_to(cg, cg_gep(cg, ev, 8), cg->i64));
 	LLVMValueRef args[4] = { events_map(cg), ev,
 				 cg_const(cg, sizeof(struct event_exit)), cg_const(cg, 0) };

@@ -241,7 +241,10 @@ int rule_time(struct sema *s, struct node *n)
 /* str(ptr[, size]): a C string of user memory, bpftrace's 64 bytes by default. */
 int rule_str(struct sema *s, struct node *n)
 {
-	if (want_args(n, 1, 2) || sema_expr(s, n->args))
+	if (want_args(n, 1, 2))
+		return -EINVAL;
+	if (n->args->kind == N_PARAM && n->args->ival > 0 ? sema_param_str(s, n->args)
+							  : sema_expr(s, n->args))
 		return -EINVAL;
 	if (n->args->type.kind == T_STR && !n->args->next) {
 		n->type = n->args->type;	/* str($1) of a string parameter */

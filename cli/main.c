@@ -52,7 +52,7 @@ static const char usage_text[] =
 	"  --catalog        with -l: the probe catalog's documentation, no binary\n"
 	"  --no-warnings    print no warnings (errors and notes still print)\n"
 	"  --map-size N     entries per map, 1 to 16777216 (default 4096)\n"
-	"  --emit-llvm      print each block's LLVM IR and exit (nothing is attached)\n"
+	"  --emit-llvm, -d  print each block's LLVM IR and exit (nothing is attached)\n"
 	"  --timings        at exit, the milliseconds each phase took (parse, codegen,\n"
 	"                   verifier, attach, printing, detach, ...) on stderr\n"
 	"  --ringbuf-size N MiB for printf and other events (a power of 2 up to 1024; default 8\n"
@@ -62,6 +62,7 @@ static const char usage_text[] =
 	"\n"
 	"environment:\n"
 	"  BPFTRACE_STRLEN  str()'s default buffer size in bytes (default 64)\n"
+	"  BPFTRACE_MAP_KEYS_MAX  entries per map, as --map-size (which wins)\n"
 	"  PATH             where bitcoind and -c's command are looked for\n"
 	"  HOME             the REPL keeps its history in ~/.btctrace_history\n"
 	"  BTCTRACE_NO_UPROBE_MULTI=1  one uprobe link per location, not one\n"
@@ -186,6 +187,15 @@ static int parse_size(int opt, const char *arg, struct session_opts *o)
 	return 0;
 }
 
+/* bpftrace's -d, its debug dry run: the nearest here is the IR. */
+static void debug_as_emit_llvm(struct cli *cli)
+{
+	if (!cli->emit_llvm)
+		diag_note(NULL, "-d is bpftrace's debug output: btctrace prints each block's "
+			  "LLVM IR (--emit-llvm) and attaches nothing");
+	cli->emit_llvm = true;
+}
+
 static int parse_args(int argc, char **argv, struct cli *cli)
 {
 	static const struct option longs[] = {
@@ -200,7 +210,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, "e:p:c:b:f:o:qhlviVB:", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "e:p:c:b:f:o:qhlviVB:d", longs, NULL)) != -1) {
 		switch (c) {
 		case 'e': cli->program = optarg; break;
 		case 'p':
@@ -238,6 +248,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			break;
 		case 'L': cli->emit_llvm = true; break;
 		case 'T': cli->opts.timings = true; break;
+		case 'd': debug_as_emit_llvm(cli); break;
 		case 'K': cli->catalog = cli->list = true; break;
 		case 'W': diag_set_warnings(false); break;
 		case 'h': fputs(usage_text, stdout); exit(0);
@@ -267,12 +278,33 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	return 0;
 }
 
+/* bpftrace's environment knobs: BPFTRACE_MAP_KEYS_MAX is --map-size
+ * (which wins when given); BPFTRACE_PERF_RB_PAGES sizes per-CPU perf
+ * buffers, which btctrace does not have. */
+static int bpftrace_env(struct cli *cli)
+{
+	const char *keys = getenv("BPFTRACE_MAP_KEYS_MAX");
+	unsigned long v;
+	if (keys && !cli->opts.map_size) {
+		if (!parse_number(keys, MAX_MAP_SIZE, &v))
+			return diag_error(NULL, "or use --map-size N", "BPFTRACE_MAP_KEYS_MAX must "
+					  "be a number of entries from 1 to %lu, not '%s'",
+					  MAX_MAP_SIZE, keys);
+		cli->opts.map_size = (uint32_t)v;
+	}
+	if (getenv("BPFTRACE_PERF_RB_PAGES") && !cli->opts.ringbuf_size)
+		diag_warn(NULL, "size it with --ringbuf-size N (MiB, a power of two)",
+			  "BPFTRACE_PERF_RB_PAGES is not used: btctrace has one ring buffer "
+			  "for all CPUs, not perf buffers");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t t0 = timings_now();
 	struct cli cli = { 0 };
 	cli.opts.builtins = builtins_table();	/* the front end's builtins */
-	if (parse_args(argc, argv, &cli))
+	if (parse_args(argc, argv, &cli) || bpftrace_env(&cli))
 		return 1;
 	cli.opts.verbose = cli.verbose;	/* -v; -lv is the verbose listing */
 	if (cli.list) {

@@ -61,6 +61,8 @@ LLVMValueRef cg_alloca_zero(struct cg *cg, int size, const char *name);
 LLVMValueRef cg_gep(struct cg *cg, LLVMValueRef base, int off);
 LLVMValueRef cg_ptr_to(struct cg *cg, LLVMValueRef p, LLVMTypeRef elem);
 LLVMValueRef cg_const(struct cg *cg, int64_t v);
+/* The type word of a ring-buffer record, marked when an END block sends it. */
+LLVMValueRef cg_event_type(struct cg *cg, enum event_type type);
 void cg_error_count(struct cg *cg, int slot);
 void cg_count_if_negative(struct cg *cg, LLVMValueRef rc, int slot);
 /* The kernel key of the N_MAP node's map filled from its key expressions;

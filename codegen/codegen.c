@@ -13,6 +13,12 @@ LLVMValueRef cg_const(struct cg *cg, int64_t v)
 	return LLVMConstInt(cg->i64, (unsigned long long)v, 1);
 }
 
+LLVMValueRef cg_event_type(struct cg *cg, enum event_type type)
+{
+	bool in_end = cg->probe && cg->probe->points && cg->probe->points->kind == ATTACH_END;
+	return cg_const(cg, (int64_t)(type | (in_end ? EVENT_FROM_END : 0)));
+}
+
 /* Helpers are called through a constant address: the BPF backend turns
  * inttoptr(id) calls into `call id`. */
 LLVMValueRef cg_helper(struct cg *cg, int id, LLVMTypeRef ret, LLVMValueRef *args, int nargs)

@@ -39,6 +39,66 @@ static int split_interval(struct attach_point *ap, const char *unit, const char 
 			  "periods start at 1 ms", "bad interval probe '%s'", ap->spec);
 }
 
+/* bpftrace's probe types by their long names and the short ones its
+ * parser accepts (`U:` for usdt, `i:` for interval).  Types btctrace
+ * lacks are listed so that their error names them. */
+static const struct { const char *name, *alias; bool supported; } probe_types[] = {
+	{ "usdt", "U", true }, { "interval", "i", true },
+	{ "kprobe", "k", false }, { "kretprobe", "kr", false }, { "uprobe", "u", false },
+	{ "uretprobe", "ur", false }, { "tracepoint", "t", false }, { "profile", "p", false },
+	{ "software", "s", false }, { "hardware", "h", false }, { "watchpoint", "w", false },
+	{ "asyncwatchpoint", "aw", false }, { "kfunc", "f", false }, { "kretfunc", "fr", false },
+	{ "iter", "it", false }, { "rawtracepoint", "rt", false },
+};
+
+/* The probe type a first part of len bytes names, or -1 (a USDT context). */
+static int probe_type(const char *part, int len)
+{
+	for (int i = 0; i < (int)(sizeof(probe_types) / sizeof(probe_types[0])); i++) {
+		const char *name = probe_types[i].name, *alias = probe_types[i].alias;
+		if (((int)strlen(name) == len && !strncmp(part, name, len)) ||
+		    ((int)strlen(alias) == len && !strncmp(part, alias, len)))
+			return i;
+	}
+	return -1;
+}
+
+/* Splits spec at ':' into at most 4 parts (the last keeps any ':'). */
+static int split_parts(char *spec, char *parts[4], int len[4])
+{
+	int n = 0;
+	for (char *p = spec; n < 4; n++) {
+		parts[n] = p;
+		p = strchr(p, ':');
+		if (!p) {
+			n++;
+			break;
+		}
+		p++;
+	}
+	for (int i = 0; i < n; i++)
+		len[i] = (int)(i + 1 < n ? parts[i + 1] - parts[i] - 1 : (int)strlen(parts[i]));
+	return n;
+}
+
+static int split_usdt(struct attach_point *ap, int n, char *parts[4], const int len[4])
+{
+	if (n == 4) {
+		ap->path = strndup(parts[1], len[1]);
+		ap->provider = strndup(parts[2], len[2]);
+		ap->event = strndup(parts[3], len[3]);
+		return 0;
+	}
+	if (n == 2) {
+		ap->provider = strndup(parts[0], len[0]);
+		ap->event = strndup(parts[1], len[1]);
+		return 0;
+	}
+	return diag_error(&ap->loc, "write usdt:PATH:context:event, e.g. "
+			  "usdt:./bitcoind:utxocache:add, or just utxocache:add",
+			  "probe '%s' names no context", ap->spec);
+}
+
 int attach_split(struct attach_point *ap)
 {
 	char *s = ap->spec;
@@ -48,43 +108,18 @@ int attach_split(struct attach_point *ap)
 	}
 	ap->kind = ATTACH_USDT;
 	char *parts[4] = { 0 };
-	int n = 0;
-	for (char *p = s; n < 4; n++) {
-		parts[n] = p;
-		p = strchr(p, ':');
-		if (!p) {
-			n++;
-			break;
-		}
-		p++;
-	}
 	int len[4];
-	for (int i = 0; i < n; i++)
-		len[i] = (int)(i + 1 < n ? parts[i + 1] - parts[i] - 1 : (int)strlen(parts[i]));
-	if (n == 4 && len[0] == 4 && !strncmp(parts[0], "usdt", 4)) {
-		ap->path = strndup(parts[1], len[1]);
-		ap->provider = strndup(parts[2], len[2]);
-		ap->event = strndup(parts[3], len[3]);
-		return 0;
-	}
-	if (len[0] == 8 && !strncmp(parts[0], "interval", 8))
+	int n = split_parts(s, parts, len);
+	int type = n > 1 ? probe_type(parts[0], len[0]) : -1;
+	if (type < 0 && n == 2)
+		return split_usdt(ap, n, parts, len);
+	if (type == 0)
+		return split_usdt(ap, n, parts, len);
+	if (type == 1)
 		return split_interval(ap, n == 3 ? parts[1] : NULL, n == 3 ? parts[2] : NULL);
-	if (n == 2 && !(len[0] == 4 && !strncmp(parts[0], "usdt", 4))) {
-		static const char *const others[] = { "kprobe", "kretprobe", "uprobe",
-			"uretprobe", "tracepoint", "profile", "software",
-			"hardware", "kfunc", "kretfunc", NULL };
-		for (int i = 0; others[i]; i++)
-			if ((int)strlen(others[i]) == len[0] && !strncmp(parts[0], others[i], len[0]))
-				goto unsupported;
-		ap->provider = strndup(parts[0], len[0]);
-		ap->event = strndup(parts[1], len[1]);
-		return 0;
-	}
-	if (n == 3 && len[0] == 4 && !strncmp(parts[0], "usdt", 4))
-		return diag_error(&ap->loc, "write usdt:PATH:context:event, e.g. "
-				  "usdt:./bitcoind:utxocache:add, or just utxocache:add",
-				  "probe '%s' names no context", s);
-unsupported:
+	if (type > 1)
+		return diag_error(&ap->loc, DIAG_HINT_UNSUPPORTED, "%s probes are a bpftrace feature btctrace "
+				  "does not support", probe_types[type].name);
 	return diag_error(&ap->loc, "btctrace traces Bitcoin Core's USDT probes: write "
 			  "context:event (e.g. utxocache:add), usdt:PATH:context:event, "
 			  "BEGIN, END or interval:s:N", "unsupported probe '%s'", s);

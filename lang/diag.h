@@ -18,6 +18,10 @@ struct source {
 				 * than strlen(text) means a NUL byte inside */
 };
 
+/* The hint of an error about a bpftrace feature btctrace lacks. */
+#define DIAG_HINT_UNSUPPORTED "see \"bpftrace features btctrace does not support\" in " \
+	"docs/compatibility.md"
+
 struct loc {
 	const struct source *src;
 	int line, col;		/* 1-based; line 0 means "no location" */

@@ -28,6 +28,16 @@ int lex_error(struct parse_ctx *ctx, YYLTYPE *lloc, const char *msg, const char 
 	return YYerror;
 }
 
+int lex_unsupported(struct parse_ctx *ctx, YYLTYPE *lloc, const char *what)
+{
+	struct loc loc = loc_from(ctx, lloc);
+	ctx->errors++;
+	if (!ctx->quiet)
+		diag_error(&loc, DIAG_HINT_UNSUPPORTED, "%s: a bpftrace feature btctrace does not "
+			   "support", what);
+	return YYerror;
+}
+
 int lex_int(struct parse_ctx *ctx, YYLTYPE *lloc, YYSTYPE *lval, const char *text, int base)
 {
 	errno = 0;

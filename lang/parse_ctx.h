@@ -27,6 +27,9 @@ struct parse_ctx {
 union YYSTYPE;
 struct YYLTYPE;
 int lex_error(struct parse_ctx *ctx, struct YYLTYPE *lloc, const char *msg, const char *hint);
+/* lex_error() for bpftrace syntax btctrace lacks: "WHAT is a bpftrace
+ * feature btctrace does not support", the hint pointing to the list. */
+int lex_unsupported(struct parse_ctx *ctx, struct YYLTYPE *lloc, const char *what);
 int lex_int(struct parse_ctx *ctx, struct YYLTYPE *lloc, union YYSTYPE *lval,
 	    const char *text, int base);
 int lex_sci(struct parse_ctx *ctx, struct YYLTYPE *lloc, union YYSTYPE *lval, const char *text);

@@ -104,6 +104,18 @@ static void ap_free(struct attach_point *a)
 	}
 }
 
+/* bpftrace syntax btctrace does not parse, recognised so that the error
+ * names it at its place; the rule then frees its parts and aborts. */
+static void unsupported_syntax(struct parse_ctx *ctx, YYLTYPE l, const char *what)
+{
+	struct loc loc = LOC(l);
+	ctx->errors++;
+	diag_error(&loc, DIAG_HINT_UNSUPPORTED, "%s: a bpftrace feature btctrace does not support",
+		   what);
+}
+
+#define FIELDS "fields of variables and arguments ($x.f, $x->f, args.a.b)"
+
 static struct node *append(struct node *list, struct node *n)
 {
 	if (!list)
@@ -146,7 +158,7 @@ static struct node *append(struct node *list, struct node *n)
 %type <i> opt_until
 %type <ap> attach_list attach_point
 %type <node> pred block stmts stmt compound if_stmt expr primary map call_args opt_args
-%type <node> assignable map_ref
+%type <node> assignable map_ref arg_ref
 
 %destructor { free($$); } <s>
 %destructor { node_free($$); } <node>
@@ -315,6 +327,8 @@ expr: primary			{ $$ = $1; }
 	| '!' expr %prec UNARY	{ $$ = mk(N_UNARY, ctx, @1); $$->op = OP_NOT; $$->lhs = $2; DEEP($$); }
 	| '~' expr %prec UNARY	{ $$ = mk(N_UNARY, ctx, @1); $$->op = OP_BNOT; $$->lhs = $2; DEEP($$); }
 	| '*' expr %prec UNARY	{ $$ = mk(N_DEREF, ctx, @1); $$->lhs = $2; DEEP($$); }
+	| '&' expr %prec UNARY	{ node_free($2); unsupported_syntax(ctx, @1, "address-of (&x)");
+				  $$ = NULL; YYABORT; }
 	| '(' TYPE ')' expr %prec UNARY	{ $$ = mk(N_CAST, ctx, @2); $$->lhs = $4;
 				  $$->type = type_int($2 & 0xff, $2 >> 8); DEEP($$); }
 	| '(' TYPE '*' ')' expr %prec UNARY	{ $$ = mk(N_CAST, ctx, @2); $$->lhs = $5;
@@ -338,11 +352,27 @@ primary: INT			{ $$ = mk(N_INT, ctx, @1); $$->ival = $1; }
 	| IDENT			{ $$ = mk(N_BUILTIN, ctx, @1); $$->name = $1; }
 	| IDENT '(' opt_args ')'	{ $$ = mk(N_CALL, ctx, @1); $$->name = $1; $$->args = $3;
 				  DEEP($$); }
-	| IDENT '.' IDENT	{ $$ = mk(N_ARG, ctx, @3); $$->ival = -1; $$->name = $3;
+	| arg_ref		{ $$ = $1; }
+	| '(' expr ')'		{ $$ = $2; }
+	| '(' expr ',' call_args ')'	{ node_free($2); node_free($4);
+				  unsupported_syntax(ctx, @1, "tuples"); $$ = NULL; YYABORT; }
+	| VAR '[' expr ']'	{ free($1); node_free($3);
+				  unsupported_syntax(ctx, @1, "indexing ($x[i])"); $$ = NULL; YYABORT; }
+	| VAR '.' IDENT		{ free($1); free($3); unsupported_syntax(ctx, @2, FIELDS);
+				  $$ = NULL; YYABORT; }
+	| VAR '.' INT		{ free($1); unsupported_syntax(ctx, @1, "tuples"); $$ = NULL; YYABORT; }
+	| VAR ARROW IDENT	{ free($1); free($3); unsupported_syntax(ctx, @2, FIELDS);
+				  $$ = NULL; YYABORT; }
+	| arg_ref '.' IDENT	{ node_free($1); free($3); unsupported_syntax(ctx, @2, FIELDS);
+				  $$ = NULL; YYABORT; }
+	| arg_ref ARROW IDENT	{ node_free($1); free($3); unsupported_syntax(ctx, @2, FIELDS);
+				  $$ = NULL; YYABORT; }
+	;
+
+arg_ref: IDENT '.' IDENT	{ $$ = mk(N_ARG, ctx, @3); $$->ival = -1; $$->name = $3;
 				  $$->str = $1; }
 	| IDENT ARROW IDENT	{ $$ = mk(N_ARG, ctx, @3); $$->ival = -1; $$->name = $3;
 				  $$->str = $1; }
-	| '(' expr ')'		{ $$ = $2; }
 	;
 
 %%

@@ -29,8 +29,7 @@ static int unsupported(const struct node *n)
 		if (!strcmp(n->name, bpftrace_only[i]))
 			return diag_error(&n->loc, !strcmp(n->name, "while") || !strcmp(n->name, "for")
 					  ? "loops are written unroll(N) { ... }" :
-					  "see \"bpftrace features btctrace does not support\" in "
-					  "docs/compatibility.md",
+					  DIAG_HINT_UNSUPPORTED,
 					  "'%s' is a bpftrace feature btctrace does not support", n->name);
 	return 0;
 }
@@ -252,37 +251,6 @@ static int sema_incdec(struct sema *s, struct node *n)
 	return 0;
 }
 
-/* $1..$N are the words after the script: numbers are integers, the rest
- * strings, as in bpftrace; $# is their count. */
-static int sema_param(struct sema *s, struct node *n)
-{
-	const struct symtab *st = s->syms;
-	if (n->ival < 0) {
-		n->kind = N_INT;
-		n->ival = st->nparams;
-		n->type = type_int(8, true);
-		return 0;
-	}
-	if (n->ival == 0 || n->ival > st->nparams)
-		return diag_error(&n->loc, "pass it after the script: btctrace script.btc VALUE...",
-				  "positional parameter $%d has no value (%d given)", (int)n->ival,
-				  st->nparams);
-	const char *v = st->params[n->ival - 1];
-	char *end;
-	long long x = strtoll(v, &end, 0);
-	if (*v && !*end) {
-		n->kind = N_INT;
-		n->ival = x;
-		n->type = type_int(8, true);
-	} else {
-		n->kind = N_STR;
-		n->str = strdup(v);
-		n->slen = (int)strlen(v);
-		n->type = type_str(n->slen + 1);
-	}
-	return 0;
-}
-
 static int var_find(struct sema *s, const char *name)
 {
 	for (int i = 0; i < s->nvars; i++)
@@ -500,7 +468,9 @@ int sema_expr(struct sema *s, struct node *n)
 {
 	switch (n->kind) {
 	case N_INT:
-		n->type = type_int(8, true);
+		/* A literal is never negative (`-1` is a negation): one that
+		 * reads as negative was written >= 2^63, a uint64 as in bpftrace. */
+		n->type = type_int(8, n->ival >= 0);
 		return 0;
 	case N_STR:
 		n->type = type_str(n->slen + 1);

@@ -52,6 +52,7 @@ struct symtab {
 	int str_len;			/* str()'s buffer, BPFTRACE_STRLEN's meaning */
 	const char *const *params;	/* $1..$N (script arguments) */
 	int nparams;
+	uint64_t params_warned;		/* $1..$64 not given, already warned about */
 };
 
 /* Registers a format; returns its id. */
@@ -82,5 +83,9 @@ void symtab_rollback(struct symtab *syms, int n);
 int sema_expr(struct sema *s, struct node *n);
 int sema_map_ref(struct sema *s, struct node *n);
 int sema_map_whole(struct sema *s, struct node *n);
+/* $N and $# (lang/sema_params.c). */
+int sema_param(struct sema *s, struct node *n);
+/* A positional parameter read as a string: one not given is "" (str($N)). */
+int sema_param_str(struct sema *s, struct node *n);
 
 #endif

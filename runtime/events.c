@@ -87,13 +87,20 @@ int session_handle_event(struct session *s, const void *data, size_t size)
 	if (size < 8)
 		return 0;
 	memcpy(&type, data, 8);
+	bool from_end = type & EVENT_FROM_END;
+	type &= ~EVENT_FROM_END;
+	if (s->exit_called && !from_end)
+		return 0;	/* sent after exit(): dropped, as bpftrace does */
 	switch (type) {
 	case EVENT_EXIT:
 		if (size >= sizeof(struct event_exit)) {
 			const struct event_exit *ev = data;
-			if (!s->exiting)
+			/* The first exit() sets the status; one in END overrides it,
+			 * so that END can fail a check. */
+			if (!s->exiting || from_end)
 				s->exit_code = (int)ev->code;
 			s->exiting = true;
+			s->exit_called = true;
 		}
 		break;
 	case EVENT_PRINTF:

@@ -449,12 +449,28 @@ static bool report_read_failures(struct session *s)
 static void finish(struct session *s)
 {
 	uint64_t t0 = timings_now();
+	/* After exit(), what is still queued is dropped before END runs;
+	 * after a signal or the target's end it is printed. */
+	ring_buffer__consume(s->rb);
 	s->exiting = false;
 	stop_probes(s);
 	ring_buffer__consume(s->rb);
 	output_exit_maps(s->output);
 	maps_print_all(&s->maps, s->output);
 	timings_add(&s->timings, PH_PRINT, &t0);
+}
+
+/* After BEGIN nothing can fire (only END blocks are left) and no -c
+ * command runs: nothing to wait for.  bpftrace ends such a program too
+ * (since 0.21). */
+static bool nothing_to_wait_for(const struct session *s)
+{
+	if (s->target.is_child)
+		return false;
+	for (const struct attached_probe *a = s->probes; a; a = a->next)
+		if (a->kind->fd || a->kind->detachable)
+			return false;
+	return true;
 }
 
 int session_run(struct session *s)
@@ -471,9 +487,10 @@ int session_run(struct session *s)
 		note_target_exit(s);
 		rc = 0;
 	}
-	if (!rc && !s->exiting)
+	bool wait = !rc && !s->exiting && !nothing_to_wait_for(s);
+	if (wait)
 		verbose_waiting(s);
-	if (!rc)
+	if (wait)
 		trace_loop(s, sfd);
 	int status = session_end(s, rc);
 	close(sfd);
@@ -526,8 +543,8 @@ void session_close(struct session *s)
 
 int session_end(struct session *s, int rc)
 {
-	int status = s->exit_code;
 	finish(s);
+	int status = s->exit_code;	/* END may have called exit(code) */
 	/* Results are out before the slow part: detaching waits for RCU. */
 	bool lost = maps_report_losses(&s->maps, s->output);
 	lost |= report_read_failures(s);

@@ -69,6 +69,9 @@ struct session {
 	struct attach_batch *batch;	/* open while a program is being attached */
 	struct ring_buffer *rb;
 	bool exiting;
+	/* exit() was called: as in bpftrace, what probes send after it is
+	 * not printed, except what END blocks send (EVENT_FROM_END). */
+	bool exit_called;
 	int exit_code;
 	int child_status;	/* -1 until a -c child has been reaped */
 	bool target_gone;

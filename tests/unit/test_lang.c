@@ -76,9 +76,14 @@ static void test_type_errors(void)
 		"             ^~~~\n"
 		"hint: BEGIN and END have no arguments\n");
 	rejects("kprobe:do_sys_open { @x = 1; }",
-		"t.btc:1:1: error: unsupported probe 'kprobe:do_sys_open'\n"
+		"t.btc:1:1: error: kprobe probes are a bpftrace feature btctrace does not support\n"
 		"kprobe:do_sys_open { @x = 1; }\n"
 		"^~~~~~~~~~~~~~~~~~\n"
+		"hint: see \"bpftrace features btctrace does not support\" in docs/compatibility.md\n");
+	rejects("foo:bar:baz { @x = 1; }",
+		"t.btc:1:1: error: unsupported probe 'foo:bar:baz'\n"
+		"foo:bar:baz { @x = 1; }\n"
+		"^~~~~~~~~~~\n"
 		"hint: btctrace traces Bitcoin Core's USDT probes: write context:event (e.g. "
 		"utxocache:add), usdt:PATH:context:event, BEGIN, END or interval:s:N\n");
 }
@@ -129,15 +134,18 @@ static void test_bpftrace_features(void)
 		"$p -= 1; } @n++; @m += 2; @blocks = @blocks + 1; }");
 	accepts("utxocache:add { $v = (uint32)arg3; @c[(int64)arg1] = $v; }");
 	accepts("interval:ms:100 { @ticks = 1; } interval:s:1 { @t = 2; }");
+	accepts("i:ms:100 { @ticks = 1; } i:hz:2 { @t = 2; }");	/* bpftrace's aliases */
 	accepts("utxocache:add /(@n++) % 2 == 0/ { $y = $x++; $z = --$y; @m[1]++; ++@m[2]; }");
 	rejects("utxocache:add { @x = *arg0; }",
 		"t.btc:1:22: error: only a pointer can be dereferenced\n"
 		"utxocache:add { @x = *arg0; }\n"
 		"                     ^\n"
 		"hint: cast it to a pointer first: *(uint8 *)expr\n");
-	rejects("BEGIN { @x = $2; }",
-		"t.btc:1:14: error: positional parameter $2 has no value (0 given)\n"
-		"BEGIN { @x = $2; }\n"
+	/* A parameter not given is 0 ("" in str()), with a warning. */
+	accepts("BEGIN { @x = $2; @z = $2 + $70; }");
+	rejects("BEGIN { @x = $0; }",
+		"t.btc:1:14: error: positional parameters start at $1\n"
+		"BEGIN { @x = $0; }\n"
 		"             ^~\n"
 		"hint: pass it after the script: btctrace script.btc VALUE...\n");
 	rejects("BEGIN { unroll(500) { @x = 1; } }",
