@@ -62,3 +62,35 @@ LLVMValueRef gen_str(struct cg *cg, struct node *n, struct node *t)
 		return cg_expr(cg, n->args);
 	return cg_read_str(cg, cg_expr(cg, n->args), n->type.size);
 }
+
+/* The helper packs the group id above the user id. */
+static LLVMValueRef gen_uid_gid(struct cg *cg)
+{
+	return cg_helper(cg, BPF_FUNC_get_current_uid_gid, cg->i64, NULL, 0);
+}
+
+LLVMValueRef gen_uid(struct cg *cg, struct node *n, struct node *t)
+{
+	(void)n, (void)t;
+	return LLVMBuildAnd(cg->b, gen_uid_gid(cg), cg_const(cg, 0xffffffff), "uid");
+}
+
+LLVMValueRef gen_gid(struct cg *cg, struct node *n, struct node *t)
+{
+	(void)n, (void)t;
+	return LLVMBuildLShr(cg->b, gen_uid_gid(cg), cg_const(cg, 32), "gid");
+}
+
+LLVMValueRef gen_numaid(struct cg *cg, struct node *n, struct node *t)
+{
+	(void)n, (void)t;
+	return cg_helper(cg, BPF_FUNC_get_numa_node_id, cg->i64, NULL, 0);
+}
+
+/* 32 random bits, as bpftrace's rand. */
+LLVMValueRef gen_rand(struct cg *cg, struct node *n, struct node *t)
+{
+	(void)n, (void)t;
+	LLVMValueRef r = cg_helper(cg, BPF_FUNC_get_prandom_u32, cg->i64, NULL, 0);
+	return LLVMBuildAnd(cg->b, r, cg_const(cg, 0xffffffff), "rand");
+}

@@ -26,6 +26,10 @@ int rule_whole_map(struct sema *s, struct node *n);	/* clear(@m), zero(@m) */
 int rule_delete(struct sema *s, struct node *n);
 int rule_time(struct sema *s, struct node *n);
 int rule_str(struct sema *s, struct node *n);
+int rule_has_key(struct sema *s, struct node *n);
+int rule_len(struct sema *s, struct node *n);
+int rule_strncmp(struct sema *s, struct node *n);
+int rule_strcontains(struct sema *s, struct node *n);
 
 /* ---- code generators (struct builtin's codegen) ----
  * Declared with LLVM's struct rather than LLVMValueRef so that the table
@@ -42,6 +46,18 @@ BUILTIN_GEN(gen_elapsed);
 BUILTIN_GEN(gen_cpu);
 BUILTIN_GEN(gen_comm);
 BUILTIN_GEN(gen_str);
+BUILTIN_GEN(gen_uid);
+BUILTIN_GEN(gen_gid);
+BUILTIN_GEN(gen_numaid);
+BUILTIN_GEN(gen_rand);
+
+/* gen_strings.c: comparisons of two strings */
+BUILTIN_GEN(gen_strncmp);
+BUILTIN_GEN(gen_strcontains);
+
+/* gen_maps.c: questions about a map asked in the probe */
+BUILTIN_GEN(gen_has_key);
+BUILTIN_GEN(gen_len);
 
 /* gen_calls.c: statements, most of them events to user space */
 BUILTIN_GEN(gen_printf);

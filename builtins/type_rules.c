@@ -207,9 +207,14 @@ int rule_whole_map(struct sema *s, struct node *n)
 	return want_whole_map(s, n->args, n->name);
 }
 
+static int key_into_map(struct sema *s, struct node *n, const char *usage);
+
+/* delete(@m[key]), or delete(@m, key) as bpftrace 0.21 writes it. */
 int rule_delete(struct sema *s, struct node *n)
 {
 	n->type.kind = T_VOID;
+	if (n->args && n->args->next)
+		return key_into_map(s, n, "delete(@m, key)");
 	if (want_args(n, 1, 1))
 		return -EINVAL;
 	struct node *a = n->args;
@@ -257,5 +262,101 @@ int rule_str(struct sema *s, struct node *n)
 					  "str()'s size must be a constant");
 	}
 	n->type = type_str(str_buffer_size((int)chars));
+	return 0;
+}
+
+/* The map argument of has_key(), len(), delete(@m, key): a map named
+ * whole, as @m. */
+static int want_map_name(struct node *a, const char *fn, const char *usage)
+{
+	if (a->kind == N_MAP && !a->args)
+		return 0;
+	return diag_error(&a->loc, usage, "%s() takes a map as its first argument", fn);
+}
+
+/* has_key(@m, key) and delete(@m, key) look the key up as @m[key] does:
+ * the key moves into the map node, so one check covers both spellings. */
+static int key_into_map(struct sema *s, struct node *n, const char *usage)
+{
+	if (want_args(n, 2, 2) || want_map_name(n->args, n->name, usage))
+		return -EINVAL;
+	struct node *map = n->args;
+	map->args = map->next;
+	map->next = NULL;
+	if (sema_map_ref(s, map))
+		return -EINVAL;
+	/* delete() removes a histogram's buckets in user space; a lookup
+	 * would need the bucket. */
+	if (strcmp(n->name, "delete") && map_is_hist(map->mapinfo))
+		return diag_error(&n->loc, "a histogram's entries are its buckets",
+				  "%s() does not work on %s, which holds %s()", n->name,
+				  map->mapinfo->name, map->mapinfo->agg->name);
+	return 0;
+}
+
+/* has_key(@m, key): 1 when @m has an entry for key, else 0. */
+int rule_has_key(struct sema *s, struct node *n)
+{
+	n->type = type_int(8, false);
+	return key_into_map(s, n, "has_key(@m, key)");
+}
+
+/* len(@m): the number of entries of @m. */
+int rule_len(struct sema *s, struct node *n)
+{
+	n->type = type_int(8, false);
+	if (want_args(n, 1, 1) || want_map_name(n->args, n->name, "len(@m)"))
+		return -EINVAL;
+	return sema_map_whole(s, n->args);
+}
+
+/* A string operand of strncmp() or strcontains(). */
+static int want_str_arg(struct sema *s, struct node *a, const char *fn)
+{
+	if (sema_expr(s, a))
+		return -EINVAL;
+	if (a->type.kind == T_STR)
+		return 0;
+	char t[32];
+	return diag_error(&a->loc, "pass a string: a literal, str(ptr) or a string argument",
+			  "%s() compares strings, this is %s", fn, type_name(&a->type, t, sizeof(t)));
+}
+
+/* The code compares byte by byte, unrolled: past this many compares the
+ * program would be too large to load. */
+#define STR_COMPARE_MAX 65536
+
+/* strncmp(a, b, n): 0 when the first n characters are equal, else 1
+ * (bpftrace's result: equality, not order); n is a constant. */
+int rule_strncmp(struct sema *s, struct node *n)
+{
+	n->type = type_int(8, false);
+	if (want_args(n, 3, 3) || want_str_arg(s, n->args, n->name) ||
+	    want_str_arg(s, n->args->next, n->name))
+		return -EINVAL;
+	struct node *len = n->args->next->next;
+	int64_t v;
+	if (const_int(len, &v) || v < 0 || v > STR_COMPARE_MAX)
+		return diag_error(&len->loc, "a constant from 0 to 65536",
+				  "strncmp()'s length must be a constant");
+	len->kind = N_INT;
+	len->ival = v;
+	len->type = type_int(8, true);
+	return 0;
+}
+
+/* strcontains(haystack, needle): 1 when needle occurs in haystack. */
+int rule_strcontains(struct sema *s, struct node *n)
+{
+	n->type = type_int(8, false);
+	if (want_args(n, 2, 2) || want_str_arg(s, n->args, n->name) ||
+	    want_str_arg(s, n->args->next, n->name))
+		return -EINVAL;
+	long cost = (long)n->args->type.size * n->args->next->type.size;
+	if (cost > STR_COMPARE_MAX)
+		return diag_error(&n->loc, "shorten the strings: str(p, N) reads N characters",
+				  "strcontains() of strings of %d and %d bytes needs more than %d "
+				  "compares, the limit", n->args->type.size,
+				  n->args->next->type.size, STR_COMPARE_MAX);
 	return 0;
 }

@@ -484,7 +484,8 @@ static LLVMValueRef cg_incdec(struct cg *cg, struct node *n)
 		LLVMPositionBuilderAtEnd(cg->b, go);
 		old = load64(cg, slot);
 	}
-	LLVMValueRef one = cg_const(cg, 1);
+	/* A pointer steps by its pointee, as p + 1 does. */
+	LLVMValueRef one = cg_const(cg, t->type.kind == T_PTR ? t->type.size : 1);
 	LLVMValueRef now = n->op == OP_ADD ? LLVMBuildAdd(cg->b, old, one, "")
 					   : LLVMBuildSub(cg->b, old, one, "");
 	store64(cg, now, slot);

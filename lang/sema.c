@@ -16,10 +16,10 @@
  * so the error says what is missing rather than "unknown". */
 static const char *const bpftrace_only[] = {
 	"kstack", "ustack", "ksym", "usym", "kaddr", "uaddr", "kptr", "uptr", "reg",
-	"retval", "func", "probe", "curtask", "rand", "cgroup", "uid", "gid", "username",
+	"retval", "func", "probe", "curtask", "cgroup", "username",
 	"join", "buf", "ntop", "strftime", "system", "cat", "signal", "override", "sizeof",
-	"offsetof", "macaddr", "cgroupid", "path", "strncmp", "strcontains", "while", "for",
-	"len", "has_key", "skboutput", "pton", "bswap", "percpu_kaddr", "jiffies", "numaid",
+	"offsetof", "macaddr", "cgroupid", "path", "while", "for",
+	"len", "skboutput", "pton", "bswap", "percpu_kaddr", "jiffies",
 	"args", "ctx", "sarg0", "sarg1", "sarg2", NULL,
 };
 
@@ -74,9 +74,10 @@ static struct type stored_type(const struct type *t)
 	return t->kind == T_PTR ? type_int(8, false) : *t;
 }
 
+/* An integer and a pointer share a map: both are words. */
 static int same_kind(const struct type *a, const struct type *b)
 {
-	return a->kind == b->kind;
+	return a->kind == b->kind || (type_is_word(a) && type_is_word(b));
 }
 
 static int check_keys(struct sema *s, struct map_info *m, struct node *n)
@@ -164,7 +165,8 @@ static int assign_map(struct sema *s, struct node *st)
 					  "%s is read as an integer before this assignment", m->name);
 		m->value_guessed = false;
 		m->agg = agg;
-		m->value = stored_type(&rhs->type);
+		/* A pointer keeps its pointee's size: @p + 1 moves by one of them. */
+		m->value = rhs->type;
 		if (agg && rhs->args)
 			m->value_unsigned = rhs->args->type.kind == T_INT && !rhs->args->type.is_signed;
 		if (agg && !strcmp(agg->name, "lhist")) {
@@ -233,8 +235,9 @@ static int sema_incdec(struct sema *s, struct node *n)
 	if (t->kind == N_MAP) {
 		if (sema_map_read(s, t))
 			return -EINVAL;
-		if (t->type.kind != T_INT)
+		if (!type_is_word(&t->type))
 			return diag_error(&t->loc, NULL, "++ and -- need an integer map");
+		n->type = t->type.kind == T_PTR ? t->type : n->type;
 		return 0;
 	}
 	int i = var_find(s, t->name);
@@ -245,10 +248,11 @@ static int sema_incdec(struct sema *s, struct node *n)
 		s->vars[i].name = t->name;
 		s->vars[i].type = type_int(8, true);
 	}
-	if (s->vars[i].type.kind != T_INT)
+	if (!type_is_word(&s->vars[i].type))
 		return diag_error(&t->loc, NULL, "++ and -- need an integer variable");
 	t->var_slot = i;
 	t->type = s->vars[i].type;
+	n->type = t->type.kind == T_PTR ? t->type : n->type;
 	return 0;
 }
 

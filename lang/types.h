@@ -43,6 +43,19 @@ static inline struct type type_hash(void)
 	return (struct type){ .kind = T_HASH, .size = 32 };
 }
 
+/* An integer or a pointer: a 64-bit word wherever it is kept. */
+static inline bool type_is_word(const struct type *t)
+{
+	return t->kind == T_INT || t->kind == T_PTR;
+}
+
+/* Whether a word prints and compares as signed: a pointer's is_signed is
+ * its pointee's, the address itself is unsigned. */
+static inline bool type_word_signed(const struct type *t)
+{
+	return t->kind == T_INT && t->is_signed;
+}
+
 /* Bytes kept of a bytes[] argument: a BPF stack slot is small.  The
  * value is the buffer's full length (u64), then its first BYTES_MAX bytes. */
 #define BYTES_MAX 64
