@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Code generators of the questions a probe asks about a map: whether a
  * key has an entry, and how many entries there are. */
+#include <errno.h>
+
 #include "codegen/cg.h"
 #include "builtins/internal.h"
 
@@ -14,4 +16,26 @@ LLVMValueRef gen_has_key(struct cg *cg, struct node *n, struct node *t)
 	LLVMValueRef p = cg_helper(cg, BPF_FUNC_map_lookup_elem, cg->i8p, args, 2);
 	LLVMValueRef found = LLVMBuildIsNotNull(cg->b, p, "");
 	return LLVMBuildZExt(cg->b, found, cg->i64, "has_key");
+}
+
+/* len(@m): the kernel counts a hash map's entries as they come and go;
+ * the kernel function bpf_map_sum_elem_count (Linux 6.6) reads the count,
+ * so no walk over the entries. */
+LLVMValueRef gen_len(struct cg *cg, struct node *n, struct node *t)
+{
+	(void)t;
+	const struct cg_maps *maps = cg->maps;
+	int id = maps->kfunc_id ? maps->kfunc_id(maps->kfunc_owner, "bpf_map_sum_elem_count")
+				: -ENOTSUP;
+	if (id <= 0) {
+		diag_error(&n->loc, "it came with Linux 6.6",
+			   "len() needs the kernel function bpf_map_sum_elem_count, which this "
+			   "kernel lacks");
+		cg->llvm_error = true;
+		return cg_const(cg, 0);
+	}
+	/* A helper call to an id past every helper's: emit() marks it as a
+	 * call of the kernel function with that BTF id. */
+	LLVMValueRef map = cg_map_ptr(cg, maps->map_fds[n->args->mapinfo->id]);
+	return cg_helper(cg, id, cg->i64, &map, 1);
 }

@@ -85,6 +85,8 @@ static const struct builtin builtins[] = {
 	  .type_rule = rule_str, .codegen = gen_str },
 	{ .name = "has_key", .cls = B_FUNC, .usage = "has_key(@m, key)",
 	  .type_rule = rule_has_key, .codegen = gen_has_key },
+	{ .name = "len", .cls = B_FUNC, .usage = "len(@m)",
+	  .type_rule = rule_len, .codegen = gen_len },
 	{ .name = "strncmp", .cls = B_FUNC, .usage = "strncmp(string, string, length)",
 	  .type_rule = rule_strncmp, .codegen = gen_strncmp },
 	{ .name = "strcontains", .cls = B_FUNC, .usage = "strcontains(haystack, needle)",

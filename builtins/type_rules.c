@@ -305,9 +305,14 @@ int rule_has_key(struct sema *s, struct node *n)
 int rule_len(struct sema *s, struct node *n)
 {
 	n->type = type_int(8, false);
-	if (want_args(n, 1, 1) || want_map_name(n->args, n->name, "len(@m)"))
+	if (want_args(n, 1, 1) || want_map_name(n->args, n->name, "len(@m)") ||
+	    sema_map_whole(s, n->args))
 		return -EINVAL;
-	return sema_map_whole(s, n->args);
+	const struct map_info *m = n->args->mapinfo;
+	if (map_is_hist(m))
+		return diag_error(&n->loc, "a histogram's entries are its buckets",
+				  "len() does not work on %s, which holds %s()", m->name, m->agg->name);
+	return 0;
 }
 
 /* A string operand of strncmp() or strcontains(). */

@@ -136,6 +136,17 @@ static int find_section(Elf *elf, const char *name, Elf_Data **data)
 	return -ENOENT;
 }
 
+/* Code calls a kernel function as a helper whose id is the function's BTF
+ * id (builtins/gen_maps.c); helper ids stay below __BPF_FUNC_MAX_ID, so a
+ * larger one is a kernel function's. */
+static void mark_kfunc_calls(struct bpf_insn *insns, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (insns[i].code == (BPF_JMP | BPF_CALL) && insns[i].src_reg == 0 &&
+		    insns[i].imm >= __BPF_FUNC_MAX_ID)
+			insns[i].src_reg = BPF_PSEUDO_KFUNC_CALL;
+}
+
 static int extract_program(const char *obj, size_t size, const char *name,
 			   struct bpf_insn **insns, size_t *ninsns)
 {
@@ -155,6 +166,7 @@ static int extract_program(const char *obj, size_t size, const char *name,
 	*insns = malloc(text->d_size);
 	memcpy(*insns, text->d_buf, text->d_size);
 	*ninsns = text->d_size / 8;
+	mark_kfunc_calls(*insns, *ninsns);
 	rc = 0;
 out:
 	if (elf)

@@ -19,7 +19,7 @@ static const char *const bpftrace_only[] = {
 	"retval", "func", "probe", "curtask", "cgroup", "username",
 	"join", "buf", "ntop", "strftime", "system", "cat", "signal", "override", "sizeof",
 	"offsetof", "macaddr", "cgroupid", "path", "while", "for",
-	"len", "skboutput", "pton", "bswap", "percpu_kaddr", "jiffies",
+	"skboutput", "pton", "bswap", "percpu_kaddr", "jiffies",
 	"args", "ctx", "sarg0", "sarg1", "sarg2", NULL,
 };
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
-# The bpftrace builtins newer than 0.17 (has_key, delete(@m, key),
+# The bpftrace builtins newer than 0.17 (has_key, len, delete(@m, key),
 # strcontains) and those 0.17 has whose value depends on the machine
 # (uid, gid, rand), against what btcsim logged and the ids it ran under;
 # and the errors their misuse gets.  What 0.17 has is compared with it
@@ -11,14 +11,15 @@ need jq setpriv sort
 SIM=$BTC_BUILD/btcsim
 # btcsim runs as nobody: it may reach (not list) $TMP and write its log.
 chmod 711 "$TMP" && touch "$TMP/log" && chmod 666 "$TMP/log"
-# "First time this peer is seen" and "messages whose type mentions tx",
+# "First time this peer is seen", "distinct peers" and "messages whose
+# type mentions tx",
 # by a process running as another user.
 "$BTCTRACE" -q -e "usdt:$SIM:net:inbound_message {
 	if (!has_key(@seen, arg0)) { @seen[arg0] = 1; @peers++; }
 	if (strcontains(str(arg3), \"tx\")) { @txish++; }
 	if (strcontains(str(arg3), \"\")) { @all++; }
 	@ids[uid, gid] = 1;
-}" -c "setpriv --reuid 65534 --regid 65533 --clear-groups $SIM p2p --seed 5 --count 20 --log $TMP/log" \
+} END { @distinct = len(@seen); }" -c "setpriv --reuid 65534 --regid 65533 --clear-groups $SIM p2p --seed 5 --count 20 --log $TMP/log" \
 	>"$TMP/out" 2>"$TMP/err" || fail "trace: $(cat "$TMP/err")"
 grep '^net:inbound_message ' "$TMP/log" >"$TMP/in"
 peers=$(sed 's/^[^ ]* peer_id=\([0-9-]*\) .*/\1/' "$TMP/in" | sort -u | wc -l)
@@ -26,8 +27,8 @@ txish=$(sed 's/.* msg_type="\(.*\)" size=.*/\1/' "$TMP/in" | grep -c tx)
 all=$(wc -l <"$TMP/in")
 expect_eq "one @seen entry per peer" "$(count_lines '^@seen\[' "$TMP/out")" "$peers"
 grep -v '^@seen\[' "$TMP/out" >"$TMP/rest"
-expect_file_eq "has_key, strcontains, uid, gid" "$TMP/rest" <(printf '\n\n@all: %d\n@ids[65534, 65533]: 1\n@peers: %d\n@txish: %d\n' \
-	"$all" "$peers" "$txish")
+expect_file_eq "has_key, strcontains, uid, gid" "$TMP/rest" <(printf '\n\n@all: %d\n@distinct: %d\n@ids[65534, 65533]: 1\n@peers: %d\n@txish: %d\n' \
+	"$all" "$peers" "$peers" "$txish")
 
 # delete(@m, key) beside delete(@m[key]); has_key on aggregation maps;
 # strcontains at the edges; rand changes from one use to the next.
@@ -38,10 +39,11 @@ expect_file_eq "has_key, strcontains, uid, gid" "$TMP/rest" <(printf '\n\n@all: 
 	@hasc = has_key(@c, "a") * 10 + has_key(@c, "b");
 	@sc = strcontains("mempool", "pool") * 1000 + strcontains("mempool", "mempoolx") * 100 +
 	      strcontains("", "") * 10 + strcontains("abc", "c");
+	@len = len(@m) * 10 + len(@c);
 	unroll(8) { @r[rand] = 1; }
 	exit(); }' >"$TMP/out" || fail "BEGIN run"
 expect_eq "delete, has_key, strcontains" "$(grep -v '^@r\[' "$TMP/out")" \
-	"$(printf '\n\n@c[a]: 1\n@has: 1\n@hasc: 10\n@m[3]: 30\n@sc: 1011')"
+	"$(printf '\n\n@c[a]: 1\n@has: 1\n@hasc: 10\n@len: 11\n@m[3]: 30\n@sc: 1011')"
 [ "$(count_lines '^@r\[' "$TMP/out")" -ge 7 ] || fail "rand repeats: $(cat "$TMP/out")"
 
 # Misuse: an error at the argument, with the usage as the hint.
@@ -53,6 +55,8 @@ err_case() {
 }
 err_case "has_key of a histogram" 'BEGIN { @h[1] = hist(3); @x = has_key(@h, 1); }' \
 	"-e:1:31: error: has_key() does not work on @h, which holds hist()"
+err_case "len of a histogram" 'BEGIN { @h = lhist(3, 0, 10, 1); @x = len(@h); }' \
+	"-e:1:39: error: len() does not work on @h, which holds lhist()"
 err_case "has_key without a map" 'BEGIN { @x = has_key(1, 1); }' \
 	"-e:1:22: error: has_key() takes a map as its first argument"
 err_case "has_key with a key too many" 'BEGIN { @m[1] = 1; @x = has_key(@m, 1, 2); }' \

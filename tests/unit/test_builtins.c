@@ -106,7 +106,7 @@ static void test_bpftrace_features(void)
 static void test_compat_builtins(void)
 {
 	accepts("utxocache:add { if (!has_key(@seen, arg1)) { @seen[arg1] = 1; } "
-		"delete(@seen, arg1); @c[comm] = count(); @h = has_key(@c, comm); }");
+		"delete(@seen, arg1); @c[comm] = count(); @h = has_key(@c, comm); @n = len(@c); }");
 	accepts("BEGIN { @a = strncmp(\"ab\", comm, 2); @b = strcontains(comm, \"sim\"); "
 		"@u[uid, gid] = numaid + rand; $p = (int32 *) 8; $p++; @p = $p; @p += 1; @p++; }");
 	rejects("BEGIN { @x = strncmp(\"a\", \"b\"); }",
@@ -163,7 +163,7 @@ static void test_hints(void)
 		"BEGIN { qqqqq(); }\n"
 		"        ^~~~~\n"
 		"hint: functions are count sum min max avg stats hist lhist printf print clear "
-		"zero delete time str has_key strncmp strcontains exit\n");
+		"zero delete time str has_key len strncmp strcontains exit\n");
 	rejects("BEGIN { @x = qqqqq; }",
 		"t.btc:1:14: error: unknown identifier 'qqqqq'\n"
 		"BEGIN { @x = qqqqq; }\n"
