@@ -327,9 +327,10 @@ static int want_str_arg(struct sema *s, struct node *a, const char *fn)
 			  "%s() compares strings, this is %s", fn, type_name(&a->type, t, sizeof(t)));
 }
 
-/* The code compares byte by byte, unrolled: past this many compares the
- * program would be too large to load. */
-#define STR_COMPARE_MAX 65536
+/* The code compares byte by byte, unrolled, about four instructions a
+ * compare: past this many, a block would not fit the 32767 instructions
+ * a jump reaches.  Two str() of the default size need 4624. */
+#define STR_COMPARE_MAX 6144
 
 /* strncmp(a, b, n): 0 when the first n characters are equal, else 1
  * (bpftrace's result: equality, not order); n is a constant. */
@@ -342,7 +343,7 @@ int rule_strncmp(struct sema *s, struct node *n)
 	struct node *len = n->args->next->next;
 	int64_t v;
 	if (const_int(len, &v) || v < 0 || v > STR_COMPARE_MAX)
-		return diag_error(&len->loc, "a constant from 0 to 65536",
+		return diag_error(&len->loc, "a constant from 0 to 6144",
 				  "strncmp()'s length must be a constant");
 	len->kind = N_INT;
 	len->ival = v;

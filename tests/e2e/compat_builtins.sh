@@ -65,6 +65,6 @@ err_case "strncmp of a number" 'BEGIN { @x = strncmp("a", 1, 1); }' \
 	"-e:1:27: error: strncmp() compares strings, this is int64"
 err_case "strncmp with a variable length" 'BEGIN { $n = 2; @x = strncmp("a", "b", $n); }' \
 	"-e:1:40: error: strncmp()'s length must be a constant"
-err_case "strcontains too large" 'usdt:'"$SIM"':net:inbound_message { @x = strcontains(str(arg1, 400), str(arg3, 400)); }' \
-	"error: strcontains() of strings of 404 and 404 bytes needs more than 65536 compares, the limit"
+err_case "strcontains too large" 'usdt:'"$SIM"':net:inbound_message { @x = strcontains(str(arg1, 100), str(arg3, 100)); }' \
+	"error: strcontains() of strings of 104 and 104 bytes needs more than 6144 compares, the limit"
 finish
