@@ -16,6 +16,7 @@
 
 int rule_int_value(struct sema *s, struct node *n);	/* pid, nsecs ... */
 int rule_comm(struct sema *s, struct node *n);
+int rule_username(struct sema *s, struct node *n);
 int rule_agg_no_arg(struct sema *s, struct node *n);	/* count() */
 int rule_agg_int_arg(struct sema *s, struct node *n);	/* sum(v) ... hist(v) */
 int rule_lhist(struct sema *s, struct node *n);

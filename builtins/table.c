@@ -26,6 +26,8 @@ static const struct builtin builtins[] = {
 	  .type_rule = rule_int_value, .codegen = gen_uid },
 	{ .name = "gid", .cls = B_VALUE, .usage = "gid",
 	  .type_rule = rule_int_value, .codegen = gen_gid },
+	{ .name = "username", .cls = B_VALUE, .usage = "username",
+	  .type_rule = rule_username, .codegen = gen_uid },
 	{ .name = "numaid", .cls = B_VALUE, .usage = "numaid",
 	  .type_rule = rule_int_value, .codegen = gen_numaid },
 	{ .name = "rand", .cls = B_VALUE, .usage = "rand",

@@ -47,6 +47,14 @@ int rule_int_value(struct sema *s, struct node *n)
 	return 0;
 }
 
+/* The thread's user id, named when printed. */
+int rule_username(struct sema *s, struct node *n)
+{
+	(void)s;
+	n->type = (struct type){ .kind = T_USER, .size = 8 };
+	return 0;
+}
+
 /* The kernel's task name: up to 16 bytes with its NUL. */
 int rule_comm(struct sema *s, struct node *n)
 {
@@ -188,7 +196,7 @@ int rule_print(struct sema *s, struct node *n)
 	if (sema_expr(s, a))
 		return -EINVAL;
 	struct fmt_info *fi = calloc(1, sizeof(*fi));
-	bool text = a->type.kind == T_STR || a->type.kind == T_HASH;
+	bool text = a->type.kind == T_STR || a->type.kind == T_HASH || a->type.kind == T_USER;
 	const char *fmt = text ? "%s\n" : (a->type.is_signed ? "%ld\n" : "%lu\n");
 	if (format_check(fmt, (int)strlen(fmt), &a->loc, a, fi)) {
 		format_free(fi);

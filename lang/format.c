@@ -79,7 +79,7 @@ static int check_type(const struct fmt_arg *a, const struct node *arg, const str
 {
 	bool want_str = a->conv == 's';
 	bool is_str = arg->type.kind == T_STR || arg->type.kind == T_HASH ||
-		      arg->type.kind == T_BYTES;
+		      arg->type.kind == T_BYTES || arg->type.kind == T_USER;
 	bool is_int = arg->type.kind == T_INT || arg->type.kind == T_PTR;
 	if (want_str == is_str && (is_int || is_str))
 		return 0;
@@ -243,6 +243,12 @@ void format_print(FILE *f, const struct fmt_info *fi, const void *data, int size
 			snprintf(spec, sizeof(spec), "%ss", a->spec);
 			fprintf(f, spec, hex);
 			free(hex);
+		} else if (a->type.kind == T_USER) {
+			char spec[40], name[256];
+			uint64_t uid;
+			memcpy(&uid, p, 8);
+			snprintf(spec, sizeof(spec), "%ss", a->spec);
+			fprintf(f, spec, user_name(uid, name, sizeof(name)));
 		} else if (a->type.kind == T_HASH) {
 			char spec[40];
 			snprintf(spec, sizeof(spec), "%ss", a->spec);

@@ -16,7 +16,7 @@
  * so the error says what is missing rather than "unknown". */
 static const char *const bpftrace_only[] = {
 	"kstack", "ustack", "ksym", "usym", "kaddr", "uaddr", "kptr", "uptr", "reg",
-	"retval", "func", "probe", "curtask", "cgroup", "username",
+	"retval", "func", "probe", "curtask", "cgroup",
 	"join", "buf", "ntop", "strftime", "system", "cat", "signal", "override", "sizeof",
 	"offsetof", "macaddr", "cgroupid", "path", "while", "for",
 	"skboutput", "pton", "bswap", "percpu_kaddr", "jiffies",
@@ -65,7 +65,7 @@ static struct map_info *map_get(struct sema *s, struct node *n)
 static bool is_value_type(const struct type *t)
 {
 	return t->kind == T_INT || t->kind == T_STR || t->kind == T_HASH || t->kind == T_PTR ||
-	       t->kind == T_BYTES;
+	       t->kind == T_BYTES || t->kind == T_USER;
 }
 
 /* Pointers live in maps and variables as the integers they are. */

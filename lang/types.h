@@ -5,6 +5,7 @@
 #define BTCTRACE_TYPES_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 enum type_kind {
 	T_NONE,		/* not yet typed / statements */
@@ -15,6 +16,7 @@ enum type_kind {
 	T_BYTES,	/* a buffer whose length is another argument */
 	T_PTR,		/* a user-space address; size/is_signed: the pointee's */
 	T_AGG,		/* the result of count(), hist(), ...: only assignable to a map */
+	T_USER,		/* a user id as a 64-bit word; prints as the user's name */
 };
 
 struct type {
@@ -68,5 +70,9 @@ static inline int str_buffer_size(int max_chars)
 }
 
 const char *type_name(const struct type *t, char *buf, int len);
+
+/* The name the passwd database gives user `uid`, or the number when it
+ * has none: username is resolved when printed, in user space. */
+const char *user_name(uint64_t uid, char *buf, int len);
 
 #endif

@@ -170,6 +170,12 @@ static struct out_entry *entry_for(struct entries *es, const void *ukey)
 
 static char *text_of(const struct type *t, const char *p)
 {
+	if (t->kind == T_USER) {
+		char name[256];
+		uint64_t uid;
+		memcpy(&uid, p, 8);
+		return strdup(user_name(uid, name, sizeof(name)));
+	}
 	if (t->kind == T_BYTES)
 		return bytes_hex(p);
 	return t->kind == T_HASH ? hash_hex(p) : strndup(p, t->size);

@@ -2,11 +2,11 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # The bpftrace builtins newer than 0.17 (has_key, len, delete(@m, key),
 # strcontains) and those 0.17 has whose value depends on the machine
-# (uid, gid, rand), against what btcsim logged and the ids it ran under;
+# (uid, gid, username, rand), against what btcsim logged and the ids it ran under;
 # and the errors their misuse gets.  What 0.17 has is compared with it
 # byte for byte in tests/diff/str_compare.bt and tests/diff/ptr_maps.bt.
 source "$BTC_SRC/tests/e2e/lib.sh"
-need jq setpriv sort
+need jq setpriv sort getent
 
 SIM=$BTC_BUILD/btcsim
 # btcsim runs as nobody: it may reach (not list) $TMP and write its log.
@@ -19,6 +19,7 @@ chmod 711 "$TMP" && touch "$TMP/log" && chmod 666 "$TMP/log"
 	if (strcontains(str(arg3), \"tx\")) { @txish++; }
 	if (strcontains(str(arg3), \"\")) { @all++; }
 	@ids[uid, gid] = 1;
+	@users[username] = str(arg2);
 } END { @distinct = len(@seen); }" -c "setpriv --reuid 65534 --regid 65533 --clear-groups $SIM p2p --seed 5 --count 20 --log $TMP/log" \
 	>"$TMP/out" 2>"$TMP/err" || fail "trace: $(cat "$TMP/err")"
 grep '^net:inbound_message ' "$TMP/log" >"$TMP/in"
@@ -27,8 +28,15 @@ txish=$(sed 's/.* msg_type="\(.*\)" size=.*/\1/' "$TMP/in" | grep -c tx)
 all=$(wc -l <"$TMP/in")
 expect_eq "one @seen entry per peer" "$(count_lines '^@seen\[' "$TMP/out")" "$peers"
 grep -v '^@seen\[' "$TMP/out" >"$TMP/rest"
-expect_file_eq "has_key, strcontains, uid, gid" "$TMP/rest" <(printf '\n\n@all: %d\n@distinct: %d\n@ids[65534, 65533]: 1\n@peers: %d\n@txish: %d\n' \
-	"$all" "$peers" "$peers" "$txish")
+expect_file_eq "has_key, strcontains, uid, gid" "$TMP/rest" <(printf '\n\n@all: %d\n@distinct: %d\n@ids[65534, 65533]: 1\n@peers: %d\n@txish: %d\n@users[%s]: %s\n' \
+	"$all" "$peers" "$peers" "$txish" "$(getent passwd 65534 | cut -d: -f1)" \
+	"$(sed -n '$s/.* conn_type="\([^"]*\)".*/\1/p' "$TMP/in")")
+
+# A user id without a passwd entry prints as its number.
+"$BTCTRACE" -q -e "usdt:$SIM:net:closed_connection { printf(\"%s\\n\", username); exit(); }" \
+	-c "setpriv --reuid 54321 --regid 54321 --clear-groups $SIM p2p --seed 5 --count 2" \
+	>"$TMP/out" 2>"$TMP/err" || fail "username run: $(cat "$TMP/err")"
+expect_eq "username without a name" "$(cat "$TMP/out")" 54321
 
 # delete(@m, key) beside delete(@m[key]); has_key on aggregation maps;
 # strcontains at the edges; rand changes from one use to the next.

@@ -108,7 +108,7 @@ static void test_compat_builtins(void)
 	accepts("utxocache:add { if (!has_key(@seen, arg1)) { @seen[arg1] = 1; } "
 		"delete(@seen, arg1); @c[comm] = count(); @h = has_key(@c, comm); @n = len(@c); }");
 	accepts("BEGIN { @a = strncmp(\"ab\", comm, 2); @b = strcontains(comm, \"sim\"); "
-		"@u[uid, gid] = numaid + rand; $p = (int32 *) 8; $p++; @p = $p; @p += 1; @p++; }");
+		"@u[uid, gid, username] = numaid + rand; print(username); $p = (int32 *) 8; $p++; @p = $p; @p += 1; @p++; }");
 	rejects("BEGIN { @x = strncmp(\"a\", \"b\"); }",
 		"t.btc:1:14: error: strncmp() takes 3 arguments, not 2\n"
 		"BEGIN { @x = strncmp(\"a\", \"b\"); }\n"
@@ -168,7 +168,8 @@ static void test_hints(void)
 		"t.btc:1:14: error: unknown identifier 'qqqqq'\n"
 		"BEGIN { @x = qqqqq; }\n"
 		"             ^~~~~\n"
-		"hint: builtins are pid tid nsecs elapsed cpu comm uid gid numaid rand arg0..arg11 "
+		"hint: builtins are pid tid nsecs elapsed cpu comm uid gid username numaid rand "
+		"arg0..arg11 "
 		"args.NAME\n");
 	rejects("BEGIN { @x = pdi; }",
 		"t.btc:1:14: error: unknown identifier 'pdi'\n"
