@@ -85,6 +85,8 @@ static const struct builtin builtins[] = {
 	  .type_rule = rule_time, .codegen = gen_time },
 	{ .name = "str", .cls = B_FUNC, .usage = "str(pointer[, size])",
 	  .type_rule = rule_str, .codegen = gen_str },
+	{ .name = "buf", .cls = B_FUNC, .usage = "buf(pointer, length)",
+	  .type_rule = rule_buf, .codegen = gen_buf },
 	{ .name = "has_key", .cls = B_FUNC, .usage = "has_key(@m, key)",
 	  .type_rule = rule_has_key, .codegen = gen_has_key },
 	{ .name = "len", .cls = B_FUNC, .usage = "len(@m)",

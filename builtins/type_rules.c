@@ -198,6 +198,8 @@ int rule_print(struct sema *s, struct node *n)
 	struct fmt_info *fi = calloc(1, sizeof(*fi));
 	bool text = a->type.kind == T_STR || a->type.kind == T_HASH || a->type.kind == T_USER;
 	const char *fmt = text ? "%s\n" : (a->type.is_signed ? "%ld\n" : "%lu\n");
+	if (a->type.kind == T_BUF)
+		fmt = "%r\n";
 	if (format_check(fmt, (int)strlen(fmt), &a->loc, a, fi)) {
 		format_free(fi);
 		return -EINVAL;
@@ -372,5 +374,36 @@ int rule_strcontains(struct sema *s, struct node *n)
 				  "strcontains() of strings of %d and %d bytes needs more than %d "
 				  "compares, the limit", n->args->type.size,
 				  n->args->next->type.size, STR_COMPARE_MAX);
+	return 0;
+}
+
+/* buf(p, n): n bytes of user memory (or of a string), at most
+ * BPFTRACE_STRLEN of them, as bpftrace; a length known only at run time
+ * reads up to that many. */
+int rule_buf(struct sema *s, struct node *n)
+{
+	if (want_args(n, 2, 2) || sema_expr(s, n->args))
+		return -EINVAL;
+	struct node *src = n->args, *len = src->next;
+	int64_t v = 0;
+	bool fixed = !const_int(len, &v);
+	if (src->type.kind != T_STR && want_int_arg(s, src, n->name))
+		return -EINVAL;
+	if (!fixed && (src->type.kind == T_STR || want_int_arg(s, len, n->name)))
+		return src->type.kind == T_STR ?
+		       diag_error(&len->loc, "buf(\"text\", 4)", "buf() of a string takes a constant "
+				  "length") : -EINVAL;
+	if (fixed && v < 1)
+		return diag_error(&len->loc, "read at least one byte", "buf()'s length must be "
+				  "positive");
+	int cap = s->syms->str_len;
+	if (fixed && v > cap)
+		diag_warn(&len->loc, "BPFTRACE_STRLEN sets the limit", "buf() reads at most %d "
+			  "bytes, not %lld", cap, (long long)v);
+	if (fixed && v < cap)
+		cap = (int)v;
+	if (src->type.kind == T_STR && src->type.size < cap)
+		cap = src->type.size;
+	n->type = (struct type){ .kind = T_BUF, .size = 8 + cap };
 	return 0;
 }

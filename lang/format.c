@@ -9,7 +9,7 @@
 #include <string.h>
 
 static const char conversions_hint[] =
-	"conversions are %d %i %u %x %X %o %c %s %p with flags -0+ #, a width, a "
+	"conversions are %d %i %u %x %X %o %c %s %p %r with flags -0+ #, a width, a "
 	"precision and l, ll, h or hh; write %% for a percent sign";
 
 static int fmt_error(const struct loc *loc, int at, int len, const char *msg)
@@ -67,7 +67,7 @@ static int parse_spec(const char *s, struct fmt_arg *a)
 			i++;
 	}
 	a->conv = s[i];
-	if (!a->conv || !strchr("diuxXocsp", a->conv))
+	if (!a->conv || !strchr("diuxXocspr", a->conv))
 		return -(i + 1);
 	spec[n] = 0;
 	snprintf(a->spec, sizeof(a->spec), "%s", spec);
@@ -77,6 +77,19 @@ static int parse_spec(const char *s, struct fmt_arg *a)
 static int check_type(const struct fmt_arg *a, const struct node *arg, const struct loc *loc,
 		      int at, int len)
 {
+	if ((a->conv == 'r') != (arg->type.kind == T_BUF)) {
+		char t[32], msg[128];
+		if (a->conv == 'r')
+			snprintf(msg, sizeof(msg), "%%r needs a buffer, the argument is %s",
+				 type_name(&arg->type, t, sizeof(t)));
+		else
+			snprintf(msg, sizeof(msg), "a buffer prints with %%r, not %%%c", a->conv);
+		fmt_error(loc, at, len, msg);
+		diag_note(&arg->loc, "this is the argument");
+		return -EINVAL;
+	}
+	if (a->conv == 'r')
+		return 0;
 	bool want_str = a->conv == 's';
 	bool is_str = arg->type.kind == T_STR || arg->type.kind == T_HASH ||
 		      arg->type.kind == T_BYTES || arg->type.kind == T_USER;
@@ -175,6 +188,20 @@ char *bytes_hex(const void *value)
 	return s;
 }
 
+char *buf_escaped(const void *value, int size)
+{
+	uint64_t len;
+	memcpy(&len, value, 8);
+	const unsigned char *b = (const unsigned char *)value + 8;
+	int n = len < (uint64_t)(size - 8) ? (int)len : size - 8;
+	char *s = malloc(4 * n + 1), *o = s;
+	for (int i = 0; i < n; i++)
+		o += b[i] >= 0x20 && b[i] <= 0x7e ? sprintf(o, "%c", b[i]) :
+						   sprintf(o, "\\x%02x", b[i]);
+	*o = 0;
+	return s;
+}
+
 char *hash_hex(const void *hash)
 {
 	const unsigned char *h = hash;
@@ -243,6 +270,11 @@ void format_print(FILE *f, const struct fmt_info *fi, const void *data, int size
 			snprintf(spec, sizeof(spec), "%ss", a->spec);
 			fprintf(f, spec, hex);
 			free(hex);
+		} else if (a->type.kind == T_BUF) {
+			char spec[40], *text = buf_escaped(p, a->type.size);
+			snprintf(spec, sizeof(spec), "%ss", a->spec);
+			fprintf(f, spec, text);
+			free(text);
 		} else if (a->type.kind == T_USER) {
 			char spec[40], name[256];
 			uint64_t uid;

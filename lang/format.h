@@ -46,6 +46,10 @@ void format_free(struct fmt_info *fi);
  * reversed, in hex (malloc'd). */
 char *hash_hex(const void *hash);
 
+/* A buf() value as bpftrace prints it: printable ASCII as it is, every
+ * other byte as \xNN (malloc'd).  `size` is the type's. */
+char *buf_escaped(const void *value, int size);
+
 /* A bytes[] value as hex: its first BYTES_MAX bytes, "..." if longer. */
 char *bytes_hex(const void *value);
 

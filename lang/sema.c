@@ -17,7 +17,7 @@
 static const char *const bpftrace_only[] = {
 	"kstack", "ustack", "ksym", "usym", "kaddr", "uaddr", "kptr", "uptr", "reg",
 	"retval", "func", "probe", "curtask", "cgroup",
-	"join", "buf", "ntop", "strftime", "system", "cat", "signal", "override", "sizeof",
+	"join", "ntop", "strftime", "system", "cat", "signal", "override", "sizeof",
 	"offsetof", "macaddr", "cgroupid", "path", "while", "for",
 	"skboutput", "pton", "bswap", "percpu_kaddr", "jiffies",
 	"args", "ctx", "sarg0", "sarg1", "sarg2", NULL,
@@ -65,7 +65,7 @@ static struct map_info *map_get(struct sema *s, struct node *n)
 static bool is_value_type(const struct type *t)
 {
 	return t->kind == T_INT || t->kind == T_STR || t->kind == T_HASH || t->kind == T_PTR ||
-	       t->kind == T_BYTES || t->kind == T_USER;
+	       t->kind == T_BYTES || t->kind == T_USER || t->kind == T_BUF;
 }
 
 /* Pointers live in maps and variables as the integers they are. */
@@ -111,7 +111,7 @@ static int check_keys(struct sema *s, struct map_info *m, struct node *n)
 		if (!same_kind(&m->keys[i], &kt))
 			return diag_error(&k->loc, where, "key %d of %s has another type here",
 					  i + 1, m->name);
-		if (k->type.kind == T_STR && k->type.size > m->keys[i].size) {
+		if (type_grows(&k->type) && k->type.size > m->keys[i].size) {
 			if (m->created)	/* a live session (REPL): the kernel map stays */
 				return diag_error(&k->loc, "use a new map for longer strings",
 						  "%s's key %d holds strings of up to %d bytes", m->name,
@@ -190,7 +190,7 @@ static int assign_map(struct sema *s, struct node *st)
 		return diag_error(&rhs->loc, where, "%s holds %s values", m->name,
 				  type_name(&m->value, t, sizeof(t)));
 	}
-	if (!agg && rhs->type.kind == T_STR && rhs->type.size > m->value.size) {
+	if (!agg && type_grows(&rhs->type) && rhs->type.size > m->value.size) {
 		if (m->created)
 			return diag_error(&rhs->loc, "use a new map for longer strings",
 					  "%s holds strings of up to %d bytes", m->name, m->value.size);
@@ -438,7 +438,7 @@ static int sema_binary(struct sema *s, struct node *n)
 		return -EINVAL;
 	struct type *a = &n->lhs->type, *b = &n->rhs->type;
 	bool cmp = n->op == OP_EQ || n->op == OP_NE;
-	if (cmp && a->kind == b->kind && (a->kind == T_STR || a->kind == T_HASH ||
+	if (cmp && a->kind == b->kind && (a->kind == T_STR || a->kind == T_HASH || a->kind == T_BUF ||
 					  a->kind == T_BYTES)) {
 		n->type = type_int(8, true);
 		return 0;
@@ -493,7 +493,7 @@ static int sema_ternary(struct sema *s, struct node *n)
 		return diag_error(&n->loc, "both branches need the same type",
 				  "the branches of ?: differ in type");
 	n->type = n->then->type;
-	if (n->type.kind == T_STR && n->els->type.size > n->type.size)
+	if (type_grows(&n->type) && n->els->type.size > n->type.size)
 		n->type.size = n->els->type.size;
 	if (n->type.kind == T_INT)
 		n->type = type_int(8, n->then->type.is_signed && n->els->type.is_signed);
@@ -580,7 +580,7 @@ static int assign_var(struct sema *s, struct node *st)
 		return diag_error(&st->rhs->loc, "use another variable",
 				  "%s holds a %s, it cannot change type", st->name,
 				  type_name(&s->vars[i].type, t, sizeof(t)));
-	} else if (st->rhs->type.kind == T_STR && st->rhs->type.size > s->vars[i].type.size) {
+	} else if (type_grows(&st->rhs->type) && st->rhs->type.size > s->vars[i].type.size) {
 		s->vars[i].type.size = st->rhs->type.size;	/* the slot holds the longest */
 	}
 	st->var_slot = i;

@@ -17,6 +17,7 @@ enum type_kind {
 	T_PTR,		/* a user-space address; size/is_signed: the pointee's */
 	T_AGG,		/* the result of count(), hist(), ...: only assignable to a map */
 	T_USER,		/* a user id as a 64-bit word; prints as the user's name */
+	T_BUF,		/* buf(): its length (u64), then size - 8 bytes; prints \xNN escaped */
 };
 
 struct type {
@@ -56,6 +57,13 @@ static inline bool type_is_word(const struct type *t)
 static inline bool type_word_signed(const struct type *t)
 {
 	return t->kind == T_INT && t->is_signed;
+}
+
+/* A value whose buffer may hold a shorter one of its kind (a string up
+ * to its NUL, buf() up to its length): a slot grows to the longest. */
+static inline bool type_grows(const struct type *t)
+{
+	return t->kind == T_STR || t->kind == T_BUF;
 }
 
 /* Bytes kept of a bytes[] argument: a BPF stack slot is small.  The

@@ -178,6 +178,8 @@ static char *text_of(const struct type *t, const char *p)
 	}
 	if (t->kind == T_BYTES)
 		return bytes_hex(p);
+	if (t->kind == T_BUF)
+		return buf_escaped(p, t->size);
 	return t->kind == T_HASH ? hash_hex(p) : strndup(p, t->size);
 }
 

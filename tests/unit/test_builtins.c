@@ -88,7 +88,7 @@ static void test_bpftrace_features(void)
 		"t.btc:1:17: error: %d needs an integer, the argument is string[5]\n"
 		"BEGIN { printf(\"%d\\n\", \"text\"); }\n"
 		"                ^~\n"
-		"hint: conversions are %d %i %u %x %X %o %c %s %p with flags -0+ #, a width, a "
+		"hint: conversions are %d %i %u %x %X %o %c %s %p %r with flags -0+ #, a width, a "
 		"precision and l, ll, h or hh; write %% for a percent sign\n"
 		"t.btc:1:24: note: this is the argument\n"
 		"BEGIN { printf(\"%d\\n\", \"text\"); }\n"
@@ -97,7 +97,7 @@ static void test_bpftrace_features(void)
 		"t.btc:1:20: error: this conversion has no argument\n"
 		"BEGIN { printf(\"%d %d\\n\", 1); }\n"
 		"                   ^~\n"
-		"hint: conversions are %d %i %u %x %X %o %c %s %p with flags -0+ #, a width, a "
+		"hint: conversions are %d %i %u %x %X %o %c %s %p %r with flags -0+ #, a width, a "
 		"precision and l, ll, h or hh; write %% for a percent sign\n");
 }
 
@@ -163,7 +163,7 @@ static void test_hints(void)
 		"BEGIN { qqqqq(); }\n"
 		"        ^~~~~\n"
 		"hint: functions are count sum min max avg stats hist lhist printf print clear "
-		"zero delete time str has_key len strncmp strcontains exit\n");
+		"zero delete time str buf has_key len strncmp strcontains exit\n");
 	rejects("BEGIN { @x = qqqqq; }",
 		"t.btc:1:14: error: unknown identifier 'qqqqq'\n"
 		"BEGIN { @x = qqqqq; }\n"
