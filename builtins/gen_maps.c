@@ -6,11 +6,25 @@
 #include "codegen/cg.h"
 #include "builtins/internal.h"
 
+/* A map found to be a histogram only after the call was checked (it is
+ * assigned further down the script): its entries are buckets. */
+static bool refuse_hist(struct cg *cg, struct node *n, const struct map_info *m)
+{
+	if (!map_is_hist(m))
+		return false;
+	diag_error(&n->loc, "a histogram's entries are its buckets",
+		   "%s() does not work on %s, which holds %s()", n->name, m->name, m->agg->name);
+	cg->llvm_error = true;
+	return true;
+}
+
 /* has_key(@m, key): the map node carries the key (type rule). */
 LLVMValueRef gen_has_key(struct cg *cg, struct node *n, struct node *t)
 {
 	(void)t;
 	struct node *map = n->args;
+	if (refuse_hist(cg, n, map->mapinfo))
+		return cg_const(cg, 0);
 	LLVMValueRef key = cg_map_key(cg, map);
 	LLVMValueRef args[2] = { cg_map_ptr(cg, cg->maps->map_fds[map->mapinfo->id]), key };
 	LLVMValueRef p = cg_helper(cg, BPF_FUNC_map_lookup_elem, cg->i8p, args, 2);
@@ -25,6 +39,8 @@ LLVMValueRef gen_len(struct cg *cg, struct node *n, struct node *t)
 {
 	(void)t;
 	const struct cg_maps *maps = cg->maps;
+	if (refuse_hist(cg, n, n->args->mapinfo))
+		return cg_const(cg, 0);
 	int id = maps->kfunc_id ? maps->kfunc_id(maps->kfunc_owner, "bpf_map_sum_elem_count")
 				: -ENOTSUP;
 	if (id <= 0) {

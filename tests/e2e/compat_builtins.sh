@@ -78,6 +78,9 @@ err_case() {
 }
 err_case "has_key of a histogram" 'BEGIN { @h[1] = hist(3); @x = has_key(@h, 1); }' \
 	"-e:1:31: error: has_key() does not work on @h, which holds hist()"
+err_case "has_key of a map made a histogram further down" \
+	'BEGIN { @x = has_key(@h, 1); } END { @h[1] = hist(2); }' \
+	"-e:1:14: error: has_key() does not work on @h, which holds hist()"
 err_case "len of a histogram" 'BEGIN { @h = lhist(3, 0, 10, 1); @x = len(@h); }' \
 	"-e:1:39: error: len() does not work on @h, which holds lhist()"
 err_case "%r of a string" 'BEGIN { printf("%r", "text"); }' \
