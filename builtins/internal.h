@@ -32,6 +32,7 @@ int rule_len(struct sema *s, struct node *n);
 int rule_strncmp(struct sema *s, struct node *n);
 int rule_strcontains(struct sema *s, struct node *n);
 int rule_buf(struct sema *s, struct node *n);
+int rule_strftime(struct sema *s, struct node *n);
 
 /* ---- code generators (struct builtin's codegen) ----
  * Declared with LLVM's struct rather than LLVMValueRef so that the table
@@ -53,6 +54,7 @@ BUILTIN_GEN(gen_gid);
 BUILTIN_GEN(gen_numaid);
 BUILTIN_GEN(gen_rand);
 BUILTIN_GEN(gen_buf);
+BUILTIN_GEN(gen_strftime);
 
 /* gen_strings.c: comparisons of two strings */
 BUILTIN_GEN(gen_strncmp);

@@ -87,6 +87,8 @@ static const struct builtin builtins[] = {
 	  .type_rule = rule_str, .codegen = gen_str },
 	{ .name = "buf", .cls = B_FUNC, .usage = "buf(pointer, length)",
 	  .type_rule = rule_buf, .codegen = gen_buf },
+	{ .name = "strftime", .cls = B_FUNC, .usage = "strftime(\"%H:%M:%S\", nsecs)",
+	  .type_rule = rule_strftime, .codegen = gen_strftime },
 	{ .name = "has_key", .cls = B_FUNC, .usage = "has_key(@m, key)",
 	  .type_rule = rule_has_key, .codegen = gen_has_key },
 	{ .name = "len", .cls = B_FUNC, .usage = "len(@m)",

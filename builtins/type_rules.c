@@ -138,6 +138,22 @@ int rule_exit(struct sema *s, struct node *n)
 	return 0;
 }
 
+/* strftime() is printed, never kept: its format travels with the
+ * conversion that prints it. */
+static int take_time_formats(struct fmt_info *fi, struct node *args)
+{
+	int i = 0;
+	for (struct node *a = args; a && i < fi->nargs; a = a->next, i++) {
+		if (a->type.kind != T_TIME)
+			continue;
+		if (a->kind != N_CALL)
+			return diag_error(&a->loc, "printf(\"%s\", strftime(\"%H:%M:%S\", nsecs))",
+					  "strftime() is printed where it is called");
+		fi->args[i].time_fmt = strdup(a->args->str);
+	}
+	return 0;
+}
+
 /* The format is checked against the arguments here, so a bad printf is
  * an error before anything is attached. */
 int rule_printf(struct sema *s, struct node *n)
@@ -150,7 +166,8 @@ int rule_printf(struct sema *s, struct node *n)
 		if (sema_expr(s, a))
 			return -EINVAL;
 	struct fmt_info *fi = calloc(1, sizeof(*fi));
-	if (format_check(n->args->str, n->args->slen, &n->args->loc, n->args->next, fi)) {
+	if (format_check(n->args->str, n->args->slen, &n->args->loc, n->args->next, fi) ||
+	    take_time_formats(fi, n->args->next)) {
 		format_free(fi);
 		return -EINVAL;
 	}
@@ -196,11 +213,12 @@ int rule_print(struct sema *s, struct node *n)
 	if (sema_expr(s, a))
 		return -EINVAL;
 	struct fmt_info *fi = calloc(1, sizeof(*fi));
-	bool text = a->type.kind == T_STR || a->type.kind == T_HASH || a->type.kind == T_USER;
+	bool text = a->type.kind == T_STR || a->type.kind == T_HASH || a->type.kind == T_USER ||
+		    a->type.kind == T_TIME;
 	const char *fmt = text ? "%s\n" : (a->type.is_signed ? "%ld\n" : "%lu\n");
 	if (a->type.kind == T_BUF)
 		fmt = "%r\n";
-	if (format_check(fmt, (int)strlen(fmt), &a->loc, a, fi)) {
+	if (format_check(fmt, (int)strlen(fmt), &a->loc, a, fi) || take_time_formats(fi, a)) {
 		format_free(fi);
 		return -EINVAL;
 	}
@@ -406,4 +424,16 @@ int rule_buf(struct sema *s, struct node *n)
 		cap = src->type.size;
 	n->type = (struct type){ .kind = T_BUF, .size = 8 + cap };
 	return 0;
+}
+
+/* strftime(fmt, nsecs): a date made when printed (printf's %s, print()). */
+int rule_strftime(struct sema *s, struct node *n)
+{
+	n->type = (struct type){ .kind = T_TIME, .size = 8 };
+	if (want_args(n, 2, 2))
+		return -EINVAL;
+	if (n->args->kind != N_STR)
+		return diag_error(&n->args->loc, "strftime(\"%H:%M:%S\", nsecs)",
+				  "strftime() takes a format literal");
+	return want_int_arg(s, n->args->next, n->name);
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char conversions_hint[] =
 	"conversions are %d %i %u %x %X %o %c %s %p %r with flags -0+ #, a width, a "
@@ -92,7 +93,8 @@ static int check_type(const struct fmt_arg *a, const struct node *arg, const str
 		return 0;
 	bool want_str = a->conv == 's';
 	bool is_str = arg->type.kind == T_STR || arg->type.kind == T_HASH ||
-		      arg->type.kind == T_BYTES || arg->type.kind == T_USER;
+		      arg->type.kind == T_BYTES || arg->type.kind == T_USER ||
+		      arg->type.kind == T_TIME;
 	bool is_int = arg->type.kind == T_INT || arg->type.kind == T_PTR;
 	if (want_str == is_str && (is_int || is_str))
 		return 0;
@@ -134,7 +136,7 @@ int format_check(const char *fmt, int fmt_len, const struct loc *loc, struct nod
 			i++;
 			continue;
 		}
-		struct fmt_arg a;
+		struct fmt_arg a = { 0 };
 		int n = parse_spec(fmt + i + 1, &a);
 		if (n == 0) {
 			free(text);
@@ -186,6 +188,42 @@ char *bytes_hex(const void *value)
 		sprintf(s + 2 * i, "%02x", b[i]);
 	strcpy(s + 2 * n, len > BYTES_MAX ? "..." : "");
 	return s;
+}
+
+/* "%f" becomes the microseconds (bpftrace's extension); the rest is
+ * strftime()'s. */
+static void expand_micros(const char *fmt, unsigned long micros, char *out, size_t len)
+{
+	size_t o = 0;
+	for (const char *c = fmt; *c && o + 8 < len; c++) {
+		if (c[0] == '%' && c[1] == 'f') {
+			o += snprintf(out + o, len - o, "%06lu", micros);
+			c++;
+		} else {
+			if (c[0] == '%' && c[1])
+				out[o++] = *c++;	/* "%%f" stays a percent sign and f */
+			out[o++] = *c;
+		}
+	}
+	out[o] = 0;
+}
+
+const char *format_timestamp(const char *fmt, uint64_t nsecs, char *buf, size_t len)
+{
+	struct timespec real, mono;
+	clock_gettime(CLOCK_REALTIME, &real);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	int64_t boot_ns = ((int64_t)real.tv_sec - mono.tv_sec) * 1000000000LL +
+			  (real.tv_nsec - mono.tv_nsec);
+	int64_t wall = boot_ns + (int64_t)nsecs;
+	time_t secs = (time_t)(wall / 1000000000LL);
+	struct tm tm;
+	char expanded[512];
+	localtime_r(&secs, &tm);
+	expand_micros(fmt, (unsigned long)(wall % 1000000000LL / 1000), expanded, sizeof(expanded));
+	if (!strftime(buf, len, expanded, &tm))
+		buf[0] = 0;	/* strftime() leaves it undefined then */
+	return buf;
 }
 
 char *buf_escaped(const void *value, int size)
@@ -275,6 +313,13 @@ void format_print(FILE *f, const struct fmt_info *fi, const void *data, int size
 			snprintf(spec, sizeof(spec), "%ss", a->spec);
 			fprintf(f, spec, text);
 			free(text);
+		} else if (a->type.kind == T_TIME) {
+			char spec[40], text[512];
+			uint64_t ns;
+			memcpy(&ns, p, 8);
+			snprintf(spec, sizeof(spec), "%ss", a->spec);
+			fprintf(f, spec, format_timestamp(a->time_fmt ? a->time_fmt : "", ns, text,
+							  sizeof(text)));
 		} else if (a->type.kind == T_USER) {
 			char spec[40], name[256];
 			uint64_t uid;
@@ -307,6 +352,8 @@ void format_free(struct fmt_info *fi)
 		struct fmt_info *next = fi->next;
 		for (int i = 0; i < fi->nsegs; i++)
 			free(fi->segs[i]);
+		for (int i = 0; i < fi->nargs; i++)
+			free(fi->args[i].time_fmt);
 		free(fi->segs);
 		free(fi->text);
 		free(fi);

@@ -17,7 +17,7 @@
 static const char *const bpftrace_only[] = {
 	"kstack", "ustack", "ksym", "usym", "kaddr", "uaddr", "kptr", "uptr", "reg",
 	"retval", "func", "probe", "curtask", "cgroup",
-	"join", "ntop", "strftime", "system", "cat", "signal", "override", "sizeof",
+	"join", "ntop", "system", "cat", "signal", "override", "sizeof",
 	"offsetof", "macaddr", "cgroupid", "path", "while", "for",
 	"skboutput", "pton", "bswap", "percpu_kaddr", "jiffies",
 	"args", "ctx", "sarg0", "sarg1", "sarg2", NULL,

@@ -23,6 +23,9 @@ const char *type_name(const struct type *t, char *buf, int len)
 	case T_BYTES:
 		snprintf(buf, len, "bytes");
 		break;
+	case T_TIME:
+		snprintf(buf, len, "timestamp");
+		break;
 	case T_BUF:
 		snprintf(buf, len, "buffer[%d]", t->size - 8);
 		break;

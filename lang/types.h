@@ -17,6 +17,7 @@ enum type_kind {
 	T_PTR,		/* a user-space address; size/is_signed: the pointee's */
 	T_AGG,		/* the result of count(), hist(), ...: only assignable to a map */
 	T_USER,		/* a user id as a 64-bit word; prints as the user's name */
+	T_TIME,		/* strftime(): nanoseconds of CLOCK_MONOTONIC, printed as a date */
 	T_BUF,		/* buf(): its length (u64), then size - 8 bytes; prints \xNN escaped */
 };
 

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # The bpftrace builtins newer than 0.17 (has_key, len, delete(@m, key),
 # strcontains) and those 0.17 has whose value depends on the machine
-# (uid, gid, username, rand) or on a run's data (buf() of a payload), against what btcsim logged and the ids it ran under;
+# (uid, gid, username, rand, strftime()) or on a run's data (buf() of
+# a payload), against what btcsim logged and the ids it ran under;
 # and the errors their misuse gets.  What 0.17 has is compared with it
 # byte for byte in tests/diff/str_compare.bt and tests/diff/ptr_maps.bt.
 source "$BTC_SRC/tests/e2e/lib.sh"
@@ -69,6 +70,15 @@ expect_file_eq "buf(arg5, arg4) as logged" "$TMP/printed" "$TMP/expected"
 expect_eq "buf keys" "$(sed -n 's/^@first2\[\\x80\\x11\]: //p' "$TMP/out")" \
 	"$(grep -c '^net:inbound_message .* msg=8011' "$TMP/log")"
 
+# strftime(): today's date and a time with microseconds (%f).
+"$BTCTRACE" -q -e 'BEGIN { printf("%s\n", strftime("%Y-%m-%d %H:%M:%S.%f", nsecs)); exit(); }' \
+	>"$TMP/out" || fail "strftime run"
+today=$(date +%Y-%m-%d)
+grep -qE "^$today [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}\$" "$TMP/out" || fail "strftime: $(cat "$TMP/out")"
+"$BTCTRACE" -f json -e 'BEGIN { print(strftime("%Y-%m-%d", nsecs)); exit(); }' >"$TMP/json" ||
+	fail "strftime json run"
+expect_eq "print(strftime()) in JSON" "$(jq -r 'select(.type == "value") | .data' "$TMP/json")" "$today"
+
 # Misuse: an error at the argument, with the usage as the hint.
 err_case() {
 	local what=$1 script=$2 expected=$3 rc=0
@@ -89,6 +99,10 @@ err_case "%s of a buffer" 'BEGIN { printf("%s", buf("text", 2)); }' \
 	"-e:1:17: error: a buffer prints with %r, not %s"
 err_case "buf of a string, length at run time" 'BEGIN { $n = 2; @b = buf("text", $n); }' \
 	"-e:1:34: error: buf() of a string takes a constant length"
+err_case "strftime kept in a map" 'BEGIN { @t = strftime("%Y", nsecs); }' \
+	"-e:1:14: error: this has no value to store in @t"
+err_case "strftime of a variable format" 'BEGIN { $f = "%Y"; printf("%s", strftime($f, nsecs)); }' \
+	"-e:1:42: error: strftime() takes a format literal"
 err_case "has_key without a map" 'BEGIN { @x = has_key(1, 1); }' \
 	"-e:1:22: error: has_key() takes a map as its first argument"
 err_case "has_key with a key too many" 'BEGIN { @m[1] = 1; @x = has_key(@m, 1, 2); }' \
