@@ -68,6 +68,13 @@ static bool is_value_type(const struct type *t)
 	       t->kind == T_BYTES || t->kind == T_USER || t->kind == T_BUF;
 }
 
+/* Why a value cannot be kept, when there is more to say than that. */
+static const char *no_value_hint(const struct type *t)
+{
+	return t->kind == T_TIME ? "strftime() is printed where it is called: "
+				   "printf(\"%s\", strftime(\"%H:%M:%S\", nsecs))" : NULL;
+}
+
 /* Pointers live in maps and variables as the integers they are. */
 static struct type stored_type(const struct type *t)
 {
@@ -156,7 +163,8 @@ static int assign_map(struct sema *s, struct node *st)
 		return -EINVAL;
 	}
 	if (!agg && !is_value_type(&rhs->type))
-		return diag_error(&rhs->loc, NULL, "this has no value to store in %s", m->name);
+		return diag_error(&rhs->loc, no_value_hint(&rhs->type),
+				  "this has no value to store in %s", m->name);
 
 	bool first = !m->agg && (m->value.kind == T_NONE || m->value_guessed);
 	if (first) {
@@ -566,8 +574,8 @@ static int assign_var(struct sema *s, struct node *st)
 	if (sema_expr(s, st->rhs))
 		return -EINVAL;
 	if (!is_value_type(&st->rhs->type))
-		return diag_error(&st->rhs->loc, NULL, "this has no value to store in %s",
-				  st->name);
+		return diag_error(&st->rhs->loc, no_value_hint(&st->rhs->type),
+				  "this has no value to store in %s", st->name);
 	int i = var_find(s, st->name);
 	if (i < 0) {
 		if (s->nvars == (int)(sizeof(s->vars) / sizeof(s->vars[0])))

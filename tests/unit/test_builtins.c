@@ -119,6 +119,12 @@ static void test_compat_builtins(void)
 		"BEGIN { @x = strcontains(pid, \"1\"); }\n"
 		"                         ^~~\n"
 		"hint: pass a string: a literal, str(ptr) or a string argument\n");
+	rejects("BEGIN { $t = strftime(\"%Y\", nsecs); }",
+		"t.btc:1:14: error: this has no value to store in $t\n"
+		"BEGIN { $t = strftime(\"%Y\", nsecs); }\n"
+		"             ^~~~~~~~\n"
+		"hint: strftime() is printed where it is called: "
+		"printf(\"%s\", strftime(\"%H:%M:%S\", nsecs))\n");
 	rejects("BEGIN { @m[1, 2] = 1; delete(@m, 1); }",
 		"t.btc:1:30: error: map @m used with 1 key\n"
 		"BEGIN { @m[1, 2] = 1; delete(@m, 1); }\n"
