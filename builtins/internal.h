@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Inside builtins/: the parts one table entry (table.c) is made of.  Each
  * builtin names its type rule (type_rules.c), its code generator
- * (gen_values.c, gen_calls.c, gen_aggs.c) and, for an aggregation, its
- * folder (fold.c) and description (describe.c). */
+ * (gen_values.c, gen_calls.c, gen_aggs.c, gen_maps.c, gen_strings.c)
+ * and, for an aggregation, its folder (fold.c) and description
+ * (describe.c). */
 #ifndef BTCTRACE_BUILTINS_INTERNAL_H
 #define BTCTRACE_BUILTINS_INTERNAL_H
 
