@@ -39,12 +39,12 @@ int map_value_size(const struct map_info *m)
 {
 	if (m->agg)
 		return (int)m->agg->value_size;
-	return m->value.kind == T_INT ? 8 : m->value.size;
+	return type_is_word(&m->value) ? 8 : m->value.size;
 }
 
 enum agg_kind map_agg_kind(const struct map_info *m)
 {
 	if (m->agg)
 		return (enum agg_kind)m->agg->agg_kind;
-	return m->value.kind == T_INT ? AGG_INT : AGG_STR;
+	return type_is_word(&m->value) ? AGG_INT : AGG_STR;
 }

@@ -62,3 +62,68 @@ LLVMValueRef gen_str(struct cg *cg, struct node *n, struct node *t)
 		return cg_expr(cg, n->args);
 	return cg_read_str(cg, cg_expr(cg, n->args), n->type.size);
 }
+
+/* The helper packs the group id above the user id. */
+static LLVMValueRef gen_uid_gid(struct cg *cg)
+{
+	return cg_helper(cg, BPF_FUNC_get_current_uid_gid, cg->i64, NULL, 0);
+}
+
+LLVMValueRef gen_uid(struct cg *cg, struct node *n, struct node *t)
+{
+	(void)n, (void)t;
+	return LLVMBuildAnd(cg->b, gen_uid_gid(cg), cg_const(cg, 0xffffffff), "uid");
+}
+
+LLVMValueRef gen_gid(struct cg *cg, struct node *n, struct node *t)
+{
+	(void)n, (void)t;
+	return LLVMBuildLShr(cg->b, gen_uid_gid(cg), cg_const(cg, 32), "gid");
+}
+
+LLVMValueRef gen_numaid(struct cg *cg, struct node *n, struct node *t)
+{
+	(void)n, (void)t;
+	return cg_helper(cg, BPF_FUNC_get_numa_node_id, cg->i64, NULL, 0);
+}
+
+/* 32 random bits, as bpftrace's rand. */
+LLVMValueRef gen_rand(struct cg *cg, struct node *n, struct node *t)
+{
+	(void)n, (void)t;
+	LLVMValueRef r = cg_helper(cg, BPF_FUNC_get_prandom_u32, cg->i64, NULL, 0);
+	return LLVMBuildAnd(cg->b, r, cg_const(cg, 0xffffffff), "rand");
+}
+
+/* buf(p, n): the length read, then the bytes; the length is held to the
+ * buffer so the verifier sees the read fit.  A failed read is counted and
+ * leaves zeros. */
+LLVMValueRef gen_buf(struct cg *cg, struct node *n, struct node *t)
+{
+	(void)t;
+	struct node *src = n->args;
+	int cap = n->type.size - 8;
+	LLVMValueRef from = cg_expr(cg, src);
+	LLVMValueRef len = cg_expr(cg, src->next);
+	LLVMValueRef out = cg_alloca_zero(cg, n->type.size, "buf");
+	if (src->type.kind == T_STR) {
+		cg_store64(cg, cg_const(cg, cap), out);
+		LLVMBuildMemCpy(cg->b, cg_gep(cg, out, 8), 1, from, 1, LLVMConstInt(cg->i64, cap, 0));
+		return out;
+	}
+	LLVMValueRef big = LLVMBuildICmp(cg->b, LLVMIntUGT, len, cg_const(cg, cap), "");
+	len = LLVMBuildSelect(cg->b, big, cg_const(cg, cap), len, "buflen");
+	cg_store64(cg, len, out);
+	LLVMValueRef args[3] = { cg_gep(cg, out, 8), LLVMBuildTrunc(cg->b, len, cg->i32, ""),
+				 LLVMBuildIntToPtr(cg->b, from, cg->i8p, "") };
+	LLVMValueRef rc = cg_helper(cg, BPF_FUNC_probe_read_user, cg->i64, args, 3);
+	cg_count_if_negative(cg, rc, cg->maps->read_err_slot);
+	return out;
+}
+
+/* strftime(fmt, nsecs): the nanoseconds; user space makes the date. */
+LLVMValueRef gen_strftime(struct cg *cg, struct node *n, struct node *t)
+{
+	(void)t;
+	return cg_expr(cg, n->args->next);
+}

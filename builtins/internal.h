@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Inside builtins/: the parts one table entry (table.c) is made of.  Each
  * builtin names its type rule (type_rules.c), its code generator
- * (gen_values.c, gen_calls.c, gen_aggs.c) and, for an aggregation, its
- * folder (fold.c) and description (describe.c). */
+ * (gen_values.c, gen_calls.c, gen_aggs.c, gen_maps.c, gen_strings.c)
+ * and, for an aggregation, its folder (fold.c) and description
+ * (describe.c). */
 #ifndef BTCTRACE_BUILTINS_INTERNAL_H
 #define BTCTRACE_BUILTINS_INTERNAL_H
 
@@ -16,6 +17,7 @@
 
 int rule_int_value(struct sema *s, struct node *n);	/* pid, nsecs ... */
 int rule_comm(struct sema *s, struct node *n);
+int rule_username(struct sema *s, struct node *n);
 int rule_agg_no_arg(struct sema *s, struct node *n);	/* count() */
 int rule_agg_int_arg(struct sema *s, struct node *n);	/* sum(v) ... hist(v) */
 int rule_lhist(struct sema *s, struct node *n);
@@ -26,6 +28,12 @@ int rule_whole_map(struct sema *s, struct node *n);	/* clear(@m), zero(@m) */
 int rule_delete(struct sema *s, struct node *n);
 int rule_time(struct sema *s, struct node *n);
 int rule_str(struct sema *s, struct node *n);
+int rule_has_key(struct sema *s, struct node *n);
+int rule_len(struct sema *s, struct node *n);
+int rule_strncmp(struct sema *s, struct node *n);
+int rule_strcontains(struct sema *s, struct node *n);
+int rule_buf(struct sema *s, struct node *n);
+int rule_strftime(struct sema *s, struct node *n);
 
 /* ---- code generators (struct builtin's codegen) ----
  * Declared with LLVM's struct rather than LLVMValueRef so that the table
@@ -42,6 +50,20 @@ BUILTIN_GEN(gen_elapsed);
 BUILTIN_GEN(gen_cpu);
 BUILTIN_GEN(gen_comm);
 BUILTIN_GEN(gen_str);
+BUILTIN_GEN(gen_uid);
+BUILTIN_GEN(gen_gid);
+BUILTIN_GEN(gen_numaid);
+BUILTIN_GEN(gen_rand);
+BUILTIN_GEN(gen_buf);
+BUILTIN_GEN(gen_strftime);
+
+/* gen_strings.c: comparisons of two strings */
+BUILTIN_GEN(gen_strncmp);
+BUILTIN_GEN(gen_strcontains);
+
+/* gen_maps.c: questions about a map asked in the probe */
+BUILTIN_GEN(gen_has_key);
+BUILTIN_GEN(gen_len);
 
 /* gen_calls.c: statements, most of them events to user space */
 BUILTIN_GEN(gen_printf);

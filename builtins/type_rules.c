@@ -47,6 +47,14 @@ int rule_int_value(struct sema *s, struct node *n)
 	return 0;
 }
 
+/* The thread's user id, named when printed. */
+int rule_username(struct sema *s, struct node *n)
+{
+	(void)s;
+	n->type = (struct type){ .kind = T_USER, .size = 8 };
+	return 0;
+}
+
 /* The kernel's task name: up to 16 bytes with its NUL. */
 int rule_comm(struct sema *s, struct node *n)
 {
@@ -130,6 +138,22 @@ int rule_exit(struct sema *s, struct node *n)
 	return 0;
 }
 
+/* strftime() is printed, never kept: its format travels with the
+ * conversion that prints it. */
+static int take_time_formats(struct fmt_info *fi, struct node *args)
+{
+	int i = 0;
+	for (struct node *a = args; a && i < fi->nargs; a = a->next, i++) {
+		if (a->type.kind != T_TIME)
+			continue;
+		if (a->kind != N_CALL)
+			return diag_error(&a->loc, "printf(\"%s\", strftime(\"%H:%M:%S\", nsecs))",
+					  "strftime() is printed where it is called");
+		fi->args[i].time_fmt = strdup(a->args->str);
+	}
+	return 0;
+}
+
 /* The format is checked against the arguments here, so a bad printf is
  * an error before anything is attached. */
 int rule_printf(struct sema *s, struct node *n)
@@ -142,7 +166,8 @@ int rule_printf(struct sema *s, struct node *n)
 		if (sema_expr(s, a))
 			return -EINVAL;
 	struct fmt_info *fi = calloc(1, sizeof(*fi));
-	if (format_check(n->args->str, n->args->slen, &n->args->loc, n->args->next, fi)) {
+	if (format_check(n->args->str, n->args->slen, &n->args->loc, n->args->next, fi) ||
+	    take_time_formats(fi, n->args->next)) {
 		format_free(fi);
 		return -EINVAL;
 	}
@@ -188,9 +213,12 @@ int rule_print(struct sema *s, struct node *n)
 	if (sema_expr(s, a))
 		return -EINVAL;
 	struct fmt_info *fi = calloc(1, sizeof(*fi));
-	bool text = a->type.kind == T_STR || a->type.kind == T_HASH;
+	bool text = a->type.kind == T_STR || a->type.kind == T_HASH || a->type.kind == T_USER ||
+		    a->type.kind == T_TIME;
 	const char *fmt = text ? "%s\n" : (a->type.is_signed ? "%ld\n" : "%lu\n");
-	if (format_check(fmt, (int)strlen(fmt), &a->loc, a, fi)) {
+	if (a->type.kind == T_BUF)
+		fmt = "%r\n";
+	if (format_check(fmt, (int)strlen(fmt), &a->loc, a, fi) || take_time_formats(fi, a)) {
 		format_free(fi);
 		return -EINVAL;
 	}
@@ -207,9 +235,14 @@ int rule_whole_map(struct sema *s, struct node *n)
 	return want_whole_map(s, n->args, n->name);
 }
 
+static int key_into_map(struct sema *s, struct node *n, const char *usage);
+
+/* delete(@m[key]), or delete(@m, key) as bpftrace 0.21 writes it. */
 int rule_delete(struct sema *s, struct node *n)
 {
 	n->type.kind = T_VOID;
+	if (n->args && n->args->next)
+		return key_into_map(s, n, "delete(@m, key)");
 	if (want_args(n, 1, 1))
 		return -EINVAL;
 	struct node *a = n->args;
@@ -261,4 +294,149 @@ int rule_str(struct sema *s, struct node *n)
 	}
 	n->type = type_str(str_buffer_size((int)chars));
 	return 0;
+}
+
+/* The map argument of has_key(), len(), delete(@m, key): a map named
+ * whole, as @m. */
+static int want_map_name(struct node *a, const char *fn, const char *usage)
+{
+	if (a->kind == N_MAP && !a->args)
+		return 0;
+	return diag_error(&a->loc, usage, "%s() takes a map as its first argument", fn);
+}
+
+/* has_key(@m, key) and delete(@m, key) look the key up as @m[key] does:
+ * the key moves into the map node, so one check covers both spellings. */
+static int key_into_map(struct sema *s, struct node *n, const char *usage)
+{
+	if (want_args(n, 2, 2) || want_map_name(n->args, n->name, usage))
+		return -EINVAL;
+	struct node *map = n->args;
+	map->args = map->next;
+	map->next = NULL;
+	if (sema_map_ref(s, map))
+		return -EINVAL;
+	/* delete() removes a histogram's buckets in user space; a lookup
+	 * would need the bucket. */
+	if (strcmp(n->name, "delete") && map_is_hist(map->mapinfo))
+		return diag_error(&n->loc, "a histogram's entries are its buckets",
+				  "%s() does not work on %s, which holds %s()", n->name,
+				  map->mapinfo->name, map->mapinfo->agg->name);
+	return 0;
+}
+
+/* has_key(@m, key): 1 when @m has an entry for key, else 0. */
+int rule_has_key(struct sema *s, struct node *n)
+{
+	n->type = type_int(8, false);
+	return key_into_map(s, n, "has_key(@m, key)");
+}
+
+/* len(@m): the number of entries of @m. */
+int rule_len(struct sema *s, struct node *n)
+{
+	n->type = type_int(8, false);
+	if (want_args(n, 1, 1) || want_map_name(n->args, n->name, "len(@m)") ||
+	    sema_map_whole(s, n->args))
+		return -EINVAL;
+	const struct map_info *m = n->args->mapinfo;
+	if (map_is_hist(m))
+		return diag_error(&n->loc, "a histogram's entries are its buckets",
+				  "len() does not work on %s, which holds %s()", m->name, m->agg->name);
+	return 0;
+}
+
+/* A string operand of strncmp() or strcontains(). */
+static int want_str_arg(struct sema *s, struct node *a, const char *fn)
+{
+	if (sema_expr(s, a))
+		return -EINVAL;
+	if (a->type.kind == T_STR)
+		return 0;
+	char t[32];
+	return diag_error(&a->loc, "pass a string: a literal, str(ptr) or a string argument",
+			  "%s() compares strings, this is %s", fn, type_name(&a->type, t, sizeof(t)));
+}
+
+/* The code compares byte by byte, unrolled, about four instructions a
+ * compare: past this many, a block would not fit the 32767 instructions
+ * a jump reaches.  Two str() of the default size need 4624. */
+#define STR_COMPARE_MAX 6144
+
+/* strncmp(a, b, n): 0 when the first n characters are equal, else 1
+ * (bpftrace's result: equality, not order); n is a constant. */
+int rule_strncmp(struct sema *s, struct node *n)
+{
+	n->type = type_int(8, false);
+	if (want_args(n, 3, 3) || want_str_arg(s, n->args, n->name) ||
+	    want_str_arg(s, n->args->next, n->name))
+		return -EINVAL;
+	struct node *len = n->args->next->next;
+	int64_t v;
+	if (const_int(len, &v) || v < 0 || v > STR_COMPARE_MAX)
+		return diag_error(&len->loc, "a constant from 0 to 6144",
+				  "strncmp()'s length must be a constant");
+	len->kind = N_INT;
+	len->ival = v;
+	len->type = type_int(8, true);
+	return 0;
+}
+
+/* strcontains(haystack, needle): 1 when needle occurs in haystack. */
+int rule_strcontains(struct sema *s, struct node *n)
+{
+	n->type = type_int(8, false);
+	if (want_args(n, 2, 2) || want_str_arg(s, n->args, n->name) ||
+	    want_str_arg(s, n->args->next, n->name))
+		return -EINVAL;
+	long cost = (long)n->args->type.size * n->args->next->type.size;
+	if (cost > STR_COMPARE_MAX)
+		return diag_error(&n->loc, "shorten the strings: str(p, N) reads N characters",
+				  "strcontains() of strings of %d and %d bytes needs more than %d "
+				  "compares, the limit", n->args->type.size,
+				  n->args->next->type.size, STR_COMPARE_MAX);
+	return 0;
+}
+
+/* buf(p, n): n bytes of user memory (or of a string), at most
+ * BPFTRACE_STRLEN of them, as bpftrace; a length known only at run time
+ * reads up to that many. */
+int rule_buf(struct sema *s, struct node *n)
+{
+	if (want_args(n, 2, 2) || sema_expr(s, n->args))
+		return -EINVAL;
+	struct node *src = n->args, *len = src->next;
+	int64_t v = 0;
+	bool fixed = !const_int(len, &v);
+	if (src->type.kind != T_STR && want_int_arg(s, src, n->name))
+		return -EINVAL;
+	if (!fixed && (src->type.kind == T_STR || want_int_arg(s, len, n->name)))
+		return src->type.kind == T_STR ?
+		       diag_error(&len->loc, "buf(\"text\", 4)", "buf() of a string takes a constant "
+				  "length") : -EINVAL;
+	if (fixed && v < 1)
+		return diag_error(&len->loc, "read at least one byte", "buf()'s length must be "
+				  "positive");
+	int cap = s->syms->str_len;
+	if (fixed && v > cap)
+		diag_warn(&len->loc, "BPFTRACE_STRLEN sets the limit", "buf() reads at most %d "
+			  "bytes, not %lld", cap, (long long)v);
+	if (fixed && v < cap)
+		cap = (int)v;
+	if (src->type.kind == T_STR && src->type.size < cap)
+		cap = src->type.size;
+	n->type = (struct type){ .kind = T_BUF, .size = 8 + cap };
+	return 0;
+}
+
+/* strftime(fmt, nsecs): a date made when printed (printf's %s, print()). */
+int rule_strftime(struct sema *s, struct node *n)
+{
+	n->type = (struct type){ .kind = T_TIME, .size = 8 };
+	if (want_args(n, 2, 2))
+		return -EINVAL;
+	if (n->args->kind != N_STR)
+		return diag_error(&n->args->loc, "strftime(\"%H:%M:%S\", nsecs)",
+				  "strftime() takes a format literal");
+	return want_int_arg(s, n->args->next, n->name);
 }

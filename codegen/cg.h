@@ -34,6 +34,7 @@ struct cg {
 	 * statement: BPF has 512 bytes of stack. */
 	struct { LLVMValueRef p; int size; bool busy; } temps[64];
 	int ntemps;
+	bool failed;	/* a generator reported an error (at its place) */
 	/* BPF stack: bytes of every slot made so far, and the statement being
 	 * compiled (NULL in the predicate), so the one that goes past
 	 * BPF_STACK is named at its location. */

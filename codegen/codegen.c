@@ -327,7 +327,7 @@ static LLVMValueRef cg_compare(struct cg *cg, struct node *n, LLVMValueRef a, LL
 
 static bool is_buffer(const struct type *t)
 {
-	return t->kind == T_STR || t->kind == T_HASH || t->kind == T_BYTES;
+	return t->kind == T_STR || t->kind == T_HASH || t->kind == T_BYTES || t->kind == T_BUF;
 }
 
 /* p + n and p - n move by n pointees, as in C. */
@@ -490,7 +490,8 @@ static LLVMValueRef cg_incdec(struct cg *cg, struct node *n)
 		LLVMPositionBuilderAtEnd(cg->b, go);
 		old = load64(cg, slot);
 	}
-	LLVMValueRef one = cg_const(cg, 1);
+	/* A pointer steps by its pointee, as p + 1 does. */
+	LLVMValueRef one = cg_const(cg, t->type.kind == T_PTR ? t->type.size : 1);
 	LLVMValueRef now = n->op == OP_ADD ? LLVMBuildAdd(cg->b, old, one, "")
 					   : LLVMBuildSub(cg->b, old, one, "");
 	store64(cg, now, slot);

@@ -175,6 +175,17 @@ static int find_programs(Elf *elf, Elf_Data **text, int n)
 	return 0;
 }
 
+/* Code calls a kernel function as a helper whose id is the function's BTF
+ * id (builtins/gen_maps.c); helper ids stay below __BPF_FUNC_MAX_ID, so a
+ * larger one is a kernel function's. */
+static void mark_kfunc_calls(struct bpf_insn *insns, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (insns[i].code == (BPF_JMP | BPF_CALL) && insns[i].src_reg == 0 &&
+		    insns[i].imm >= __BPF_FUNC_MAX_ID)
+			insns[i].src_reg = BPF_PSEUDO_KFUNC_CALL;
+}
+
 static int extract_programs(struct compile_batch *b, const char *obj, size_t size)
 {
 	elf_version(EV_CURRENT);
@@ -195,6 +206,7 @@ static int extract_programs(struct compile_batch *b, const char *obj, size_t siz
 		}
 		memcpy(bp->insns, text[i]->d_buf, text[i]->d_size);
 		bp->ninsns = text[i]->d_size / 8;
+		mark_kfunc_calls(bp->insns, bp->ninsns);
 	}
 	free(text);
 	if (elf)
@@ -285,7 +297,7 @@ int compile_batch_add(struct compile_batch *b, const struct symtab *syms,
 	cg_function(&cg, b->nprogs);
 	cg_probe_body(&cg, p);
 	LLVMDisposeBuilder(cg.b);
-	int rc = stack_check(&cg, p);
+	int rc = cg.failed ? -EINVAL : stack_check(&cg, p);
 	if (rc)
 		return rc;
 	b->building = p;

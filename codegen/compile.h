@@ -24,6 +24,11 @@ struct cg_maps {
 	int read_err_slot;	/* errors-map slot counting failed reads of
 				 * this program's string/hash arguments */
 	uint64_t start_ns;	/* CLOCK_MONOTONIC at start, for elapsed */
+	/* The kernel's BTF id of kernel function `name` (len() calls
+	 * bpf_map_sum_elem_count), looked up when a program first needs it:
+	 * > 0, or -errno when the kernel lacks it. */
+	int (*kfunc_id)(void *owner, const char *name);
+	void *kfunc_owner;
 };
 
 /* One compiler instance: LLVM initialised once, reused for every probe

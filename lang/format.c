@@ -7,9 +7,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char conversions_hint[] =
-	"conversions are %d %i %u %x %X %o %c %s %p with flags -0+ #, a width, a "
+	"conversions are %d %i %u %x %X %o %c %s %p %r with flags -0+ #, a width, a "
 	"precision and l, ll, h or hh; write %% for a percent sign";
 
 static int fmt_error(const struct loc *loc, int at, int len, const char *msg)
@@ -67,7 +68,7 @@ static int parse_spec(const char *s, struct fmt_arg *a)
 			i++;
 	}
 	a->conv = s[i];
-	if (!a->conv || !strchr("diuxXocsp", a->conv))
+	if (!a->conv || !strchr("diuxXocspr", a->conv))
 		return -(i + 1);
 	spec[n] = 0;
 	snprintf(a->spec, sizeof(a->spec), "%s", spec);
@@ -77,9 +78,23 @@ static int parse_spec(const char *s, struct fmt_arg *a)
 static int check_type(const struct fmt_arg *a, const struct node *arg, const struct loc *loc,
 		      int at, int len)
 {
+	if ((a->conv == 'r') != (arg->type.kind == T_BUF)) {
+		char t[32], msg[128];
+		if (a->conv == 'r')
+			snprintf(msg, sizeof(msg), "%%r needs a buffer, the argument is %s",
+				 type_name(&arg->type, t, sizeof(t)));
+		else
+			snprintf(msg, sizeof(msg), "a buffer prints with %%r, not %%%c", a->conv);
+		fmt_error(loc, at, len, msg);
+		diag_note(&arg->loc, "this is the argument");
+		return -EINVAL;
+	}
+	if (a->conv == 'r')
+		return 0;
 	bool want_str = a->conv == 's';
 	bool is_str = arg->type.kind == T_STR || arg->type.kind == T_HASH ||
-		      arg->type.kind == T_BYTES;
+		      arg->type.kind == T_BYTES || arg->type.kind == T_USER ||
+		      arg->type.kind == T_TIME;
 	bool is_int = arg->type.kind == T_INT || arg->type.kind == T_PTR;
 	if (want_str == is_str && (is_int || is_str))
 		return 0;
@@ -121,7 +136,7 @@ int format_check(const char *fmt, int fmt_len, const struct loc *loc, struct nod
 			i++;
 			continue;
 		}
-		struct fmt_arg a;
+		struct fmt_arg a = { 0 };
 		int n = parse_spec(fmt + i + 1, &a);
 		if (n == 0) {
 			free(text);
@@ -172,6 +187,56 @@ char *bytes_hex(const void *value)
 	for (int i = 0; i < n; i++)
 		sprintf(s + 2 * i, "%02x", b[i]);
 	strcpy(s + 2 * n, len > BYTES_MAX ? "..." : "");
+	return s;
+}
+
+/* "%f" becomes the microseconds (bpftrace's extension); the rest is
+ * strftime()'s. */
+static void expand_micros(const char *fmt, unsigned long micros, char *out, size_t len)
+{
+	size_t o = 0;
+	for (const char *c = fmt; *c && o + 8 < len; c++) {
+		if (c[0] == '%' && c[1] == 'f') {
+			o += snprintf(out + o, len - o, "%06lu", micros);
+			c++;
+		} else {
+			if (c[0] == '%' && c[1])
+				out[o++] = *c++;	/* "%%f" stays a percent sign and f */
+			out[o++] = *c;
+		}
+	}
+	out[o] = 0;
+}
+
+const char *format_timestamp(const char *fmt, uint64_t nsecs, char *buf, size_t len)
+{
+	struct timespec real, mono;
+	clock_gettime(CLOCK_REALTIME, &real);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	int64_t boot_ns = ((int64_t)real.tv_sec - mono.tv_sec) * 1000000000LL +
+			  (real.tv_nsec - mono.tv_nsec);
+	int64_t wall = boot_ns + (int64_t)nsecs;
+	time_t secs = (time_t)(wall / 1000000000LL);
+	struct tm tm;
+	char expanded[512];
+	localtime_r(&secs, &tm);
+	expand_micros(fmt, (unsigned long)(wall % 1000000000LL / 1000), expanded, sizeof(expanded));
+	if (!strftime(buf, len, expanded, &tm))
+		buf[0] = 0;	/* strftime() leaves it undefined then */
+	return buf;
+}
+
+char *buf_escaped(const void *value, int size)
+{
+	uint64_t len;
+	memcpy(&len, value, 8);
+	const unsigned char *b = (const unsigned char *)value + 8;
+	int n = len < (uint64_t)(size - 8) ? (int)len : size - 8;
+	char *s = malloc(4 * n + 1), *o = s;
+	for (int i = 0; i < n; i++)
+		o += b[i] >= 0x20 && b[i] <= 0x7e ? sprintf(o, "%c", b[i]) :
+						   sprintf(o, "\\x%02x", b[i]);
+	*o = 0;
 	return s;
 }
 
@@ -281,6 +346,24 @@ void format_print(FILE *f, const struct fmt_info *fi, const void *data, int size
 			snprintf(spec, sizeof(spec), "%ss", a->spec);
 			fprintf(f, spec, hex);
 			free(hex);
+		} else if (a->type.kind == T_BUF) {
+			char spec[40], *text = buf_escaped(p, a->type.size);
+			snprintf(spec, sizeof(spec), "%ss", a->spec);
+			fprintf(f, spec, text);
+			free(text);
+		} else if (a->type.kind == T_TIME) {
+			char spec[40], text[512];
+			uint64_t ns;
+			memcpy(&ns, p, 8);
+			snprintf(spec, sizeof(spec), "%ss", a->spec);
+			fprintf(f, spec, format_timestamp(a->time_fmt ? a->time_fmt : "", ns, text,
+							  sizeof(text)));
+		} else if (a->type.kind == T_USER) {
+			char spec[40], name[256];
+			uint64_t uid;
+			memcpy(&uid, p, 8);
+			snprintf(spec, sizeof(spec), "%ss", a->spec);
+			fprintf(f, spec, user_name(uid, name, sizeof(name)));
 		} else if (a->type.kind == T_HASH) {
 			char spec[40];
 			snprintf(spec, sizeof(spec), "%ss", a->spec);
@@ -307,6 +390,8 @@ void format_free(struct fmt_info *fi)
 		struct fmt_info *next = fi->next;
 		for (int i = 0; i < fi->nsegs; i++)
 			free(fi->segs[i]);
+		for (int i = 0; i < fi->nargs; i++)
+			free(fi->args[i].time_fmt);
 		free(fi->segs);
 		free(fi->text);
 		free(fi);

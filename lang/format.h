@@ -4,6 +4,8 @@
 #ifndef BTCTRACE_FORMAT_H
 #define BTCTRACE_FORMAT_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "ast.h"
@@ -17,6 +19,7 @@ struct fmt_arg {
 	char spec[32];		/* the C conversion, e.g. "%-5lld" */
 	char conv;		/* d i u x X o c s p */
 	char length;		/* 0, 'h' (hh = 'H'), 'l' */
+	char *time_fmt;		/* T_TIME: strftime()'s format, malloc'd */
 };
 
 struct fmt_info {
@@ -45,6 +48,14 @@ void format_free(struct fmt_info *fi);
 /* A hash as Bitcoin's RPC and block explorers show it: its 32 bytes
  * reversed, in hex (malloc'd). */
 char *hash_hex(const void *hash);
+
+/* strftime(fmt, nsecs) as bpftrace formats it: nsecs of CLOCK_MONOTONIC
+ * as local wall-clock time, "%f" the microseconds.  Returns buf. */
+const char *format_timestamp(const char *fmt, uint64_t nsecs, char *buf, size_t len);
+
+/* A buf() value as bpftrace prints it: printable ASCII as it is, every
+ * other byte as \xNN (malloc'd).  `size` is the type's. */
+char *buf_escaped(const void *value, int size);
 
 /* A bytes[] value as hex: its first BYTES_MAX bytes, "..." if longer. */
 char *bytes_hex(const void *value);

@@ -16,10 +16,10 @@
  * so the error says what is missing rather than "unknown". */
 static const char *const bpftrace_only[] = {
 	"kstack", "ustack", "ksym", "usym", "kaddr", "uaddr", "kptr", "uptr", "reg",
-	"retval", "func", "probe", "curtask", "rand", "cgroup", "uid", "gid", "username",
-	"join", "buf", "ntop", "strftime", "system", "cat", "signal", "override", "sizeof",
-	"offsetof", "macaddr", "cgroupid", "path", "strncmp", "strcontains", "while", "for",
-	"len", "has_key", "skboutput", "pton", "bswap", "percpu_kaddr", "jiffies", "numaid",
+	"retval", "func", "probe", "curtask", "cgroup",
+	"join", "ntop", "system", "cat", "signal", "override", "sizeof",
+	"offsetof", "macaddr", "cgroupid", "path", "while", "for",
+	"skboutput", "pton", "bswap", "percpu_kaddr", "jiffies",
 	"args", "ctx", "sarg0", "sarg1", "sarg2", NULL,
 };
 
@@ -64,7 +64,14 @@ static struct map_info *map_get(struct sema *s, struct node *n)
 static bool is_value_type(const struct type *t)
 {
 	return t->kind == T_INT || t->kind == T_STR || t->kind == T_HASH || t->kind == T_PTR ||
-	       t->kind == T_BYTES;
+	       t->kind == T_BYTES || t->kind == T_USER || t->kind == T_BUF;
+}
+
+/* Why a value cannot be kept, when there is more to say than that. */
+static const char *no_value_hint(const struct type *t)
+{
+	return t->kind == T_TIME ? "strftime() is printed where it is called: "
+				   "printf(\"%s\", strftime(\"%H:%M:%S\", nsecs))" : NULL;
 }
 
 /* Pointers live in maps and variables as the integers they are. */
@@ -73,9 +80,10 @@ static struct type stored_type(const struct type *t)
 	return t->kind == T_PTR ? type_int(8, false) : *t;
 }
 
+/* An integer and a pointer share a map: both are words. */
 static int same_kind(const struct type *a, const struct type *b)
 {
-	return a->kind == b->kind;
+	return a->kind == b->kind || (type_is_word(a) && type_is_word(b));
 }
 
 static int check_keys(struct sema *s, struct map_info *m, struct node *n)
@@ -109,7 +117,7 @@ static int check_keys(struct sema *s, struct map_info *m, struct node *n)
 		if (!same_kind(&m->keys[i], &kt))
 			return diag_error(&k->loc, where, "key %d of %s has another type here",
 					  i + 1, m->name);
-		if (k->type.kind == T_STR && k->type.size > m->keys[i].size) {
+		if (type_grows(&k->type) && k->type.size > m->keys[i].size) {
 			if (m->created)	/* a live session (REPL): the kernel map stays */
 				return diag_error(&k->loc, "use a new map for longer strings",
 						  "%s's key %d holds strings of up to %d bytes", m->name,
@@ -154,7 +162,8 @@ static int assign_map(struct sema *s, struct node *st)
 		return -EINVAL;
 	}
 	if (!agg && !is_value_type(&rhs->type))
-		return diag_error(&rhs->loc, NULL, "this has no value to store in %s", m->name);
+		return diag_error(&rhs->loc, no_value_hint(&rhs->type),
+				  "this has no value to store in %s", m->name);
 
 	bool first = !m->agg && (m->value.kind == T_NONE || m->value_guessed);
 	if (first) {
@@ -163,7 +172,8 @@ static int assign_map(struct sema *s, struct node *st)
 					  "%s is read as an integer before this assignment", m->name);
 		m->value_guessed = false;
 		m->agg = agg;
-		m->value = stored_type(&rhs->type);
+		/* A pointer keeps its pointee's size: @p + 1 moves by one of them. */
+		m->value = rhs->type;
 		if (agg && rhs->args)
 			m->value_unsigned = rhs->args->type.kind == T_INT && !rhs->args->type.is_signed;
 		if (agg && !strcmp(agg->name, "lhist")) {
@@ -187,7 +197,7 @@ static int assign_map(struct sema *s, struct node *st)
 		return diag_error(&rhs->loc, where, "%s holds %s values", m->name,
 				  type_name(&m->value, t, sizeof(t)));
 	}
-	if (!agg && rhs->type.kind == T_STR && rhs->type.size > m->value.size) {
+	if (!agg && type_grows(&rhs->type) && rhs->type.size > m->value.size) {
 		if (m->created)
 			return diag_error(&rhs->loc, "use a new map for longer strings",
 					  "%s holds strings of up to %d bytes", m->name, m->value.size);
@@ -232,8 +242,9 @@ static int sema_incdec(struct sema *s, struct node *n)
 	if (t->kind == N_MAP) {
 		if (sema_map_read(s, t))
 			return -EINVAL;
-		if (t->type.kind != T_INT)
+		if (!type_is_word(&t->type))
 			return diag_error(&t->loc, NULL, "++ and -- need an integer map");
+		n->type = t->type.kind == T_PTR ? t->type : n->type;
 		return 0;
 	}
 	int i = var_find(s, t->name);
@@ -244,10 +255,11 @@ static int sema_incdec(struct sema *s, struct node *n)
 		s->vars[i].name = t->name;
 		s->vars[i].type = type_int(8, true);
 	}
-	if (s->vars[i].type.kind != T_INT)
+	if (!type_is_word(&s->vars[i].type))
 		return diag_error(&t->loc, NULL, "++ and -- need an integer variable");
 	t->var_slot = i;
 	t->type = s->vars[i].type;
+	n->type = t->type.kind == T_PTR ? t->type : n->type;
 	return 0;
 }
 
@@ -402,7 +414,7 @@ static int sema_binary(struct sema *s, struct node *n)
 		return -EINVAL;
 	struct type *a = &n->lhs->type, *b = &n->rhs->type;
 	bool cmp = n->op == OP_EQ || n->op == OP_NE;
-	if (cmp && a->kind == b->kind && (a->kind == T_STR || a->kind == T_HASH ||
+	if (cmp && a->kind == b->kind && (a->kind == T_STR || a->kind == T_HASH || a->kind == T_BUF ||
 					  a->kind == T_BYTES)) {
 		n->type = type_int(8, true);
 		return 0;
@@ -457,7 +469,7 @@ static int sema_ternary(struct sema *s, struct node *n)
 		return diag_error(&n->loc, "both branches need the same type",
 				  "the branches of ?: differ in type");
 	n->type = n->then->type;
-	if (n->type.kind == T_STR && n->els->type.size > n->type.size)
+	if (type_grows(&n->type) && n->els->type.size > n->type.size)
 		n->type.size = n->els->type.size;
 	if (n->type.kind == T_INT)
 		n->type = type_int(8, n->then->type.is_signed && n->els->type.is_signed);
@@ -532,8 +544,8 @@ static int assign_var(struct sema *s, struct node *st)
 	if (sema_expr(s, st->rhs))
 		return -EINVAL;
 	if (!is_value_type(&st->rhs->type))
-		return diag_error(&st->rhs->loc, NULL, "this has no value to store in %s",
-				  st->name);
+		return diag_error(&st->rhs->loc, no_value_hint(&st->rhs->type),
+				  "this has no value to store in %s", st->name);
 	int i = var_find(s, st->name);
 	if (i < 0) {
 		if (s->nvars == (int)(sizeof(s->vars) / sizeof(s->vars[0])))
@@ -546,7 +558,7 @@ static int assign_var(struct sema *s, struct node *st)
 		return diag_error(&st->rhs->loc, "use another variable",
 				  "%s holds a %s, it cannot change type", st->name,
 				  type_name(&s->vars[i].type, t, sizeof(t)));
-	} else if (st->rhs->type.kind == T_STR && st->rhs->type.size > s->vars[i].type.size) {
+	} else if (type_grows(&st->rhs->type) && st->rhs->type.size > s->vars[i].type.size) {
 		s->vars[i].type.size = st->rhs->type.size;	/* the slot holds the longest */
 	}
 	st->var_slot = i;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Type names as messages show them. */
+#include <pwd.h>
 #include <stdio.h>
 
 #include "types.h"
@@ -22,11 +23,31 @@ const char *type_name(const struct type *t, char *buf, int len)
 	case T_BYTES:
 		snprintf(buf, len, "bytes");
 		break;
+	case T_TIME:
+		snprintf(buf, len, "timestamp");
+		break;
+	case T_BUF:
+		snprintf(buf, len, "buffer[%d]", t->size - 8);
+		break;
+	case T_USER:
+		snprintf(buf, len, "username");
+		break;
 	case T_PTR:
 		snprintf(buf, len, "%sint%d *", t->is_signed ? "" : "u", t->size * 8);
 		break;
 	default:
 		snprintf(buf, len, "nothing");
 	}
+	return buf;
+}
+
+const char *user_name(uint64_t uid, char *buf, int len)
+{
+	struct passwd pw, *found = NULL;
+	char scratch[1024];
+	if (getpwuid_r((uid_t)uid, &pw, scratch, sizeof(scratch), &found) == 0 && found)
+		snprintf(buf, len, "%s", found->pw_name);
+	else
+		snprintf(buf, len, "%llu", (unsigned long long)uid);
 	return buf;
 }

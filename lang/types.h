@@ -5,6 +5,7 @@
 #define BTCTRACE_TYPES_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 enum type_kind {
 	T_NONE,		/* not yet typed / statements */
@@ -15,6 +16,9 @@ enum type_kind {
 	T_BYTES,	/* a buffer whose length is another argument */
 	T_PTR,		/* a user-space address; size/is_signed: the pointee's */
 	T_AGG,		/* the result of count(), hist(), ...: only assignable to a map */
+	T_USER,		/* a user id as a 64-bit word; prints as the user's name */
+	T_TIME,		/* strftime(): nanoseconds of CLOCK_MONOTONIC, printed as a date */
+	T_BUF,		/* buf(): its length (u64), then size - 8 bytes; prints \xNN escaped */
 };
 
 struct type {
@@ -43,6 +47,26 @@ static inline struct type type_hash(void)
 	return (struct type){ .kind = T_HASH, .size = 32 };
 }
 
+/* An integer or a pointer: a 64-bit word wherever it is kept. */
+static inline bool type_is_word(const struct type *t)
+{
+	return t->kind == T_INT || t->kind == T_PTR;
+}
+
+/* Whether a word prints and compares as signed: a pointer's is_signed is
+ * its pointee's, the address itself is unsigned. */
+static inline bool type_word_signed(const struct type *t)
+{
+	return t->kind == T_INT && t->is_signed;
+}
+
+/* A value whose buffer may hold a shorter one of its kind (a string up
+ * to its NUL, buf() up to its length): a slot grows to the longest. */
+static inline bool type_grows(const struct type *t)
+{
+	return t->kind == T_STR || t->kind == T_BUF;
+}
+
 /* Bytes kept of a bytes[] argument: a BPF stack slot is small.  The
  * value is the buffer's full length (u64), then its first BYTES_MAX bytes. */
 #define BYTES_MAX 64
@@ -55,5 +79,9 @@ static inline int str_buffer_size(int max_chars)
 }
 
 const char *type_name(const struct type *t, char *buf, int len);
+
+/* The name the passwd database gives user `uid`, or the number when it
+ * has none: username is resolved when printed, in user space. */
+const char *user_name(uint64_t uid, char *buf, int len);
 
 #endif

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The libbpf version and the kernel features btctrace relies on. */
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -31,6 +33,16 @@ void runtime_features(struct runtime_features *f)
 		f->uprobe_multi = FEATURE_YES;
 	else
 		f->uprobe_multi = geteuid() == 0 ? FEATURE_NO : FEATURE_UNKNOWN;
+}
+
+int runtime_kfunc_btf_id(const char *name)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux)
+		return -errno;
+	int id = btf__find_by_name_kind(vmlinux, name, BTF_KIND_FUNC);
+	btf__free(vmlinux);
+	return id;
 }
 
 const char *feature_state_name(enum feature_state s)

@@ -19,6 +19,10 @@ struct runtime_features {
 
 void runtime_features(struct runtime_features *f);
 
+/* The BTF id of the kernel function `name` in the running kernel's BTF,
+ * or -errno (-ENOENT: the kernel has no such function). */
+int runtime_kfunc_btf_id(const char *name);
+
 /* "yes", "no" or "unknown". */
 const char *feature_state_name(enum feature_state s);
 

@@ -176,8 +176,16 @@ static struct out_entry *entry_for(struct entries *es, const void *ukey)
 
 static char *text_of(const struct type *t, const char *p)
 {
+	if (t->kind == T_USER) {
+		char name[256];
+		uint64_t uid;
+		memcpy(&uid, p, 8);
+		return strdup(user_name(uid, name, sizeof(name)));
+	}
 	if (t->kind == T_BYTES)
 		return bytes_hex(p);
+	if (t->kind == T_BUF)
+		return buf_escaped(p, t->size);
 	return t->kind == T_HASH ? hash_hex(p) : strndup(p, t->size);
 }
 
@@ -227,12 +235,12 @@ static void add_value(struct map_set *ms, const struct map_info *m, struct entri
 	if (m->agg) {
 		size_t stride = (map_value_size(m) + 7) / 8 * 8;
 		m->agg->fold(m, vals, ms->ncpu, stride, e);
-	} else if (m->value.kind != T_INT) {
+	} else if (!type_is_word(&m->value)) {
 		e->str = text_of(&m->value, vals);
 	} else {
 		int64_t v;
 		memcpy(&v, vals, 8);
-		e->value = m->value.is_signed ? (__int128)v : (__int128)(uint64_t)v;
+		e->value = type_word_signed(&m->value) ? (__int128)v : (__int128)(uint64_t)v;
 	}
 }
 
@@ -336,8 +344,8 @@ int maps_print_map(struct map_set *ms, const struct map_info *m, struct output *
 	read_entries(ms, m, &es);
 	struct out_map om = {
 		.name = m->name,
-		.kind = m->agg ? m->agg->agg_kind : (m->value.kind != T_INT ? AGG_STR : AGG_INT),
-		.value_unsigned = m->agg ? m->value_unsigned : !m->value.is_signed,
+		.kind = m->agg ? m->agg->agg_kind : (type_is_word(&m->value) ? AGG_INT : AGG_STR),
+		.value_unsigned = m->agg ? m->value_unsigned : !type_word_signed(&m->value),
 		.nkey = m->nkeys > 0 ? m->nkeys : 0,
 		.lmin = m->lhist_min, .lmax = m->lhist_max, .lstep = m->lhist_step,
 		.nentries = es.n, .entries = es.v,

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "runtime/attach.h"
+#include "runtime/features.h"
 #include "runtime/probe_kind.h"
 #include "runtime/usdt.h"
 
@@ -156,10 +157,20 @@ static int read_slot(struct session *s, const char *name)
 	return ERR_SLOT_READ(i);
 }
 
+/* Reading the kernel's BTF takes a while: once a session, and only when
+ * a program calls the kernel function (len()).  One function is used. */
+static int session_kfunc_id(void *owner, const char *name)
+{
+	struct session *s = owner;
+	if (!s->kfunc_id)
+		s->kfunc_id = runtime_kfunc_btf_id(name);
+	return s->kfunc_id;
+}
+
 struct cg_maps session_cg_maps(struct session *s, const char *name)
 {
 	return (struct cg_maps){ s->maps.fds, s->maps.errors_fd, s->maps.events_fd,
-				 read_slot(s, name), s->start_ns };
+				 read_slot(s, name), s->start_ns, session_kfunc_id, s };
 }
 
 struct attached_probe *session_add_probe(struct session *s, const struct probe_kind *kind,

@@ -81,6 +81,7 @@ struct session {
 	uint64_t lost_reported;		/* lost events already reported */
 	char *read_names[MAX_READ_SLOTS];	/* probe names by failed-read counter slot */
 	int nread_names;
+	int kfunc_id;			/* bpf_map_sum_elem_count's BTF id; 0: not looked up */
 };
 
 int session_open(struct session *s, const struct session_opts *opts);

@@ -88,7 +88,7 @@ static void test_bpftrace_features(void)
 		"t.btc:1:17: error: %d needs an integer, the argument is string[5]\n"
 		"BEGIN { printf(\"%d\\n\", \"text\"); }\n"
 		"                ^~\n"
-		"hint: conversions are %d %i %u %x %X %o %c %s %p with flags -0+ #, a width, a "
+		"hint: conversions are %d %i %u %x %X %o %c %s %p %r with flags -0+ #, a width, a "
 		"precision and l, ll, h or hh; write %% for a percent sign\n"
 		"t.btc:1:24: note: this is the argument\n"
 		"BEGIN { printf(\"%d\\n\", \"text\"); }\n"
@@ -97,8 +97,39 @@ static void test_bpftrace_features(void)
 		"t.btc:1:20: error: this conversion has no argument\n"
 		"BEGIN { printf(\"%d %d\\n\", 1); }\n"
 		"                   ^~\n"
-		"hint: conversions are %d %i %u %x %X %o %c %s %p with flags -0+ #, a width, a "
+		"hint: conversions are %d %i %u %x %X %o %c %s %p %r with flags -0+ #, a width, a "
 		"precision and l, ll, h or hh; write %% for a percent sign\n");
+}
+
+/* Builtins of bpftrace 0.17 and later that scripts reach for: type rules
+ * and their errors (the values are checked end to end). */
+static void test_compat_builtins(void)
+{
+	accepts("utxocache:add { if (!has_key(@seen, arg1)) { @seen[arg1] = 1; } "
+		"delete(@seen, arg1); @c[comm] = count(); @h = has_key(@c, comm); @n = len(@c); }");
+	accepts("BEGIN { @a = strncmp(\"ab\", comm, 2); @b = strcontains(comm, \"sim\"); "
+		"@u[uid, gid, username] = numaid + rand; print(username); $p = (int32 *) 8; $p++; @p = $p; @p += 1; @p++; }");
+	rejects("BEGIN { @x = strncmp(\"a\", \"b\"); }",
+		"t.btc:1:14: error: strncmp() takes 3 arguments, not 2\n"
+		"BEGIN { @x = strncmp(\"a\", \"b\"); }\n"
+		"             ^~~~~~~\n"
+		"hint: strncmp(string, string, length)\n");
+	rejects("BEGIN { @x = strcontains(pid, \"1\"); }",
+		"t.btc:1:26: error: strcontains() compares strings, this is uint64\n"
+		"BEGIN { @x = strcontains(pid, \"1\"); }\n"
+		"                         ^~~\n"
+		"hint: pass a string: a literal, str(ptr) or a string argument\n");
+	rejects("BEGIN { $t = strftime(\"%Y\", nsecs); }",
+		"t.btc:1:14: error: this has no value to store in $t\n"
+		"BEGIN { $t = strftime(\"%Y\", nsecs); }\n"
+		"             ^~~~~~~~\n"
+		"hint: strftime() is printed where it is called: "
+		"printf(\"%s\", strftime(\"%H:%M:%S\", nsecs))\n");
+	rejects("BEGIN { @m[1, 2] = 1; delete(@m, 1); }",
+		"t.btc:1:30: error: map @m used with 1 key\n"
+		"BEGIN { @m[1, 2] = 1; delete(@m, 1); }\n"
+		"                             ^~\n"
+		"hint: first used at line 1 with 2 keys\n");
 }
 
 /* The hints that name the builtins come from the table, word for word
@@ -138,12 +169,14 @@ static void test_hints(void)
 		"BEGIN { qqqqq(); }\n"
 		"        ^~~~~\n"
 		"hint: functions are count sum min max avg stats hist lhist printf print clear "
-		"zero delete time str exit\n");
+		"zero delete time str buf strftime has_key len strncmp strcontains exit\n");
 	rejects("BEGIN { @x = qqqqq; }",
 		"t.btc:1:14: error: unknown identifier 'qqqqq'\n"
 		"BEGIN { @x = qqqqq; }\n"
 		"             ^~~~~\n"
-		"hint: builtins are pid tid nsecs elapsed cpu comm arg0..arg11 args.NAME\n");
+		"hint: builtins are pid tid nsecs elapsed cpu comm uid gid username numaid rand "
+		"arg0..arg11 "
+		"args.NAME\n");
 	rejects("BEGIN { @x = pdi; }",
 		"t.btc:1:14: error: unknown identifier 'pdi'\n"
 		"BEGIN { @x = pdi; }\n"
@@ -255,6 +288,7 @@ int main(void)
 {
 	fixture_builtins = builtins_table();
 	test_bpftrace_features();
+	test_compat_builtins();
 	test_named_args();
 	test_accepted();
 	test_type_errors();
