@@ -16,6 +16,7 @@
 #include "cli/repl.h"
 #include "cli/results.h"
 #include "cli/version.h"
+#include "runtime/metrics.h"
 #include "runtime/session.h"
 
 static const char usage_text[] =
@@ -54,6 +55,10 @@ static const char usage_text[] =
 	"  --emit-llvm      print each block's LLVM IR and exit (nothing is attached)\n"
 	"  --ringbuf-size N MiB for printf and other events (a power of 2 up to 1024; default 8\n"
 	"                   when the script prints or with -i, else 1/4)\n"
+	"  --metrics [ADDR:]PORT  serve the maps at http://ADDR:PORT/metrics while\n"
+	"                   tracing (OpenMetrics; ADDR defaults to 127.0.0.1)\n"
+	"  --metrics-file PATH  write the maps to PATH every second (Prometheus text,\n"
+	"                   for node_exporter's textfile collector)\n"
 	"  -V, --version    the version, LLVM's and libbpf's, the kernel's features\n"
 	"  -h, --help       this text\n"
 	"\n"
@@ -89,6 +94,7 @@ struct cli {
 	int buffering;		/* -B: _IONBF, _IOLBF or _IOFBF; 0 = default */
 	bool repl;		/* -i, or a terminal and no program */
 	bool emit_llvm;		/* --emit-llvm: print the IR, attach nothing */
+	struct metrics_opts metrics;	/* --metrics, --metrics-file */
 };
 
 /* The whole stream; *len is the bytes read, so a NUL byte inside the
@@ -193,6 +199,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "emit-llvm", no_argument, NULL, 'L' },
 		{ "catalog", no_argument, NULL, 'K' },
 		{ "no-warnings", no_argument, NULL, 'W' },
+		{ "metrics", required_argument, NULL, 'P' },
+		{ "metrics-file", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -235,6 +243,12 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case 'L': cli->emit_llvm = true; break;
 		case 'K': cli->catalog = cli->list = true; break;
 		case 'W': diag_set_warnings(false); break;
+		case 'P':
+			if (metrics_check_listen(optarg))
+				return -1;
+			cli->metrics.listen = optarg;
+			break;
+		case 'F': cli->metrics.file = optarg; break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case 'V': print_version(stdout); exit(0);
 		default: fputs(usage_text, stderr); return -1;
@@ -286,6 +300,12 @@ int main(int argc, char **argv)
 		free((char *)src.text);
 		return 1;
 	}
+	if (cli.repl && (cli.metrics.listen || cli.metrics.file)) {
+		diag_error(NULL, "run the script with -e or a file", "the REPL does not export "
+			   "metrics: its maps change while it runs");
+		free((char *)src.text);
+		return 1;
+	}
 	if (cli.repl) {
 		cli.opts.interactive = true;
 		int status = repl_main(&cli.opts, src.text ? &src : NULL);
@@ -324,7 +344,11 @@ int main(int argc, char **argv)
 		 * replace the exit status with 130 or 143, which would hide lost
 		 * events and the command's status. */
 		sigprocmask(SIG_BLOCK, &stop, NULL);
-		status = session_run(&s);
+		/* Started with the signals blocked: its threads inherit that. */
+		struct metrics *mx;
+		if (metrics_start(&s, &cli.metrics, &mx) == 0)
+			status = session_run(&s);
+		metrics_stop(mx);
 	}
 	/* A second Ctrl-C while detaching would leave the kernel to detach
 	 * link by link at exit, which is slower: results are out, so wait. */

@@ -40,6 +40,12 @@ int maps_print_one(struct map_set *ms, const struct map_info *m, FILE *f,
 int maps_print_map(struct map_set *ms, const struct map_info *m, struct output *out,
 		   int top, int div);
 
+/* One map read and folded into the model sinks print, without warnings
+ * (the metrics server's thread calls it); maps_free_read() frees what it
+ * read.  0 or -errno. */
+int maps_read(struct map_set *ms, const struct map_info *m, struct out_map *om);
+void maps_free_read(const struct map_info *m, struct out_map *om);
+
 /* Prints every map in name order. */
 int maps_print_all(struct map_set *ms, struct output *out);
 
