@@ -189,6 +189,21 @@ static int parse_size(int opt, const char *arg, struct session_opts *o)
 	return 0;
 }
 
+/* The long options with a value: --map-size, --ringbuf-size, --metrics,
+ * --metrics-file. */
+static int parse_valued(int opt, const char *arg, struct cli *cli)
+{
+	if (opt == 'P') {
+		cli->metrics.listen = arg;
+		return metrics_check_listen(arg);
+	}
+	if (opt == 'F') {
+		cli->metrics.file = arg;
+		return 0;
+	}
+	return parse_size(opt, arg, &cli->opts);
+}
+
 static int parse_args(int argc, char **argv, struct cli *cli)
 {
 	static const struct option longs[] = {
@@ -237,18 +252,14 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case 'v': cli->verbose = true; break;
 		case 'M':
 		case 'R':
-			if (parse_size(c, optarg, &cli->opts))
+		case 'P':
+		case 'F':
+			if (parse_valued(c, optarg, cli))
 				return -1;
 			break;
 		case 'L': cli->emit_llvm = true; break;
 		case 'K': cli->catalog = cli->list = true; break;
 		case 'W': diag_set_warnings(false); break;
-		case 'P':
-			if (metrics_check_listen(optarg))
-				return -1;
-			cli->metrics.listen = optarg;
-			break;
-		case 'F': cli->metrics.file = optarg; break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case 'V': print_version(stdout); exit(0);
 		default: fputs(usage_text, stderr); return -1;
