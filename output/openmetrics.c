@@ -55,11 +55,62 @@ static bool ends_with(const char *s, const char *suffix)
 	return !strcmp(s, suffix) || (n > k && s[n - k - 1] == '_' && !strcmp(s + n - k, suffix));
 }
 
+/* Units of time become Prometheus's base unit, seconds, the values
+ * written exactly in decimal (n nanoseconds as n / 10^9): a linter of
+ * Prometheus's refuses ns and us in a name.  Other units stay as the
+ * catalog spells them. */
+static const struct {
+	const char *catalog, *metric;
+	int decimals;
+} unit_rules[] = {
+	{ "ns", "seconds", 9 }, { "us", "seconds", 6 }, { "ms", "seconds", 3 },
+	{ "s", "seconds", 0 }, { "unix_s", "seconds", 0 },
+};
+
+/* The unit a family is named and typed with, NULL for none; *decimals:
+ * where the decimal point goes in its values. */
+static const char *metric_unit(const struct out_map *m, int *decimals)
+{
+	*decimals = 0;
+	if (!m->unit || !*m->unit)
+		return NULL;
+	for (size_t i = 0; i < sizeof(unit_rules) / sizeof(unit_rules[0]); i++)
+		if (!strcmp(m->unit, unit_rules[i].catalog)) {
+			*decimals = unit_rules[i].decimals;
+			return unit_rules[i].metric;
+		}
+	return m->unit;
+}
+
+/* v / 10^decimals, exactly, without trailing zeros: 1500 with 3 is
+ * "1.5", -1 with 9 "-0.000000001".  decimals <= 9; buf needs 48 bytes. */
+static const char *scaled_text(char *buf, __int128 v, int decimals)
+{
+	char digits[48], frac[48];
+	const char *d = out_i128(digits, v);
+	bool neg = *d == '-';
+	int n, lead, len;
+
+	d += neg;
+	n = (int)strlen(d);
+	lead = n > decimals ? n - decimals : 0;
+	/* the zeros after the point, then the digits after the integer part */
+	len = snprintf(frac, sizeof(frac), "%.*s%s", decimals - (n - lead), "0000000000",
+		       d + lead);
+	while (len && frac[len - 1] == '0')
+		frac[--len] = 0;
+	sprintf(buf, "%s%.*s%s%s", neg ? "-" : "", lead ? lead : 1, lead ? d : "0",
+		len ? "." : "", frac);
+	return buf;
+}
+
 /* btctrace_<map>, with _<unit> after it when the catalog gives a unit
  * (OpenMetrics wants the unit as the name's suffix).  Caller frees. */
 static char *family_name(const struct out_map *m)
 {
 	const char *map = m->name[0] == '@' ? m->name + 1 : m->name;
+	int decimals;
+	const char *unit = metric_unit(m, &decimals);
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -68,9 +119,9 @@ static char *family_name(const struct out_map *m)
 		return NULL;
 	fputs("btctrace_", f);
 	put_sanitised(f, *map ? map : "anon");
-	if (m->unit && *m->unit && !ends_with(map, m->unit)) {
+	if (unit && !ends_with(map, unit)) {
 		fputc('_', f);
-		put_sanitised(f, m->unit);
+		put_sanitised(f, unit);
 	}
 	fclose(f);
 	return buf;
@@ -133,7 +184,10 @@ static void put_map_metadata(struct output *o, const char *family, const char *t
 	if (!m->help || !*m->help)
 		snprintf(help, sizeof(help), "%s of the script's map %s", agg_name(m->kind),
 			 m->name);
-	put_metadata(o, family, type, m->help && *m->help ? m->help : help, m->unit);
+	int decimals;
+
+	put_metadata(o, family, type, m->help && *m->help ? m->help : help,
+		     metric_unit(m, &decimals));
 }
 
 /* A label value: backslash, '"' and newline escaped; bytes that are not
@@ -203,21 +257,22 @@ static void put_labels(FILE *f, const struct out_map *m, const struct out_entry 
 	fputc('}', f);
 }
 
-/* NAME{labels} VALUE */
+/* NAME{labels} VALUE, the value v / 10^decimals */
 static void put_sample(FILE *f, const char *family, const char *suffix,
 		       const struct out_map *m, const struct out_entry *e, const char *le,
-		       __int128 v)
+		       __int128 v, int decimals)
 {
+	char text[48];
+
 	fprintf(f, "%s%s", family, suffix);
 	put_labels(f, m, e, le);
-	fputc(' ', f);
-	out_put_i128(f, v);
-	fputc('\n', f);
+	fprintf(f, " %s\n", scaled_text(text, v, decimals));
 }
 
-/* The printed buckets, cumulative; lhist's open last bucket is +Inf's. */
+/* The printed buckets, cumulative, their bounds in the family's unit;
+ * lhist's open last bucket is +Inf's. */
 static void put_histogram(FILE *f, const char *family, const struct out_map *m,
-			  const struct out_entry *e)
+			  const struct out_entry *e, int decimals)
 {
 	uint64_t total = 0, top;
 	int lo, hi;
@@ -232,10 +287,10 @@ static void put_histogram(FILE *f, const char *family, const struct out_map *m,
 		out_slot_bounds(m, i, &min, &max, &has_min, &has_max);
 		if (!has_max)
 			continue;
-		put_sample(f, family, "_bucket", m, e, out_i128(le, max), total);
+		put_sample(f, family, "_bucket", m, e, scaled_text(le, max, decimals), total, 0);
 	}
-	put_sample(f, family, "_bucket", m, e, "+Inf", total);
-	put_sample(f, family, "_count", m, e, NULL, total);
+	put_sample(f, family, "_bucket", m, e, "+Inf", total, 0);
+	put_sample(f, family, "_count", m, e, NULL, total, 0);
 }
 
 static const char *metric_type(const struct out_map *m)
@@ -252,13 +307,17 @@ static const char *metric_type(const struct out_map *m)
 static void put_entry(FILE *f, const char *family, const struct out_map *m,
 		      const struct out_entry *e, const char *type)
 {
+	int decimals;
+
+	metric_unit(m, &decimals);
 	if (out_is_hist(m)) {
-		put_histogram(f, family, m, e);
+		put_histogram(f, family, m, e, decimals);
 	} else if (out_is_stats(m)) {
-		put_sample(f, family, "_count", m, e, NULL, e->count);
-		put_sample(f, family, "_sum", m, e, NULL, e->value);
+		put_sample(f, family, "_count", m, e, NULL, e->count, 0);
+		put_sample(f, family, "_sum", m, e, NULL, e->value, decimals);
 	} else {
-		put_sample(f, family, type[0] == 'c' ? "_total" : "", m, e, NULL, e->value);
+		put_sample(f, family, type[0] == 'c' ? "_total" : "", m, e, NULL, e->value,
+			   decimals);
 	}
 }
 

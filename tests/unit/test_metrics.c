@@ -166,6 +166,48 @@ static void test_series_limit(void)
 		"btctrace_series_dropped{family=\"btctrace_anon\"} 1\n");
 }
 
+/* Units of time are exported in seconds, exactly: a bucket's bound
+ * [1K, 2K) ns is le 0.000002047; 1500 us sum to 0.0015. */
+static void test_time_units(void)
+{
+	uint64_t b[HIST_SLOTS] = { [2] = 1, [12] = 2 };
+	struct out_entry h[] = { { .buckets = b } };
+	struct out_entry st[] = { { .value = 1500, .count = 2 } };
+	struct out_map m[] = {
+		{ .name = "@connect", .kind = AGG_HIST, .nentries = 1, .entries = h,
+		  .help = "time to connect", .unit = "ns" },
+		{ .name = "@flush_seconds", .kind = AGG_AVG, .nentries = 1, .entries = st,
+		  .help = "flush time", .unit = "us" },
+	};
+
+	CHECK_METRICS(m, FMT_OPENMETRICS, 0, NULL,
+		"# HELP btctrace_connect_seconds time to connect\n"
+		"# TYPE btctrace_connect_seconds histogram\n"
+		"# UNIT btctrace_connect_seconds seconds\n"
+		"btctrace_connect_seconds_bucket{le=\"0.000000001\"} 1\n"
+		"btctrace_connect_seconds_bucket{le=\"0.000000003\"} 1\n"
+		"btctrace_connect_seconds_bucket{le=\"0.000000007\"} 1\n"
+		"btctrace_connect_seconds_bucket{le=\"0.000000015\"} 1\n"
+		"btctrace_connect_seconds_bucket{le=\"0.000000031\"} 1\n"
+		"btctrace_connect_seconds_bucket{le=\"0.000000063\"} 1\n"
+		"btctrace_connect_seconds_bucket{le=\"0.000000127\"} 1\n"
+		"btctrace_connect_seconds_bucket{le=\"0.000000255\"} 1\n"
+		"btctrace_connect_seconds_bucket{le=\"0.000000511\"} 1\n"
+		"btctrace_connect_seconds_bucket{le=\"0.000001023\"} 1\n"
+		"btctrace_connect_seconds_bucket{le=\"0.000002047\"} 3\n"
+		"btctrace_connect_seconds_bucket{le=\"+Inf\"} 3\n"
+		"btctrace_connect_seconds_count 3\n"
+		"# HELP btctrace_flush_seconds flush time\n"
+		"# TYPE btctrace_flush_seconds summary\n"
+		"# UNIT btctrace_flush_seconds seconds\n"
+		"btctrace_flush_seconds_count 2\n"
+		"btctrace_flush_seconds_sum 0.0015\n"
+		NO_DROPS_OM
+		"btctrace_series_dropped{family=\"btctrace_connect_seconds\"} 0\n"
+		"btctrace_series_dropped{family=\"btctrace_flush_seconds\"} 0\n"
+		"# EOF\n");
+}
+
 static void test_own_counters(void)
 {
 	static const char *const maps[] = { "@a", "@b" };
@@ -193,6 +235,7 @@ int main(void)
 	test_lhist();
 	test_summary_gauge_string();
 	test_series_limit();
+	test_time_units();
 	test_own_counters();
 	return CHECK_DONE();
 }
