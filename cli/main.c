@@ -39,7 +39,9 @@ static const char usage_text[] =
 	"  -e PROGRAM       the program text\n"
 	"  -i               the REPL, also from a pipe; a program given with it is\n"
 	"                   attached first\n"
-	"  -f text|json     output format (json: one object per line; also for -l)\n"
+	"  -f text|json|openmetrics|prometheus\n"
+	"                   output format (json: one object per line, also for -l;\n"
+	"                   openmetrics, prometheus: the maps at exit as metrics)\n"
 	"  -o FILE          write output to FILE\n"
 	"  -q               no 'Attaching N probes...' line, no notes\n"
 	"  -v               say what is traced (binary, pid, probe shapes and\n"
@@ -238,7 +240,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			break;
 		case 'f':
 			if (output_format_by_name(optarg) < 0)
-				return diag_error(NULL, NULL, "-f takes text or json");
+				return diag_error(NULL, NULL, "-f takes text, json, openmetrics or prometheus");
 			cli->opts.format = (enum out_format)output_format_by_name(optarg);
 			break;
 		case 'o': cli->out_path = optarg; break;
