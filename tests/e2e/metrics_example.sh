@@ -52,9 +52,10 @@ ended=$(date +%s.%N)
 scraped_after_end() {
 	local t
 	t=$(query 'timestamp(btctrace_events_lost_total)' | jq -r '.[0].value[1] // empty')
-	[ -n "$t" ] && awk -v t="$t" -v e="$ended" 'BEGIN { exit !(t > e + 1) }'
+	[ -n "$t" ] && awk -v t="$t" -v e="$ended" 'BEGIN { exit !(t > e + 2) }'
 }
-wait_for "two scrapes after the node ended" scraped_after_end
+# rate() needs two samples of a series: three scrapes after the end
+wait_for "three scrapes after the node ended" scraped_after_end
 curl -sf "http://127.0.0.1:$mport/metrics" >"$TMP/node.prom"
 promtool check metrics <"$TMP/node.prom" >"$TMP/lint" 2>&1 || fail "promtool check metrics: $(cat "$TMP/lint")"
 
