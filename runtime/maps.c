@@ -350,6 +350,8 @@ int maps_print_map(struct map_set *ms, const struct map_info *m, struct output *
 {
 	struct out_map om;
 	maps_read(ms, m, &om);
+	if (ms->describe)
+		ms->describe(ms->describe_ctx, m, &om);
 	if (om.kind == AGG_SUM || om.kind == AGG_AVG || om.kind == AGG_STATS)
 		warn_overflow(&om);
 	output_map(out, &om, top, div);

@@ -19,6 +19,10 @@ struct map_set {
 	int nerr_slots;
 	uint32_t max_entries;
 	int ncpu;
+	/* Adds what metric sinks read about a map to what was read of it
+	 * (label names, help, unit: runtime/metrics.c); NULL: nothing. */
+	void (*describe)(const void *ctx, const struct map_info *m, struct out_map *om);
+	const void *describe_ctx;
 };
 
 int maps_create(struct map_set *ms, const struct symtab *syms, uint32_t max_entries,

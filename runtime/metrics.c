@@ -151,6 +151,19 @@ static void put_losses(struct metrics *mx, struct output *out)
 		(const char *const *)s->read_names, reads });
 }
 
+static void describe_map(const void *ctx, const struct map_info *m, struct out_map *om)
+{
+	const struct metrics *mx = ctx;
+	const struct map_meta *mm;
+
+	if (m->id < 0 || m->id >= MAX_MAPS)
+		return;
+	mm = &mx->meta[m->id];
+	om->key_names = mm->keys_seen ? mm->key_names : NULL;
+	om->help = mm->help;
+	om->unit = mm->unit;
+}
+
 int metrics_render(struct metrics *mx, enum out_format fmt, char **text, size_t *len)
 {
 	FILE *f = open_memstream(text, len);
@@ -166,12 +179,9 @@ int metrics_render(struct metrics *mx, enum out_format fmt, char **text, size_t 
 	for (const struct map_info *m = mx->s->maps.syms->maps; m; m = m->next) {
 		struct out_map om;
 
-		if (m->id < 0 || m->id >= MAX_MAPS || maps_read(&mx->s->maps, m, &om))
+		if (maps_read(&mx->s->maps, m, &om))
 			continue;
-		const struct map_meta *mm = &mx->meta[m->id];
-		om.key_names = mm->keys_seen ? mm->key_names : NULL;
-		om.help = mm->help;
-		om.unit = mm->unit;
+		describe_map(mx, m, &om);
 		output_map(out, &om, 0, 0);
 		maps_free_read(m, &om);
 	}
@@ -189,7 +199,8 @@ int metrics_start(struct session *s, const struct metrics_opts *opts, struct met
 	int rc = 0;
 
 	*out = NULL;
-	if (!opts->listen && !opts->file)
+	if (!opts->listen && !opts->file && s->opts.format != FMT_OPENMETRICS &&
+	    s->opts.format != FMT_PROMETHEUS)
 		return 0;
 	mx = calloc(1, sizeof(*mx));
 	if (!mx || !(mx->meta = calloc(MAX_MAPS, sizeof(*mx->meta)))) {
@@ -199,6 +210,9 @@ int metrics_start(struct session *s, const struct metrics_opts *opts, struct met
 	mx->s = s;
 	mx->series_limit = opts->series_limit > 0 ? opts->series_limit : OUT_SERIES_LIMIT;
 	find_meta(mx);
+	/* -f openmetrics and print(@m) name labels as the server does. */
+	s->maps.describe = describe_map;
+	s->maps.describe_ctx = mx;
 	if (opts->listen)
 		rc = metrics_http_start(mx, opts->listen, s->opts.quiet);
 	if (!rc && opts->file)
@@ -217,6 +231,7 @@ void metrics_stop(struct metrics *mx)
 		return;
 	metrics_http_stop(mx->http);
 	metrics_file_stop(mx->file);
+	mx->s->maps.describe = NULL;
 	for (int i = 0; mx->meta && i < MAX_MAPS; i++) {
 		free(mx->meta[i].unit_buf);
 		free(mx->meta[i].help_buf);

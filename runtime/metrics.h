@@ -25,8 +25,9 @@ struct metrics_opts {
 int metrics_check_listen(const char *listen);
 
 /* Starts serving the maps of s, whose programs are all added (the maps
- * must not change meanwhile: the REPL does not serve metrics).  *out is
- * NULL when opts asks for nothing.  0 or -errno after a message. */
+ * must not change meanwhile: the REPL does not serve metrics), and names
+ * the labels of maps s prints with a metric sink (-f openmetrics).  *out
+ * is NULL when there is nothing to do.  0 or -errno after a message. */
 int metrics_start(struct session *s, const struct metrics_opts *opts, struct metrics **out);
 
 /* Stops the server and the writer; the file is written a last time.

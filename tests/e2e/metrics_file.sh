@@ -45,6 +45,14 @@ expect_eq "other coins at the end" \
 expect_eq "value at the end" "$(sed -n 's/^btctrace_value_sat //p' "$prom")" \
 	"$(jq -r '.probes["utxocache:add"].args[3].sum' "$TMP/truth.json")"
 
+# -f openmetrics: the maps at exit, labels named as the server names them
+"$BTCTRACE" -q -f openmetrics -e 'utxocache:add { @coins[args.is_coinbase] = count(); }' \
+	-c "$BUILD/btcsim coins --seed 9 --count 300 --truth $TMP/t2.json" >"$TMP/exit.om"
+expect_eq "-f openmetrics: coinbase coins" \
+	"$(sed -n 's/^btctrace_coins_total{is_coinbase="1"} //p' "$TMP/exit.om")" \
+	"$(jq -r '.probes["utxocache:add"].args[4].sum' "$TMP/t2.json")"
+expect_eq "-f openmetrics: last line" "$(tail -n 1 "$TMP/exit.om")" "# EOF"
+
 # errors: which option, what it wants, exit 1, nothing traced
 check_error() {
 	local what=$1 expected=$2

@@ -120,6 +120,10 @@ grep -qi '^content-type: application/openmetrics-text; version=1.0.0' "$TMP/head
 expect_eq "OpenMetrics ends with # EOF" "$(tail -n 1 "$TMP/om.txt")" "# EOF"
 expect_eq "POST refused" "$(curl -s -o /dev/null -w '%{http_code}' -d x "http://127.0.0.1:$mport/metrics")" 405
 expect_eq "other paths" "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$mport/etc/passwd")" 404
+expect_eq "HEAD" "$(curl -s -o /dev/null -w '%{http_code}' -I "http://127.0.0.1:$mport/metrics")" 200
+big=$(head -c 20000 /dev/zero | tr '\0' a)
+expect_eq "a request over 16 KiB" \
+	"$(curl -s -o /dev/null -w '%{http_code}' -H "X-Big: $big" "http://127.0.0.1:$mport/metrics")" 431
 
 # A burst of events while /metrics is scraped in a loop: every event is
 # counted (the scrapes run in the server's thread, not the event loop)
