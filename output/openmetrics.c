@@ -18,9 +18,10 @@
 
 #include "output/model.h"
 
-/* How many series the limit left out of each family, written at the end. */
+/* Each map's family and how many of its series were left out, written
+ * at the end. */
 struct om_dropped {
-	char *family;
+	char *map, *family;
 	uint64_t n;
 };
 
@@ -29,9 +30,12 @@ struct om_state {
 	int n, cap;
 };
 
+extern const struct output_ops output_openmetrics_ops;
+
+/* OpenMetrics rather than Prometheus 0.0.4: # UNIT lines, # EOF. */
 static bool is_openmetrics(const struct output *o)
 {
-	return o->ops->name[0] == 'o';
+	return o->ops == &output_openmetrics_ops;
 }
 
 /* [a-zA-Z0-9_] stays, anything else becomes '_'; a leading digit gets
@@ -321,7 +325,29 @@ static void put_entry(FILE *f, const char *family, const struct out_map *m,
 	}
 }
 
-static void remember_dropped(struct output *o, const char *family, uint64_t n)
+/* The families btctrace's own counters use. */
+static const char *const own_families[] = {
+	"btctrace_events_lost", "btctrace_map_updates_dropped", "btctrace_reads_failed",
+	"btctrace_series_dropped",
+};
+
+/* A family already written (two maps named alike once sanitised, or a
+ * map named as one of btctrace's own) cannot be written twice. */
+static bool family_taken(const struct output *o, const char *family)
+{
+	const struct om_state *st = o->state;
+
+	for (size_t i = 0; i < sizeof(own_families) / sizeof(own_families[0]); i++)
+		if (!strcmp(own_families[i], family))
+			return true;
+	for (int i = 0; st && i < st->n; i++)
+		if (!strcmp(st->dropped[i].family, family))
+			return true;
+	return false;
+}
+
+static void remember_dropped(struct output *o, const char *map, const char *family,
+			     uint64_t n)
 {
 	struct om_state *st = o->state;
 
@@ -336,12 +362,14 @@ static void remember_dropped(struct output *o, const char *family, uint64_t n)
 		st->dropped = d;
 		st->cap = cap;
 	}
+	st->dropped[st->n].map = strdup(map);
 	st->dropped[st->n].family = strdup(family);
 	st->dropped[st->n++].n = n;
 }
 
 /* One map as one metric family.  top and div are the text output's and
- * do not apply: the series limit keeps the entries that rank highest. */
+ * do not apply: the series limit keeps the entries that rank highest.  A
+ * map whose family is taken is left out whole, and counted. */
 static void om_map(struct output *o, const struct out_map *m, int top, int div)
 {
 	const char *type = metric_type(m);
@@ -353,10 +381,15 @@ static void om_map(struct output *o, const struct out_map *m, int top, int div)
 	if (m->kind == AGG_STR || !(family = family_name(m)))
 		return;
 	items = out_shown_entries(m, 0, &n);
-	if (items && o->series_limit > 0 && n > o->series_limit)
-		first = n - o->series_limit;
-	remember_dropped(o, family, (uint64_t)first);
-	put_map_metadata(o, family, type, m);
+	if (family_taken(o, family)) {
+		remember_dropped(o, m->name, "", (uint64_t)n);
+		first = n;
+	} else {
+		if (items && o->series_limit > 0 && n > o->series_limit)
+			first = n - o->series_limit;
+		remember_dropped(o, m->name, family, (uint64_t)first);
+		put_map_metadata(o, family, type, m);
+	}
 	for (int i = first; items && i < n; i++)
 		put_entry(o->f, family, m, items[i].e, type);
 	free(items);
@@ -380,17 +413,16 @@ static void om_counter(struct output *o, const struct out_counter *c)
 	}
 }
 
-/* The series the limit left out, per map: a gauge, as it is of this
- * scrape only. */
+/* The series left out, per map: a gauge, as it is of this scrape only. */
 static void om_end(struct output *o)
 {
 	struct om_state *st = o->state;
 
 	put_metadata(o, "btctrace_series_dropped", "gauge",
-		     "series of a map left out by the series limit", NULL);
+		     "series of a map left out: over the series limit, or its name taken", NULL);
 	for (int i = 0; st && i < st->n; i++) {
-		fputs("btctrace_series_dropped{family=\"", o->f);
-		put_label_value(o->f, st->dropped[i].family);
+		fputs("btctrace_series_dropped{map=\"", o->f);
+		put_label_value(o->f, st->dropped[i].map);
 		fprintf(o->f, "\"} %" PRIu64 "\n", st->dropped[i].n);
 	}
 	if (is_openmetrics(o))
@@ -401,8 +433,10 @@ static void om_close(struct output *o)
 {
 	struct om_state *st = o->state;
 
-	for (int i = 0; st && i < st->n; i++)
+	for (int i = 0; st && i < st->n; i++) {
+		free(st->dropped[i].map);
 		free(st->dropped[i].family);
+	}
 	if (st)
 		free(st->dropped);
 	free(st);

@@ -21,7 +21,7 @@ last=
 while kill -0 "$tracer" 2>/dev/null; do
 	if cp "$prom" "$TMP/read" 2>/dev/null; then
 		reads=$((reads + 1))
-		tail -n 1 "$TMP/read" | grep -q '^btctrace_series_dropped{family="btctrace_value_sat"} ' ||
+		tail -n 1 "$TMP/read" | grep -q '^btctrace_series_dropped{map="@value"} ' ||
 			fail "a read of the file is not whole: $(tail -n 2 "$TMP/read")"
 		promtool check metrics <"$TMP/read" >"$TMP/lint" 2>&1 || fail "promtool: $(cat "$TMP/lint")"
 		sum=$(md5sum <"$TMP/read")

@@ -41,7 +41,7 @@ static char *render(const struct out_map *maps, int n, enum out_format fmt, int 
 	char *s_ = render(maps, NELEM(maps), fmt, limit, c); \
 	CHECK_STR(s_, exp); free(s_); } while (0)
 
-#define NO_DROPS_OM "# HELP btctrace_series_dropped series of a map left out by the series limit\n" \
+#define NO_DROPS_OM "# HELP btctrace_series_dropped series of a map left out: over the series limit, or its name taken\n" \
 	"# TYPE btctrace_series_dropped gauge\n"
 
 static void test_counter_labels(void)
@@ -60,7 +60,7 @@ static void test_counter_labels(void)
 		"btctrace_msgs_total{msg_type=\"a\\\"b\\\\c\\nd\xEF\xBF\xBD\",key1=\"1\"} 2\n"
 		"btctrace_msgs_total{msg_type=\"tx\",key1=\"7\"} 5\n"
 		NO_DROPS_OM
-		"btctrace_series_dropped{family=\"btctrace_msgs\"} 0\n"
+		"btctrace_series_dropped{map=\"@msgs\"} 0\n"
 		"# EOF\n");
 	/* 0.0.4: the counter's family is named by its samples; no # EOF. */
 	CHECK_METRICS(m, FMT_PROMETHEUS, 0, NULL,
@@ -69,7 +69,7 @@ static void test_counter_labels(void)
 		"btctrace_msgs_total{msg_type=\"a\\\"b\\\\c\\nd\xEF\xBF\xBD\",key1=\"1\"} 2\n"
 		"btctrace_msgs_total{msg_type=\"tx\",key1=\"7\"} 5\n"
 		NO_DROPS_OM
-		"btctrace_series_dropped{family=\"btctrace_msgs\"} 0\n");
+		"btctrace_series_dropped{map=\"@msgs\"} 0\n");
 }
 
 /* The finite le bounds are the inclusive upper ends of the printed
@@ -94,7 +94,7 @@ static void test_hist(void)
 		"btctrace_size_bytes_bucket{key=\"-3\",le=\"+Inf\"} 15\n"
 		"btctrace_size_bytes_count{key=\"-3\"} 15\n"
 		NO_DROPS_OM
-		"btctrace_series_dropped{family=\"btctrace_size_bytes\"} 0\n"
+		"btctrace_series_dropped{map=\"@size\"} 0\n"
 		"# EOF\n");
 }
 
@@ -115,7 +115,7 @@ static void test_lhist(void)
 		"btctrace_l_bucket{le=\"+Inf\"} 5\n"
 		"btctrace_l_count 5\n"
 		NO_DROPS_OM
-		"btctrace_series_dropped{family=\"btctrace_l\"} 0\n");
+		"btctrace_series_dropped{map=\"@l\"} 0\n");
 }
 
 /* stats(): a summary whose _sum is exact past 64 bits; a signed sum()
@@ -141,8 +141,8 @@ static void test_summary_gauge_string(void)
 		"# TYPE btctrace_net gauge\n"
 		"btctrace_net -4\n"
 		NO_DROPS_OM
-		"btctrace_series_dropped{family=\"btctrace_fees\"} 0\n"
-		"btctrace_series_dropped{family=\"btctrace_net\"} 0\n");
+		"btctrace_series_dropped{map=\"@fees\"} 0\n"
+		"btctrace_series_dropped{map=\"@net\"} 0\n");
 }
 
 /* The limit keeps the series that rank highest and counts the rest. */
@@ -163,7 +163,7 @@ static void test_series_limit(void)
 		"btctrace_anon{pid=\"3\"} 20\n"
 		"btctrace_anon{pid=\"2\"} 30\n"
 		NO_DROPS_OM
-		"btctrace_series_dropped{family=\"btctrace_anon\"} 1\n");
+		"btctrace_series_dropped{map=\"@\"} 1\n");
 }
 
 /* Units of time are exported in seconds, exactly: a bucket's bound
@@ -203,9 +203,31 @@ static void test_time_units(void)
 		"btctrace_flush_seconds_count 2\n"
 		"btctrace_flush_seconds_sum 0.0015\n"
 		NO_DROPS_OM
-		"btctrace_series_dropped{family=\"btctrace_connect_seconds\"} 0\n"
-		"btctrace_series_dropped{family=\"btctrace_flush_seconds\"} 0\n"
+		"btctrace_series_dropped{map=\"@connect\"} 0\n"
+		"btctrace_series_dropped{map=\"@flush_seconds\"} 0\n"
 		"# EOF\n");
+}
+
+/* Two maps named alike once sanitised, or one named as btctrace's own
+ * metrics: the later is left out whole, and counted. */
+static void test_taken_names(void)
+{
+	struct out_entry a[] = { { .value = 1 } };
+	struct out_entry b[] = { { .value = 2 } };
+	struct out_map m[] = {
+		{ .name = "@size", .kind = AGG_MAX, .nentries = 1, .entries = a, .unit = "bytes" },
+		{ .name = "@size_bytes", .kind = AGG_MAX, .nentries = 1, .entries = b },
+		{ .name = "@events_lost", .kind = AGG_MAX, .nentries = 1, .entries = b },
+	};
+
+	CHECK_METRICS(m, FMT_PROMETHEUS, 0, NULL,
+		"# HELP btctrace_size_bytes max() of the script's map @size\n"
+		"# TYPE btctrace_size_bytes gauge\n"
+		"btctrace_size_bytes 1\n"
+		NO_DROPS_OM
+		"btctrace_series_dropped{map=\"@size\"} 0\n"
+		"btctrace_series_dropped{map=\"@size_bytes\"} 1\n"
+		"btctrace_series_dropped{map=\"@events_lost\"} 1\n");
 }
 
 static void test_own_counters(void)
@@ -236,6 +258,7 @@ int main(void)
 	test_summary_gauge_string();
 	test_series_limit();
 	test_time_units();
+	test_taken_names();
 	test_own_counters();
 	return CHECK_DONE();
 }
