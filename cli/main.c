@@ -61,6 +61,7 @@ static const char usage_text[] =
 	"                   tracing (OpenMetrics; ADDR defaults to 127.0.0.1)\n"
 	"  --metrics-file PATH  write the maps to PATH every second (Prometheus text,\n"
 	"                   for node_exporter's textfile collector)\n"
+	"  --metrics-limit N  series per map exported at most (default 10000)\n"
 	"  -V, --version    the version, LLVM's and libbpf's, the kernel's features\n"
 	"  -h, --help       this text\n"
 	"\n"
@@ -172,6 +173,7 @@ static bool parse_number(const char *s, unsigned long max, unsigned long *v)
 
 #define MAX_MAP_SIZE (1ul << 24)	/* entries; a histogram's kernel map has 8x */
 #define MAX_RINGBUF_MIB 1024ul
+#define MAX_SERIES 10000000ul	/* --metrics-limit: series per map */
 
 /* --map-size N (entries) and --ringbuf-size N (MiB, a power of two). */
 static int parse_size(int opt, const char *arg, struct session_opts *o)
@@ -191,16 +193,32 @@ static int parse_size(int opt, const char *arg, struct session_opts *o)
 	return 0;
 }
 
-/* The long options with a value: --map-size, --ringbuf-size, --metrics,
- * --metrics-file. */
+/* Options whose value is checked: -f, --map-size, --ringbuf-size,
+ * --metrics, --metrics-file, --metrics-limit. */
 static int parse_valued(int opt, const char *arg, struct cli *cli)
 {
+	if (opt == 'f') {
+		int fmt = output_format_by_name(arg);
+		if (fmt < 0)
+			return diag_error(NULL, NULL, "-f takes text, json, openmetrics or "
+					  "prometheus");
+		cli->opts.format = (enum out_format)fmt;
+		return 0;
+	}
 	if (opt == 'P') {
 		cli->metrics.listen = arg;
 		return metrics_check_listen(arg);
 	}
 	if (opt == 'F') {
 		cli->metrics.file = arg;
+		return 0;
+	}
+	unsigned long v;
+	if (opt == 'S') {
+		if (!parse_number(arg, MAX_SERIES, &v))
+			return diag_error(NULL, NULL, "--metrics-limit takes a number of series "
+					  "from 1 to %lu, not '%s'", MAX_SERIES, arg);
+		cli->metrics.series_limit = (int)v;
 		return 0;
 	}
 	return parse_size(opt, arg, &cli->opts);
@@ -218,6 +236,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "no-warnings", no_argument, NULL, 'W' },
 		{ "metrics", required_argument, NULL, 'P' },
 		{ "metrics-file", required_argument, NULL, 'F' },
+		{ "metrics-limit", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -238,11 +257,6 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 				return diag_error(NULL, "give one target", "-%c given twice", c);
 			*(c == 'c' ? &cli->opts.cmd : &cli->opts.path) = optarg;
 			break;
-		case 'f':
-			if (output_format_by_name(optarg) < 0)
-				return diag_error(NULL, NULL, "-f takes text, json, openmetrics or prometheus");
-			cli->opts.format = (enum out_format)output_format_by_name(optarg);
-			break;
 		case 'o': cli->out_path = optarg; break;
 		case 'q': cli->opts.quiet = true; break;
 		case 'l': cli->list = true; break;
@@ -252,10 +266,12 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			break;
 		case 'i': cli->repl = true; break;
 		case 'v': cli->verbose = true; break;
+		case 'f':
 		case 'M':
 		case 'R':
 		case 'P':
 		case 'F':
+		case 'S':
 			if (parse_valued(c, optarg, cli))
 				return -1;
 			break;

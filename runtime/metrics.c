@@ -210,9 +210,12 @@ int metrics_start(struct session *s, const struct metrics_opts *opts, struct met
 	mx->s = s;
 	mx->series_limit = opts->series_limit > 0 ? opts->series_limit : OUT_SERIES_LIMIT;
 	find_meta(mx);
-	/* -f openmetrics and print(@m) name labels as the server does. */
+	/* -f openmetrics and print(@m) name labels and limit series as the
+	 * server does. */
 	s->maps.describe = describe_map;
 	s->maps.describe_ctx = mx;
+	if (s->output)
+		output_set_series_limit(s->output, mx->series_limit);
 	if (opts->listen)
 		rc = metrics_http_start(mx, opts->listen, s->opts.quiet);
 	if (!rc && opts->file)

@@ -16,7 +16,7 @@ struct metrics;
 struct metrics_opts {
 	const char *listen;	/* [ADDR:]PORT, or NULL: no server */
 	const char *file;	/* a path, or NULL: no file */
-	int series_limit;	/* per map; 0: OUT_SERIES_LIMIT */
+	int series_limit;	/* per map (--metrics-limit); 0: OUT_SERIES_LIMIT */
 	unsigned interval_ms;	/* between writes of the file; 0: 1000 */
 };
 

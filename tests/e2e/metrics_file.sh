@@ -53,6 +53,17 @@ expect_eq "-f openmetrics: coinbase coins" \
 	"$(jq -r '.probes["utxocache:add"].args[4].sum' "$TMP/t2.json")"
 expect_eq "-f openmetrics: last line" "$(tail -n 1 "$TMP/exit.om")" "# EOF"
 
+# --metrics-limit 1: the series that ranks highest stays, the other is
+# counted (the same events as the run above: its truth holds)
+"$BTCTRACE" -q -f prometheus --metrics-limit 1 -e 'utxocache:add { @coins[args.is_coinbase] = count(); }' \
+	-c "$BUILD/btcsim coins --seed 9 --count 300" >"$TMP/limit.prom"
+expect_eq "--metrics-limit 1: series" "$(grep -c '^btctrace_coins_total' "$TMP/limit.prom")" 1
+expect_eq "--metrics-limit 1: the larger stays" \
+	"$(sed -n 's/^btctrace_coins_total{is_coinbase="0"} //p' "$TMP/limit.prom")" \
+	"$(jq -r '.probes["utxocache:add"] | (.fires | tonumber) - (.args[4].sum | tonumber)' "$TMP/t2.json")"
+expect_eq "--metrics-limit 1: dropped" \
+	"$(sed -n 's/^btctrace_series_dropped{map="@coins"} //p' "$TMP/limit.prom")" 1
+
 # errors: which option, what it wants, exit 1, nothing traced
 check_error() {
 	local what=$1 expected=$2
@@ -66,6 +77,8 @@ check_error() {
 check_error "bad port" "btctrace: error: --metrics takes [ADDR:]PORT, not '99999'" --metrics 99999
 check_error "no port" "btctrace: error: --metrics takes [ADDR:]PORT, not 'localhost:'" \
 	--metrics localhost:
+check_error "limit" "btctrace: error: --metrics-limit takes a number of series from 1 to 10000000, not '0'" \
+	--metrics-limit 0
 check_error "unwritable file" "btctrace: error: cannot write the metrics file $TMP/none/x.prom: No such file or directory" \
 	--metrics-file "$TMP/none/x.prom"
 busy=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -41,7 +41,8 @@ static char *render(const struct out_map *maps, int n, enum out_format fmt, int 
 	char *s_ = render(maps, NELEM(maps), fmt, limit, c); \
 	CHECK_STR(s_, exp); free(s_); } while (0)
 
-#define NO_DROPS_OM "# HELP btctrace_series_dropped series of a map left out: over the series limit, or its name taken\n" \
+#define NO_DROPS_OM "# HELP btctrace_series_dropped series of a map left out: over the " \
+	"series limit, or its name taken\n" \
 	"# TYPE btctrace_series_dropped gauge\n"
 
 static void test_counter_labels(void)
