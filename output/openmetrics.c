@@ -132,9 +132,10 @@ static char *family_name(const struct out_map *m)
 }
 
 /* HELP text: backslash and newline escaped, and '"' in OpenMetrics. */
-static void put_help(struct output *o, const char *family, const char *help)
+static void put_help(struct output *o, const char *family, const char *suffix,
+		     const char *help)
 {
-	fprintf(o->f, "# HELP %s ", family);
+	fprintf(o->f, "# HELP %s%s ", family, suffix);
 	for (const char *s = help; *s; s++) {
 		if (*s == '\\' || (*s == '"' && is_openmetrics(o)))
 			fprintf(o->f, "\\%c", *s);
@@ -153,11 +154,9 @@ static void put_metadata(struct output *o, const char *family, const char *type,
 {
 	bool om = is_openmetrics(o);
 	const char *total = !om && !strcmp(type, "counter") ? "_total" : "";
-	char name[256];
 
-	snprintf(name, sizeof(name), "%s%s", family, total);
-	put_help(o, name, help);
-	fprintf(o->f, "# TYPE %s %s\n", name, type);
+	put_help(o, family, total, help);
+	fprintf(o->f, "# TYPE %s%s %s\n", family, total, type);
 	if (om && unit && *unit) {
 		fprintf(o->f, "# UNIT %s ", family);
 		put_sanitised(o->f, unit);
@@ -183,15 +182,15 @@ static const char *agg_name(enum agg_kind kind)
 static void put_map_metadata(struct output *o, const char *family, const char *type,
 			     const struct out_map *m)
 {
-	char help[160];
-
-	if (!m->help || !*m->help)
-		snprintf(help, sizeof(help), "%s of the script's map %s", agg_name(m->kind),
-			 m->name);
+	char *own = NULL;
 	int decimals;
 
-	put_metadata(o, family, type, m->help && *m->help ? m->help : help,
+	if ((!m->help || !*m->help) &&
+	    asprintf(&own, "%s of the script's map %s", agg_name(m->kind), m->name) < 0)
+		own = NULL;
+	put_metadata(o, family, type, own ? own : m->help ? m->help : "",
 		     metric_unit(m, &decimals));
+	free(own);
 }
 
 /* A label value: backslash, '"' and newline escaped; bytes that are not
@@ -400,7 +399,7 @@ static void om_counter(struct output *o, const struct out_counter *c)
 {
 	char family[128];
 
-	snprintf(family, sizeof(family), "btctrace_%s", c->name);
+	snprintf(family, sizeof(family), "btctrace_%s", c->name);	/* names of our own */
 	put_metadata(o, family, "counter", c->help, NULL);
 	for (int i = 0; i < c->n; i++) {
 		fprintf(o->f, "%s_total", family);
