@@ -67,12 +67,13 @@ n2=$!
 wait "$n1" "$n2"
 ended=$(date +%s.%N)
 
-# Two scrapes in all, the last one after both nodes ended.
+# A scrape after both nodes ended, and two in all.
 scraped_after_end() {
-	local t
-	t=$(query 'timestamp(btctrace_events_lost_total)' | cut -f2)
-	[ -n "$t" ] && awk -v t="$t" -v e="$ended" 'BEGIN { exit !(t > e) }' &&
-		[ "$(query 'count_over_time(up{job="btctrace"}[5m])' | cut -f2)" -ge 2 ]
+	curl -sf --get "http://127.0.0.1:$pport/api/v1/query" \
+		--data-urlencode 'query=up{job="btctrace"}[5m]' >"$TMP/up.json" || return 1
+	[ "$(jq --argjson e "$ended" '[.data.result[0].values[]? | select(.[0] > $e and .[1] == "1")] |
+		length' "$TMP/up.json")" -ge 1 ] &&
+		[ "$(jq '[.data.result[0].values[]? | select(.[1] == "1")] | length' "$TMP/up.json")" -ge 2 ]
 }
 wait_for "two scrapes" scraped_after_end
 
