@@ -16,6 +16,7 @@
 #include "cli/repl.h"
 #include "cli/results.h"
 #include "cli/version.h"
+#include "runtime/metrics.h"
 #include "runtime/session.h"
 
 static const char usage_text[] =
@@ -38,7 +39,9 @@ static const char usage_text[] =
 	"  -e PROGRAM       the program text\n"
 	"  -i               the REPL, also from a pipe; a program given with it is\n"
 	"                   attached first\n"
-	"  -f text|json     output format (json: one object per line; also for -l)\n"
+	"  -f text|json|openmetrics|prometheus\n"
+	"                   output format (json: one object per line, also for -l;\n"
+	"                   openmetrics, prometheus: the maps at exit as metrics)\n"
 	"  -o FILE          write output to FILE\n"
 	"  -q               no 'Attaching N probes...' line, no notes\n"
 	"  -v               say what is traced (binary, pid, probe shapes and\n"
@@ -57,6 +60,11 @@ static const char usage_text[] =
 	"                   verifier, attach, printing, detach, ...) on stderr\n"
 	"  --ringbuf-size N MiB for printf and other events (a power of 2 up to 1024; default 8\n"
 	"                   when the script prints or with -i, else 1/4)\n"
+	"  --metrics [ADDR:]PORT  serve the maps at http://ADDR:PORT/metrics while\n"
+	"                   tracing (OpenMetrics; ADDR defaults to 127.0.0.1)\n"
+	"  --metrics-file PATH  write the maps to PATH every second (Prometheus text,\n"
+	"                   for node_exporter's textfile collector)\n"
+	"  --metrics-limit N  series per map exported at most (default 10000)\n"
 	"  -V, --version    the version, LLVM's and libbpf's, the kernel's features\n"
 	"  -h, --help       this text\n"
 	"\n"
@@ -93,6 +101,7 @@ struct cli {
 	int buffering;		/* -B: _IONBF, _IOLBF or _IOFBF; 0 = default */
 	bool repl;		/* -i, or a terminal and no program */
 	bool emit_llvm;		/* --emit-llvm: print the IR, attach nothing */
+	struct metrics_opts metrics;	/* --metrics, --metrics-file */
 };
 
 /* The whole stream; *len is the bytes read, so a NUL byte inside the
@@ -168,6 +177,7 @@ static bool parse_number(const char *s, unsigned long max, unsigned long *v)
 
 #define MAX_MAP_SIZE (1ul << 24)	/* entries; a histogram's kernel map has 8x */
 #define MAX_RINGBUF_MIB 1024ul
+#define MAX_SERIES 10000000ul	/* --metrics-limit: series per map */
 
 /* --map-size N (entries) and --ringbuf-size N (MiB, a power of two). */
 static int parse_size(int opt, const char *arg, struct session_opts *o)
@@ -196,6 +206,37 @@ static void debug_as_emit_llvm(struct cli *cli)
 	cli->emit_llvm = true;
 }
 
+/* Options whose value is checked: -f, --map-size, --ringbuf-size,
+ * --metrics, --metrics-file, --metrics-limit. */
+static int parse_valued(int opt, const char *arg, struct cli *cli)
+{
+	if (opt == 'f') {
+		int fmt = output_format_by_name(arg);
+		if (fmt < 0)
+			return diag_error(NULL, NULL, "-f takes text, json, openmetrics or "
+					  "prometheus");
+		cli->opts.format = (enum out_format)fmt;
+		return 0;
+	}
+	if (opt == 'P') {
+		cli->metrics.listen = arg;
+		return metrics_check_listen(arg);
+	}
+	if (opt == 'F') {
+		cli->metrics.file = arg;
+		return 0;
+	}
+	unsigned long v;
+	if (opt == 'S') {
+		if (!parse_number(arg, MAX_SERIES, &v))
+			return diag_error(NULL, NULL, "--metrics-limit takes a number of series "
+					  "from 1 to %lu, not '%s'", MAX_SERIES, arg);
+		cli->metrics.series_limit = (int)v;
+		return 0;
+	}
+	return parse_size(opt, arg, &cli->opts);
+}
+
 static int parse_args(int argc, char **argv, struct cli *cli)
 {
 	static const struct option longs[] = {
@@ -207,6 +248,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "timings", no_argument, NULL, 'T' },
 		{ "catalog", no_argument, NULL, 'K' },
 		{ "no-warnings", no_argument, NULL, 'W' },
+		{ "metrics", required_argument, NULL, 'P' },
+		{ "metrics-file", required_argument, NULL, 'F' },
+		{ "metrics-limit", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -227,11 +271,6 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 				return diag_error(NULL, "give one target", "-%c given twice", c);
 			*(c == 'c' ? &cli->opts.cmd : &cli->opts.path) = optarg;
 			break;
-		case 'f':
-			if (output_format_by_name(optarg) < 0)
-				return diag_error(NULL, NULL, "-f takes text or json");
-			cli->opts.format = (enum out_format)output_format_by_name(optarg);
-			break;
 		case 'o': cli->out_path = optarg; break;
 		case 'q': cli->opts.quiet = true; break;
 		case 'l': cli->list = true; break;
@@ -241,9 +280,13 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			break;
 		case 'i': cli->repl = true; break;
 		case 'v': cli->verbose = true; break;
+		case 'f':
 		case 'M':
 		case 'R':
-			if (parse_size(c, optarg, &cli->opts))
+		case 'P':
+		case 'F':
+		case 'S':
+			if (parse_valued(c, optarg, cli))
 				return -1;
 			break;
 		case 'L': cli->emit_llvm = true; break;
@@ -299,6 +342,56 @@ static int bpftrace_env(struct cli *cli)
 	return 0;
 }
 
+/* A script or -e program: compiled, attached, traced until it ends.
+ * Returns the exit status. */
+static int run_script(struct cli *c, struct source *src, uint64_t t0)
+{
+	/* Standard output too goes through a stream whose write errors are
+	 * reported: results lost to a full disk are an error (exit 1). */
+	if (!c->opts.out && !c->emit_llvm && !(c->opts.out = results_open(NULL)))
+		return 1;
+	/* As bpftrace, printf lines reach a pipe as they happen; but not one
+	 * write(2) per line: by default lines are buffered and the session
+	 * flushes them once per batch of events read, which is what lets the
+	 * reader keep up with a flood (a write per line halves its rate).
+	 * -B line/none/full are taken literally. */
+	if (c->opts.out) {
+		setvbuf(c->opts.out, NULL, c->buffering ? c->buffering : _IOFBF,
+			c->buffering ? 0 : 1 << 16);
+		c->opts.flush_batches = !c->buffering;
+	}
+	struct session s;
+	session_open(&s, &c->opts);
+	s.timings.start_ns = t0;
+	timings_add(&s.timings, PH_SETUP, &t0);
+	int status = 1;
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	if (c->emit_llvm) {
+		status = driver_add(&s, src, stdout, NULL) ? 1 : 0;
+	} else if (driver_add(&s, src, NULL, NULL) == 0) {
+		/* From here SIGINT and SIGTERM only end tracing (session_run reads
+		 * them): one while the maps print or the probes detach must not
+		 * replace the exit status with 130 or 143, which would hide lost
+		 * events and the command's status. */
+		sigprocmask(SIG_BLOCK, &stop, NULL);
+		/* Started with the signals blocked: its threads inherit that. */
+		struct metrics *mx;
+		if (metrics_start(&s, &c->metrics, &mx) == 0)
+			status = session_run(&s);
+		metrics_stop(mx);
+	}
+	/* A second Ctrl-C while detaching would leave the kernel to detach
+	 * link by link at exit, which is slower: results are out, so wait. */
+	sigprocmask(SIG_BLOCK, &stop, NULL);
+	session_close(&s);
+	if (c->opts.timings)
+		timings_print(&s.timings);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t t0 = timings_now();
@@ -324,6 +417,12 @@ int main(int argc, char **argv)
 		free((char *)src.text);
 		return 1;
 	}
+	if (cli.repl && (cli.metrics.listen || cli.metrics.file)) {
+		diag_error(NULL, "run the script with -e or a file", "the REPL does not export "
+			   "metrics: its maps change while it runs");
+		free((char *)src.text);
+		return 1;
+	}
 	if (cli.repl) {
 		cli.opts.interactive = true;
 		int status = repl_main(&cli.opts, src.text ? &src : NULL);
@@ -339,45 +438,7 @@ int main(int argc, char **argv)
 		free((char *)src.text);
 		return 1;
 	}
-	/* Standard output too goes through a stream whose write errors are
-	 * reported: results lost to a full disk are an error (exit 1). */
-	if (!cli.opts.out && !cli.emit_llvm && !(cli.opts.out = results_open(NULL)))
-		return 1;
-	/* As bpftrace, printf lines reach a pipe as they happen; but not one
-	 * write(2) per line: by default lines are buffered and the session
-	 * flushes them once per batch of events read, which is what lets the
-	 * reader keep up with a flood (a write per line halves its rate).
-	 * -B line/none/full are taken literally. */
-	if (cli.opts.out) {
-		setvbuf(cli.opts.out, NULL, cli.buffering ? cli.buffering : _IOFBF,
-			cli.buffering ? 0 : 1 << 16);
-		cli.opts.flush_batches = !cli.buffering;
-	}
-	struct session s;
-	session_open(&s, &cli.opts);
-	s.timings.start_ns = t0;
-	timings_add(&s.timings, PH_SETUP, &t0);
-	int status = 1;
-	sigset_t stop;
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	if (cli.emit_llvm) {
-		status = driver_add(&s, &src, stdout, NULL) ? 1 : 0;
-	} else if (driver_add(&s, &src, NULL, NULL) == 0) {
-		/* From here SIGINT and SIGTERM only end tracing (session_run reads
-		 * them): one while the maps print or the probes detach must not
-		 * replace the exit status with 130 or 143, which would hide lost
-		 * events and the command's status. */
-		sigprocmask(SIG_BLOCK, &stop, NULL);
-		status = session_run(&s);
-	}
-	/* A second Ctrl-C while detaching would leave the kernel to detach
-	 * link by link at exit, which is slower: results are out, so wait. */
-	sigprocmask(SIG_BLOCK, &stop, NULL);
-	session_close(&s);
-	if (cli.opts.timings)
-		timings_print(&s.timings);
+	int status = run_script(&cli, &src, t0);
 	free((char *)src.text);
 	if (cli.opts.out && results_close(cli.opts.out))
 		return 1;

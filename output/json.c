@@ -7,37 +7,6 @@
 #include "btctrace_version.h"
 #include "output/model.h"
 
-/* Length of the valid UTF-8 sequence at s (2..4), or 0. */
-static int utf8_len(const unsigned char *s)
-{
-	unsigned char lo = 0x80, hi = 0xBF;
-	int n;
-
-	if (s[0] >= 0xC2 && s[0] <= 0xDF)
-		n = 2;
-	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-		n = 3;
-	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-		n = 4;
-	else
-		return 0;
-	/* overlong forms, UTF-16 surrogates and values above U+10FFFF */
-	if (s[0] == 0xE0)
-		lo = 0xA0;
-	else if (s[0] == 0xED)
-		hi = 0x9F;
-	else if (s[0] == 0xF0)
-		lo = 0x90;
-	else if (s[0] == 0xF4)
-		hi = 0x8F;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (int i = 2; i < n; i++)
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-	return n;
-}
-
 /* bpftrace's escapes for ASCII; bytes that are not valid UTF-8 become
  * U+FFFD so that every line stays strict JSON (0.17 emits garbage). */
 static void json_escape(FILE *f, const char *str)
@@ -45,7 +14,7 @@ static void json_escape(FILE *f, const char *str)
 	const unsigned char *s = (const unsigned char *)(str ? str : "");
 
 	while (*s) {
-		int n = *s >= 0x80 ? utf8_len(s) : 1;
+		int n = *s >= 0x80 ? out_utf8_len(s) : 1;
 
 		if (n == 0) {
 			fputs("\\ufffd", f);
@@ -92,29 +61,6 @@ static void json_key(FILE *f, const struct out_map *m, const struct out_entry *e
 	fputs("\": ", f);
 }
 
-/* Inclusive bounds of a slot; has_min/has_max are false for the open
- * ends, which 0.17 writes without that field. */
-static void slot_bounds(const struct out_map *m, int slot, __int128 *min,
-			__int128 *max, bool *has_min, bool *has_max)
-{
-	*has_min = slot > 0;
-	*has_max = true;
-	if (m->kind == AGG_HIST) {
-		*min = slot <= 1 ? 0 : (__int128)1 << (slot - 2);
-		*max = slot == 0 ? -1 : slot <= 2 ? *min
-			: ((__int128)1 << (slot - 1)) - 1;
-		return;
-	}
-	*min = m->lmin + (__int128)(slot - 1) * m->lstep;
-	*max = *min + m->lstep - 1;
-	if (slot == 0)
-		*max = (__int128)m->lmin - 1;
-	if (slot == out_nslots(m) - 1) {
-		*min = m->lmax;
-		*has_max = false;
-	}
-}
-
 static void json_hist(FILE *f, const struct out_map *m,
 		      const struct out_entry *e, uint64_t div)
 {
@@ -126,7 +72,7 @@ static void json_hist(FILE *f, const struct out_map *m,
 	out_nonzero_range(m, e, &lo, &hi, &top);
 	fputc('[', f);
 	for (int i = lo; i <= hi; i++) {
-		slot_bounds(m, i, &min, &max, &has_min, &has_max);
+		out_slot_bounds(m, i, &min, &max, &has_min, &has_max);
 		fputs(i > lo ? ", {" : "{", f);
 		if (has_min) {
 			fputs("\"min\": ", f);

@@ -135,6 +135,29 @@ void out_lhist_label(char *buf, size_t len, int slot, int64_t min, int64_t max,
 	}
 }
 
+/* ------------------------------------------------------------- bounds */
+
+void out_slot_bounds(const struct out_map *m, int slot, __int128 *min,
+		     __int128 *max, bool *has_min, bool *has_max)
+{
+	*has_min = slot > 0;
+	*has_max = true;
+	if (m->kind == AGG_HIST) {
+		*min = slot <= 1 ? 0 : (__int128)1 << (slot - 2);
+		*max = slot == 0 ? -1 : slot <= 2 ? *min
+			: ((__int128)1 << (slot - 1)) - 1;
+		return;
+	}
+	*min = m->lmin + (__int128)(slot - 1) * m->lstep;
+	*max = *min + m->lstep - 1;
+	if (slot == 0)
+		*max = (__int128)m->lmin - 1;
+	if (slot == out_nslots(m) - 1) {
+		*min = m->lmax;
+		*has_max = false;
+	}
+}
+
 /* ------------------------------------------------------------ sorting */
 
 int out_nslots(const struct out_map *m)
@@ -256,5 +279,37 @@ void out_nonzero_range(const struct out_map *m, const struct out_entry *e,
 		if (v > *max)
 			*max = v;
 	}
+}
+
+/* ------------------------------------------------------------- UTF-8 */
+
+int out_utf8_len(const unsigned char *s)
+{
+	unsigned char lo = 0x80, hi = 0xBF;
+	int n;
+
+	if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		n = 2;
+	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+		n = 3;
+	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+		n = 4;
+	else
+		return 0;
+	/* overlong forms, UTF-16 surrogates and values above U+10FFFF */
+	if (s[0] == 0xE0)
+		lo = 0xA0;
+	else if (s[0] == 0xED)
+		hi = 0x9F;
+	else if (s[0] == 0xF0)
+		lo = 0x90;
+	else if (s[0] == 0xF4)
+		hi = 0x8F;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (int i = 2; i < n; i++)
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+	return n;
 }
 

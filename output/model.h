@@ -36,4 +36,12 @@ void out_nonzero_range(const struct out_map *m, const struct out_entry *e,
 
 void out_put_i128(FILE *f, __int128 v);
 
+/* Inclusive bounds of a histogram slot; has_min/has_max are false for the
+ * open ends ((..., 0) has no minimum, lhist's [max, ...) no maximum). */
+void out_slot_bounds(const struct out_map *m, int slot, __int128 *min,
+		     __int128 *max, bool *has_min, bool *has_max);
+
+/* Length of the valid UTF-8 sequence at s (2..4), or 0. */
+int out_utf8_len(const unsigned char *s);
+
 #endif

@@ -7,11 +7,14 @@
 #include <string.h>
 
 /* The sinks, in enum out_format order; one line here per sink file. */
-extern const struct output_ops output_text_ops, output_json_ops;
+extern const struct output_ops output_text_ops, output_json_ops,
+	output_openmetrics_ops, output_prometheus_ops;
 
 static const struct output_ops *const sinks[] = {
 	[FMT_TEXT] = &output_text_ops,
 	[FMT_JSON] = &output_json_ops,
+	[FMT_OPENMETRICS] = &output_openmetrics_ops,
+	[FMT_PROMETHEUS] = &output_prometheus_ops,
 };
 
 #define NSINKS ((int)(sizeof(sinks) / sizeof(sinks[0])))
@@ -35,6 +38,7 @@ struct output *output_new(enum out_format fmt, FILE *f)
 		return NULL;
 	o->ops = sinks[fmt];
 	o->f = f ? f : stdout;
+	o->series_limit = OUT_SERIES_LIMIT;
 	return o;
 }
 
@@ -95,6 +99,17 @@ void output_lost(struct output *o, uint64_t events)
 {
 	if (o->ops->lost)
 		o->ops->lost(o, events);
+}
+
+void output_counter(struct output *o, const struct out_counter *c)
+{
+	if (o->ops->counter)
+		o->ops->counter(o, c);
+}
+
+void output_set_series_limit(struct output *o, int limit)
+{
+	o->series_limit = limit;
 }
 
 void output_end(struct output *o)

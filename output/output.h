@@ -42,12 +42,32 @@ struct out_map {
 	int64_t lmin, lmax, lstep;	/* LHIST parameters */
 	int nentries;
 	struct out_entry *entries;	/* any order: printing sorts */
+	/* What only metric sinks read (openmetrics.c); NULL when unknown:
+	 * a label name per key field (NULL: key, key1, ...), the catalog's
+	 * documentation and unit of the one probe argument feeding it. */
+	const char *const *key_names;
+	const char *help;
+	const char *unit;
+};
+
+/* A counter of btctrace's own (events lost, maps full, reads failed),
+ * one series per label value (label NULL: one series, values[0]). */
+struct out_counter {
+	const char *name;	/* "events_lost": metric sinks prefix it */
+	const char *help;
+	const char *label;	/* "map", "probe", or NULL */
+	int n;
+	const char *const *label_values;
+	const uint64_t *values;
 };
 
 /* ------------------------------------------------------ the interface */
 
 /* The sinks btctrace has, by index in output.c's table (-f NAME). */
-enum out_format { FMT_TEXT, FMT_JSON };
+enum out_format { FMT_TEXT, FMT_JSON, FMT_OPENMETRICS, FMT_PROMETHEUS };
+
+/* Series a metric sink exports per map at most unless told otherwise. */
+#define OUT_SERIES_LIMIT 10000
 
 struct output;
 
@@ -74,6 +94,8 @@ struct output_ops {
 	/* At exit, the events the ring buffer dropped in the whole session
 	 * (called only when there were any). */
 	void (*lost)(struct output *o, uint64_t events);
+	/* A counter of btctrace's own (metric sinks only). */
+	void (*counter)(struct output *o, const struct out_counter *c);
 	/* Nothing more follows. */
 	void (*end)(struct output *o);
 	/* Frees what the sink keeps in o->state. */
@@ -84,6 +106,7 @@ struct output {
 	const struct output_ops *ops;
 	FILE *f;		/* the results stream */
 	void *state;		/* the sink's own, NULL until it sets it */
+	int series_limit;	/* metric sinks: series per map at most */
 	/* Where producers format a record's text (output_scratch()). */
 	FILE *scratch;
 	char *scratch_buf;
@@ -114,7 +137,11 @@ void output_value(struct output *o, const char *text, bool number);
 void output_map(struct output *o, const struct out_map *m, int top, int div);
 void output_exit_maps(struct output *o);
 void output_lost(struct output *o, uint64_t events);
+void output_counter(struct output *o, const struct out_counter *c);
 void output_end(struct output *o);
+/* A metric sink exports at most limit series per map (the rest are
+ * counted in a metric of their own); other sinks ignore it. */
+void output_set_series_limit(struct output *o, int limit);
 void output_flush(struct output *o);
 
 /* An empty stream to format one record's text into, reused from record

@@ -311,10 +311,10 @@ void maps_zero(struct map_set *ms, const struct map_info *m)
 	free(zero);
 }
 
-static void free_entries(const struct map_info *m, struct entries *es)
+static void free_entries(const struct map_info *m, struct out_entry *v, int n)
 {
-	for (int i = 0; i < es->n; i++) {
-		struct out_entry *e = &es->v[i];
+	for (int i = 0; i < n; i++) {
+		struct out_entry *e = &v[i];
 		for (int k = 0; e->key && k < m->nkeys; k++)
 			if (e->key[k].kind == OUT_STR)
 				free((char *)e->key[k].s);
@@ -322,9 +322,7 @@ static void free_entries(const struct map_info *m, struct entries *es)
 		free(e->buckets);
 		free((char *)e->str);
 	}
-	free(es->v);
-	free(es->keys);
-	free(es->slots);
+	free(v);
 }
 
 static void warn_overflow(const struct out_map *om)
@@ -337,12 +335,13 @@ static void warn_overflow(const struct out_map *om)
 		}
 }
 
-int maps_print_map(struct map_set *ms, const struct map_info *m, struct output *out,
-		   int top, int div)
+int maps_read(struct map_set *ms, const struct map_info *m, struct out_map *om)
 {
 	struct entries es = { 0 };
 	read_entries(ms, m, &es);
-	struct out_map om = {
+	free(es.keys);
+	free(es.slots);
+	*om = (struct out_map){
 		.name = m->name,
 		.kind = m->agg ? m->agg->agg_kind : (type_is_word(&m->value) ? AGG_INT : AGG_STR),
 		.value_unsigned = m->agg ? m->value_unsigned : !type_word_signed(&m->value),
@@ -350,10 +349,27 @@ int maps_print_map(struct map_set *ms, const struct map_info *m, struct output *
 		.lmin = m->lhist_min, .lmax = m->lhist_max, .lstep = m->lhist_step,
 		.nentries = es.n, .entries = es.v,
 	};
+	return 0;
+}
+
+void maps_free_read(const struct map_info *m, struct out_map *om)
+{
+	free_entries(m, om->entries, om->nentries);
+	om->entries = NULL;
+	om->nentries = 0;
+}
+
+int maps_print_map(struct map_set *ms, const struct map_info *m, struct output *out,
+		   int top, int div)
+{
+	struct out_map om;
+	maps_read(ms, m, &om);
+	if (ms->describe)
+		ms->describe(ms->describe_ctx, m, &om);
 	if (om.kind == AGG_SUM || om.kind == AGG_AVG || om.kind == AGG_STATS)
 		warn_overflow(&om);
 	output_map(out, &om, top, div);
-	free_entries(m, &es);
+	maps_free_read(m, &om);
 	return 0;
 }
 

@@ -19,6 +19,10 @@ struct map_set {
 	int nerr_slots;
 	uint32_t max_entries;
 	int ncpu;
+	/* Adds what metric sinks read about a map to what was read of it
+	 * (label names, help, unit: runtime/metrics.c); NULL: nothing. */
+	void (*describe)(const void *ctx, const struct map_info *m, struct out_map *om);
+	const void *describe_ctx;
 };
 
 int maps_create(struct map_set *ms, const struct symtab *syms, uint32_t max_entries,
@@ -39,6 +43,12 @@ int maps_print_one(struct map_set *ms, const struct map_info *m, FILE *f,
  * cli/repl.c, which prints to streams of its own). */
 int maps_print_map(struct map_set *ms, const struct map_info *m, struct output *out,
 		   int top, int div);
+
+/* One map read and folded into the model sinks print, without warnings
+ * (the metrics server's thread calls it); maps_free_read() frees what it
+ * read.  0 or -errno. */
+int maps_read(struct map_set *ms, const struct map_info *m, struct out_map *om);
+void maps_free_read(const struct map_info *m, struct out_map *om);
 
 /* Prints every map in name order. */
 int maps_print_all(struct map_set *ms, struct output *out);

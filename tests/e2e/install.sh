@@ -19,7 +19,8 @@ for f in bin/btctrace share/man/man8/btctrace.8 share/bash-completion/completion
 	CHECKS=$((CHECKS + 1))
 	[ -f "$inst/$f" ] || fail "not installed: $f"
 done
-expect_eq "installed examples" "$(ls "$doc/examples" | tr '\n' ' ')" "$(cd "$SRC/examples" && ls ./*.btc | sed 's|^\./||' | tr '\n' ' ')"
+expect_eq "installed examples" "$(cd "$doc/examples" && find . -type f | sort | tr '\n' ' ')" \
+	"$(cd "$SRC/examples" && find . -type f | sort | tr '\n' ' ')"
 [ -x "$inst/bin/btctrace" ] || { fail "bin/btctrace is not executable"; finish; exit 1; }
 
 # --version: the project's version, LLVM's, libbpf's and the kernel's features.
