@@ -352,6 +352,8 @@ int compile_probe(struct compiler *c, const struct symtab *syms, const struct cg
 	int rc = compile_batch_new(c, false, false, &b);
 	if (rc)
 		return rc;
+	/* Alone, the module is named after the probe, as its IR shows. */
+	LLVMSetModuleIdentifier(b->mod, name, strlen(name));
 	rc = compile_batch_add(b, syms, maps, p, loc, name);
 	free(c->last_ir);
 	c->last_ir = LLVMPrintModuleToString(b->mod);

@@ -103,8 +103,9 @@ section=$(sed -n 's/^hint: see "\(.*\)" in docs\/compatibility.md$/\1/p' "$TMP/e
 [ -n "$section" ] || fail "unsupported hint: $(cat "$TMP/err")"
 sed -n "/^## $section\$/,/^## /p" "$SRC/docs/compatibility.md" >"$TMP/section"
 [ -s "$TMP/section" ] || fail "docs/compatibility.md has no section '$section'"
-names=$( (sed -n '/bpftrace_only\[\] = {/,/NULL/p' "$SRC/lang/sema.c"
-	sed -n '/others\[\] = {/,/NULL/p' "$SRC/lang/attach.c") | grep -o '"[a-z_0-9]*"' | tr -d '"')
+names=$( (sed -n '/bpftrace_only\[\] = {/,/NULL/p' "$SRC/lang/sema.c" | grep -o '"[a-z_0-9]*"'
+	grep -oE '\{ "[a-z]+", "[a-z]+", false \}' "$SRC/lang/attach.c" | grep -oE '^\{ "[a-z]+"' |
+		grep -o '"[a-z]*"') | tr -d '"')
 [ "$(echo "$names" | wc -w)" -gt 40 ] || fail "names of unsupported features not found: $names"
 for name in $names; do
 	grep -q "\`$name\`" "$TMP/section" || fail "'$name' is missing from '$section'"
