@@ -24,9 +24,10 @@ for h in "${harnesses[@]}"; do
 	corpus=build-fuzz/corpus/$h
 	mkdir -p "$corpus" build-fuzz/artifacts
 	echo "fuzz: $h for ${seconds}s"
-	# -timeout: one input over 10 s is a hang; -rss_limit_mb: a blow-up.
+	# -timeout: one input over 30 s is a hang (ASan under a loaded machine
+	# can stall one for seconds); -rss_limit_mb: a blow-up.
 	# The seeds are read, never written (the first corpus directory is).
-	build-fuzz/tests/fuzz/fuzz_"$h" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+	build-fuzz/tests/fuzz/fuzz_"$h" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix=build-fuzz/artifacts/"$h"- \
 		"$corpus" tests/fuzz/"$h" >build-fuzz/"$h".log 2>&1 || {
 		status=1
