@@ -18,6 +18,10 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+
+/* Files btctrace keeps open besides one per program and map. */
+#define FILES_RESERVED 64
 
 #include "codegen/compile.h"
 #include "lang/diag.h"
@@ -198,6 +202,34 @@ static int load_program(struct session *s, const struct program *prog)
 	return rc;
 }
 
+/* Every program and map is an open file: a script with tens of thousands
+ * of blocks would otherwise verify programs for minutes before the kernel
+ * refuses one with EMFILE.  Says so before loading anything. */
+static int check_open_files(struct session *s, const struct program *prog)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY)
+		return 0;
+	/* stdio, the ring buffer, epoll, links, timers and libbpf's own */
+	unsigned long long used = FILES_RESERVED + (unsigned long long)s->syms.nmaps;
+	for (const struct attached_probe *a = s->probes; a; a = a->next)
+		used++;
+	for (const struct probe *p = prog->probes; p; p = p->next)
+		for (const struct attach_point *ap = p->points; ap; ap = ap->next) {
+			struct probe_variant *v;
+			int n = probe_kind_of(ap->kind)->variants(s, ap, &v);
+			probe_variants_free(v, n);
+			used += n > 0 ? (unsigned long long)n : 0;
+			if (used > rl.rlim_cur)
+				return diag_errno(-EMFILE, &p->loc, "merge blocks that attach to "
+						  "the same probe, or raise the limit with `ulimit -n`",
+						  "too many blocks: from this one on, the programs and "
+						  "maps would need more than the %llu open files `ulimit "
+						  "-n` allows", (unsigned long long)rl.rlim_cur);
+		}
+	return 0;
+}
+
 /* One uprobe_multi link for every block of the program: each link costs
  * RCU grace periods to detach, so 20 probes then exit like one. */
 static int load_and_attach(struct session *s, const struct program *prog)
@@ -248,6 +280,8 @@ int driver_add(struct session *s, struct source *src, FILE *emit_ir, int *first_
 	if (!rc)
 		rc = check(s, prog);
 	timings_add(t, PH_CHECK, &t0);
+	if (!rc && !emit_ir)
+		rc = check_open_files(s, prog);
 	if (!rc && !emit_ir)
 		rc = session_start_target(s);
 	timings_add(t, PH_TARGET, &t0);

@@ -188,10 +188,38 @@ static void pid_suffix(char *buf, size_t size, pid_t pid)
 		snprintf(buf, size, " for pid %d", (int)pid);
 }
 
+/* A zombie or reaped process has no /proc/PID/exe, which is how -p
+ * reached its binary: the kernel then says ENOENT, not ESRCH. */
+static bool process_exited(pid_t pid)
+{
+	char link[64], buf[8];
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
+	return pid > 0 && pid != getpid() && readlink(link, buf, sizeof(buf)) < 0 &&
+	       (errno == ENOENT || errno == ESRCH);
+}
+
+/* The target exiting while the probes attach is no fault of the binary.
+ * -p reaches the binary through /proc/PID/root, which goes with it, and
+ * may attach for every process (pid -1): the path then names the target. */
+static bool exited_during_attach(const char *path, pid_t pid, int err)
+{
+	int in_proc;
+	if (pid <= 0 && sscanf(path, "/proc/%d/", &in_proc) == 1)
+		pid = in_proc;
+	if ((err != -ENOENT && err != -ESRCH) || !process_exited(pid))
+		return false;
+	diag_error(NULL, "nothing was traced; start btctrace again once the process "
+		   "runs, or use -c to start it under btctrace",
+		   "process %d exited while btctrace was attaching its probes", (int)pid);
+	return true;
+}
+
 static int attach_error(const char *path, uint64_t offset, pid_t pid,
 			int err, bool multi)
 {
 	char who[32];
+	if (exited_during_attach(path, pid, err))
+		return -ESRCH;
 	pid_suffix(who, sizeof(who), pid);
 	diag_error(NULL, attach_hint(err, multi),
 		   "cannot attach a uprobe to %s at offset 0x%" PRIx64 "%s: %s",
@@ -206,6 +234,8 @@ static int attach_multi_error(const char *path, const struct uprobe_loc *locs,
 {
 	if (nlocs == 1)
 		return attach_error(path, locs[0].offset, pid, err, true);
+	if (exited_during_attach(path, pid, err))
+		return -ESRCH;
 	char offsets[128] = "", who[32];
 	size_t used = 0;
 	for (int i = 0; i < nlocs && i < 4 && used < sizeof(offsets); i++)

@@ -99,6 +99,14 @@ static int report_load_error(enum prog_kind kind, const char *name,
 			   "root (or CAP_BPF and CAP_PERFMON)", name, strerror(-err));
 		return err;
 	}
+	if (err == -EMFILE || err == -ENFILE) {
+		/* Not the verifier's doing: each program and map is a file. */
+		diag_error(NULL, "merge blocks that attach to the same probe, or raise "
+			   "the limit with `ulimit -n`",
+			   "cannot load the BPF program for %s: %s (btctrace holds one "
+			   "file descriptor per program and per map)", name, strerror(-err));
+		return err;
+	}
 	int fd = -1;
 	char *log = load_with_log(kind, kname, insns, ninsns, &fd);
 	if (fd >= 0) {
@@ -106,7 +114,12 @@ static int report_load_error(enum prog_kind kind, const char *name,
 		return fd;
 	}
 	const char *text = log ? tail_lines(log, LOG_TAIL_LINES) : "";
-	if (*text)
+	if (strstr(text, "maps per program"))	/* the script's doing, not a bug */
+		diag_error(NULL, "keep related values in one map with a key, e.g. "
+			   "@v[\"name\"], or split the block",
+			   "the block for %s uses more maps than the kernel lets one "
+			   "program use (64, two of them btctrace's own)", name);
+	else if (*text)
 		diag_error(NULL, BUG_HINT,
 			   "the kernel's verifier rejected the program for %s: %s\n%s",
 			   name, strerror(-err), text);

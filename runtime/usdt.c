@@ -519,10 +519,32 @@ bad:
 	return -ENOEXEC;
 }
 
+/* A note header that cannot be read stops gelf_getnote() early: what is
+ * left must be alignment, or the section is corrupt and the probes after
+ * it would go missing unseen ("no USDT probes" would mislead). */
+static bool only_padding(const Elf_Data *data, size_t off)
+{
+	const unsigned char *buf = data->d_buf;
+	for (size_t i = off; i < data->d_size; i++)
+		if (!buf || buf[i])
+			return false;
+	return true;
+}
+
+static int malformed_notes(const struct reader *r)
+{
+	diag_error(NULL, "the binary may be corrupt or truncated; rebuild it or "
+		   "check it with `readelf -n`",
+		   "%s: malformed stapsdt note in .note.stapsdt", r->path);
+	return -ENOEXEC;
+}
+
 static int read_notes(struct usdt_binary *bin, const struct reader *r,
 		      Elf_Scn *scn)
 {
 	Elf_Data *data = NULL;
+
+	elf_errno();	/* clears the last error */
 
 	while ((data = elf_getdata(scn, data))) {
 		GElf_Nhdr nh;
@@ -543,7 +565,13 @@ static int read_notes(struct usdt_binary *bin, const struct reader *r,
 			if (err)
 				return err;
 		}
+		if (!only_padding(data, off))
+			return malformed_notes(r);
+		elf_errno();	/* gelf_getnote() sets one at the end */
 	}
+	/* NULL ends the sections' data, or says libelf could not read it. */
+	if (elf_errno())
+		return malformed_notes(r);
 	return 0;
 }
 
@@ -653,11 +681,11 @@ static int open_file(const char *path)
 	return fd;
 }
 
-static int read_binary(struct usdt_binary *bin, struct reader *r, int fd)
+/* r->elf is open, on a file or on memory. */
+static int read_binary(struct usdt_binary *bin, struct reader *r)
 {
 	int err;
 
-	r->elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!r->elf)
 		return elf_fail(r->path, "cannot read ELF");
 	err = check_header(r);
@@ -668,13 +696,10 @@ static int read_binary(struct usdt_binary *bin, struct reader *r, int fd)
 	return err;
 }
 
-int usdt_read_binary(const char *path, struct usdt_binary *out)
+static int elf_init(void)
 {
 	static bool elf_ready;
-	struct reader r = { .path = path };
-	int fd, err;
 
-	memset(out, 0, sizeof(*out));
 	if (!elf_ready) {
 		if (elf_version(EV_CURRENT) == EV_NONE) {
 			diag_error(NULL, NULL, "libelf is too old: %s",
@@ -683,17 +708,48 @@ int usdt_read_binary(const char *path, struct usdt_binary *out)
 		}
 		elf_ready = true;
 	}
-	fd = open_file(path);
-	if (fd < 0)
-		return fd;
-	out->path = strdup(path);
-	err = out->path ? read_binary(out, &r, fd) : -ENOMEM;
+	return 0;
+}
+
+/* Reads the notes once r->elf is set (or NULL after libelf failed). */
+static int read_into(struct usdt_binary *out, struct reader *r)
+{
+	out->path = strdup(r->path);
+	int err = out->path ? read_binary(out, r) : -ENOMEM;
 	if (err == -ENOMEM)
-		diag_error(NULL, NULL, "%s: out of memory reading USDT notes", path);
-	free(r.phdrs);
-	elf_end(r.elf);
-	close(fd);
+		diag_error(NULL, NULL, "%s: out of memory reading USDT notes", r->path);
+	free(r->phdrs);
+	elf_end(r->elf);
 	if (err)
 		usdt_free_binary(out);
 	return err;
+}
+
+int usdt_read_binary(const char *path, struct usdt_binary *out)
+{
+	struct reader r = { .path = path };
+	int fd, err;
+
+	memset(out, 0, sizeof(*out));
+	if ((err = elf_init()))
+		return err;
+	fd = open_file(path);
+	if (fd < 0)
+		return fd;
+	r.elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	err = read_into(out, &r);
+	close(fd);
+	return err;
+}
+
+int usdt_read_memory(const char *name, char *image, size_t size, struct usdt_binary *out)
+{
+	struct reader r = { .path = name };
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if ((err = elf_init()))
+		return err;
+	r.elf = elf_memory(image, size);
+	return read_into(out, &r);
 }

@@ -5,6 +5,7 @@
 #define BTCTRACE_USDT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "abi/usdt_args.h"
@@ -28,6 +29,10 @@ struct usdt_binary {
  * is 0.  A semaphore that is not file-backed (.bss) is an error naming
  * the probe. */
 int usdt_read_binary(const char *path, struct usdt_binary *out);
+/* The same on an ELF image in memory (the fuzz harness): NAME stands for
+ * the file in messages.  libelf may write into IMAGE; OUT keeps copies of
+ * what it needs, so IMAGE may be freed after the call. */
+int usdt_read_memory(const char *name, char *image, size_t size, struct usdt_binary *out);
 void usdt_free_binary(struct usdt_binary *bin);
 
 /* Finds provider:name; NULL when absent. */

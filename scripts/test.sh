@@ -3,7 +3,8 @@
 # The whole test suite: sets up and builds (scripts/setup.sh), then runs
 # every unit, end-to-end and differential test through ctest; then builds
 # build-asan/ with ASan + UBSan + LeakSanitizer and runs the suite again
-# on it (docs/testing.md).  Both runs must pass.
+# on it (docs/testing.md); then runs each fuzz harness for 20 seconds
+# (scripts/fuzz.sh).  All must pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -39,4 +40,7 @@ if [ -n "$(ls -A "$reports")" ]; then
 	status=1
 fi
 rm -rf "$reports"
+
+# The fuzzing smoke run: each harness from its seed corpus, 20 s.
+scripts/fuzz.sh 20 || status=1
 exit "$status"

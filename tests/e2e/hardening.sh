@@ -3,7 +3,9 @@
 # Nothing a script, a signal or a full disk does can crash btctrace, hurt
 # the node's host, or lose a result unseen: write errors are exit 1, -o
 # follows no symlink and is not inherited, the -c command ends with
-# btctrace, the exit status survives signals, too many maps is an error.
+# btctrace, the exit status survives signals, too many maps is an error;
+# a target exiting during attach, corrupt notes and too many blocks are
+# said as such.
 source "$BTC_SRC/tests/e2e/lib.sh"
 need timeout jq
 SIM=$BUILD/btcsim
@@ -168,4 +170,71 @@ expect_eq "full hist: printed + dropped = updates" "$((printed + ${dropped:-0}))
 	"$(truth "$TMP/t19.json" utxocache:add .fires)"
 CHECKS=$((CHECKS + 1))
 [ "${dropped:-0}" -gt 0 ] || fail "full hist: no drop reported: $(cat "$TMP/e19")"
+# --- row 15: messages that say what happened, not a guess ---
+# The target exits while the probes attach: not "the binary is gone".
+# Six blocks of 60 maps take seconds to load; -v tells when all six are
+# resolved, and the target is killed then, before the link is made.
+slow=$(for p in add spent uncache add spent uncache; do
+	printf 'utxocache:%s { ' "$p"
+	for i in $(seq 60); do printf '@m%s%d_%d[arg0, arg1] = hist(arg3); ' "$p" "$RANDOM" "$i"; done
+	printf '}\n'
+done)
+"$SIM" coins --forever --delay-us 1000 >/dev/null &
+sim=$!
+wait_exec "$sim" "$SIM"
+"$BTCTRACE" -v -e "$slow" -p "$sim" >/dev/null 2>"$TMP/e15" &
+bt=$!
+for _ in $(seq 1 600); do
+	[ "$(count_lines 'shape, ' "$TMP/e15")" = 6 ] && break
+	sleep 0.05
+done
+kill "$sim"
+set +e
+wait "$bt"
+rc=$?
+wait "$sim" 2>/dev/null
+set -e
+expect_eq "target exits during attach: exit status" "$rc" 1
+expect_eq "target exits during attach: message" "$(grep -v '^btctrace: note:' "$TMP/e15")" \
+"btctrace: error: process $sim exited while btctrace was attaching its probes
+hint: nothing was traced; start btctrace again once the process runs, or use -c to start it under btctrace"
+
+# A corrupt .note.stapsdt: not "has no USDT probes, built without USDT?".
+cp "$SIM" "$TMP/corrupt"
+read -r off < <(readelf -SW "$TMP/corrupt" | awk '$2 == ".note.stapsdt" { print $5 }')
+# The first note's descriptor size, 0x7fffffff: past the section's end.
+printf '\xff\xff\xff\x7f' | dd of="$TMP/corrupt" bs=1 seek=$((0x$off + 4)) conv=notrunc status=none
+for args in "-l -b $TMP/corrupt" "-e usdt:$TMP/corrupt:utxocache:add{exit();} -c $TMP/corrupt"; do
+	set +e
+	"$BTCTRACE" $args >/dev/null 2>"$TMP/e15"
+	rc=$?
+	set -e
+	expect_eq "corrupt notes ($args): exit status" "$rc" 1
+	expect_eq "corrupt notes ($args): message" "$(cat "$TMP/e15")" \
+"btctrace: error: $TMP/corrupt: malformed stapsdt note in .note.stapsdt
+hint: the binary may be corrupt or truncated; rebuild it or check it with \`readelf -n\`"
+done
+
+# More blocks than open files: said before loading anything (33,000 took
+# minutes of verifying, then "verifier rejected ... Too many open files").
+for _ in $(seq 300); do echo 'utxocache:add { @a = count(); }'; done >"$TMP/many.btc"
+set +e
+(ulimit -n 256 && exec "$BTCTRACE" "$TMP/many.btc" -c "$SIM coins --count 10") >/dev/null 2>"$TMP/e15"
+rc=$?
+set -e
+expect_eq "too many blocks: exit status" "$rc" 1
+expect_eq "too many blocks: message" "$(head -1 "$TMP/e15")" \
+	"$TMP/many.btc:192:1: error: too many blocks: from this one on, the programs and maps would need more than the 256 open files \`ulimit -n\` allows"
+
+# More maps in one block than the kernel lets a program use: the script's
+# limit, not "the verifier rejected ... this is a btctrace bug".
+set +e
+"$BTCTRACE" -e "utxocache:add { $(for i in $(seq 70); do printf '@m%d = count(); ' "$i"; done) }" \
+	-c "$SIM coins --count 10" >/dev/null 2>"$TMP/e15"
+rc=$?
+set -e
+expect_eq "70 maps in a block: exit status" "$rc" 1
+expect_eq "70 maps in a block: message" "$(cat "$TMP/e15")" \
+"btctrace: error: the block for utxocache:add uses more maps than the kernel lets one program use (64, two of them btctrace's own)
+hint: keep related values in one map with a key, e.g. @v[\"name\"], or split the block"
 finish

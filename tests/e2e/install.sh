@@ -15,7 +15,8 @@ cmake --install "$BUILD" --prefix "$inst" >"$TMP/install.log" || { cat "$TMP/ins
 doc=$inst/share/doc/btctrace
 for f in bin/btctrace share/man/man8/btctrace.8 share/bash-completion/completions/btctrace \
 	share/doc/btctrace/README.md share/doc/btctrace/language.md share/doc/btctrace/repl.md \
-	share/doc/btctrace/compatibility.md share/doc/btctrace/examples/utxo_task3.btc; do
+	share/doc/btctrace/compatibility.md share/doc/btctrace/errors.md \
+	share/doc/btctrace/examples/utxo_task3.btc; do
 	CHECKS=$((CHECKS + 1))
 	[ -f "$inst/$f" ] || fail "not installed: $f"
 done

@@ -396,7 +396,7 @@ static void test_errors(const struct ctx *c)
 	CHECK(strstr(out, "/nonexistent/bitcoind at offset 0x"));
 	CHECK(strstr(out, "hint: the binary is gone"));
 	CHECK(strstr(out, "0x10000000000"));
-	CHECK(strstr(out, "hint: the process has exited"));
+	CHECK(strstr(out, "exited while btctrace was attaching its probes"));
 	fprintf(stderr, "--- captured attach errors (%s) ---\n%s", c->mode, out);
 	free(out);
 }
