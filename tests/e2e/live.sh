@@ -11,7 +11,10 @@ need tmux jq
 
 SOCK="btctrace-live-$$"
 tm() { tmux -L "$SOCK" "$@"; }
-stop_tmux() { tm kill-server 2>/dev/null || :; }
+stop_tmux() {
+	tmux -L "btctrace-live-$$" kill-server 2>/dev/null || :
+	tmux -L "btctrace-live2-$$" kill-server 2>/dev/null || :
+}
 trap 'stop_tmux; cleanup' EXIT
 
 cat >"$TMP/live.btc" <<'BTC'
@@ -74,7 +77,23 @@ CHECKS=$((CHECKS + 1))
 grep -q 'rows not shown' "$TMP/end" && fail "the live screen is still there after exit"
 tm kill-server
 
-# 4. Not a terminal: the maps every second, each time after the time.
+# 4. (A new tmux server: the old one may still be going away.)  The mempool dashboard (examples/contrib/mempool_monitor.btc) as a
+# person runs it: the events by kind with their rates, the log under them.
+SOCK="btctrace-live2-$$"
+tm new-session -d -s live -x 160 -y 40 \
+	"cd '$BUILD' && ./btctrace --live=1 $SRC/examples/contrib/mempool_monitor.btc -c './btcsim mempool --forever --delay-us 2000'; sleep 600"
+wait_screen '^  added +[0-9]+ +[0-9.]+/s$' 10
+screen >"$TMP/mempool"
+for kind in added removed replaced rejected; do
+	CHECKS=$((CHECKS + 1))
+	grep -Eq "^  $kind +[0-9]+ +[0-9.]+/s\$" "$TMP/mempool" || { fail "no @events[$kind] row with a rate"; cat "$TMP/mempool" >&2; }
+done
+CHECKS=$((CHECKS + 1))
+grep -Eq '^[0-9]{2}:[0-9]{2}:[0-9]{2} (added|removed|replaced|rejected) [0-9a-f]{64}' "$TMP/mempool" ||
+	fail "no mempool event under the counts"
+tm kill-server
+
+# 5. Not a terminal: the maps every second, each time after the time.
 "$BTCTRACE" --live=1 -c "$BUILD/btcsim p2p --count 10 --delay-us 20000" "$TMP/live.btc" \
 	>"$TMP/piped" 2>"$TMP/stderr" || fail "piped --live failed: $(cat "$TMP/stderr")"
 CHECKS=$((CHECKS + 1))
@@ -83,7 +102,7 @@ CHECKS=$((CHECKS + 1))
 CHECKS=$((CHECKS + 1))
 [ "$(count_lines '^@out: ' "$TMP/piped")" -ge 3 ] || fail "@out not printed every second and at exit"
 
-# 5. Bad values are errors, and the REPL has no live view.
+# 6. Bad values are errors, and the REPL has no live view.
 "$BTCTRACE" --live=0 -e 'BEGIN { exit(); }' 2>"$TMP/err" && fail "--live=0 accepted"
 CHECKS=$((CHECKS + 1))
 grep -q "error: --live takes whole seconds from 1 to 3600, not '0'" "$TMP/err" ||
