@@ -91,6 +91,12 @@ done
 CHECKS=$((CHECKS + 1))
 grep -Eq '^[0-9]{2}:[0-9]{2}:[0-9]{2} (added|removed|replaced|rejected) [0-9a-f]{64}' "$TMP/mempool" ||
 	fail "no mempool event under the counts"
+tm kill-session -t live
+# The peers dashboard (examples/contrib/p2p_monitor.btc): bytes by peer.
+tm new-session -d -s live -x 160 -y 40 \
+	"cd '$BUILD' && ./btctrace --live=1 $SRC/examples/contrib/p2p_monitor.btc -c './btcsim p2p --forever --delay-us 2000'; sleep 600"
+wait_screen '^@inbound_bytes  sum, [0-9]+ entries' 10
+wait_screen '^  [0-9]+, (inbound|outbound-full-relay), [^ ]+ +[0-9]+ +[0-9.]+/s$' 5
 tm kill-server
 
 # 5. Not a terminal: the maps every second, each time after the time.
