@@ -335,9 +335,12 @@ static void put_row(FILE *f, int cols, const struct live_screen *ls, const struc
 	if (has_rate(ls->maps[r->map].kind)) {
 		bool known = row_rate(ls, r, &rate);
 
-		snprintf(rate_text, sizeof(rate_text), known ? "%.1f/s" : "-", rate);
+		if (known)
+			snprintf(rate_text, sizeof(rate_text), " %12.1f/s", rate);
+		else
+			snprintf(rate_text, sizeof(rate_text), " %14s", "-");
 	}
-	put_line(f, cols, "  %-*.*s %*s %12s", keyw, keyw, key, valw, r->value, rate_text);
+	put_line(f, cols, "  %-*.*s %*s%s", keyw, keyw, key, valw, r->value, rate_text);
 }
 
 /* Rows from *first belonging to map i, drawn in at most budget lines
