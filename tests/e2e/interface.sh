@@ -42,5 +42,5 @@ for script in "$SRC"/tests/interface/*.btc; do
 	fi
 done
 echo "$total upstream checks made"
-expect_eq "checks made by tests/interface" "$total" 78
+expect_eq "checks made by tests/interface" "$total" 85
 finish
