@@ -24,7 +24,7 @@ net:inbound_connection { printf("peer %d %s\n", args.peer_id, args.conn_type); }
 BTC
 
 # screen: what the pane shows now, one line per row.
-screen() { tm capture-pane -p -t live; }
+screen() { tm capture-pane -p; }
 
 # wait_screen ERE SECONDS: until the screen shows a line matching ERE.
 wait_screen() {
@@ -99,7 +99,19 @@ wait_screen '^@inbound_bytes  sum, [0-9]+ entries' 10
 wait_screen '^  [0-9]+, (inbound|outbound-full-relay), [^ ]+ +[0-9]+ +[0-9.]+/s$' 5
 tm kill-server
 
-# 5. Not a terminal: the maps every second, each time after the time.
+# 5. With -o FILE the screen shows maps only; printf lines go to the file.
+tm new-session -d -s live2 -x 100 -y 30 \
+	"cd '$BUILD' && ./btctrace --live=1 -o $TMP/o.txt -c './btcsim p2p --count 6 --delay-us 20000' $TMP/live.btc; echo STATUS=\$?; sleep 600"
+wait_screen '^@msgs  count' 10
+CHECKS=$((CHECKS + 1))
+screen | grep -q '^-- printf' && fail "printf lines on the screen with -o FILE"
+wait_screen '^STATUS=0' 60
+CHECKS=$((CHECKS + 1))
+grep -Eq '^peer [0-9]+ inbound$' "$TMP/o.txt" && grep -q '^@out: ' "$TMP/o.txt" ||
+	fail "-o FILE lacks the printf lines or the exit maps: $(head -5 "$TMP/o.txt")"
+tm kill-server
+
+# 6. Not a terminal: the maps every second, each time after the time.
 "$BTCTRACE" --live=1 -c "$BUILD/btcsim p2p --count 10 --delay-us 20000" "$TMP/live.btc" \
 	>"$TMP/piped" 2>"$TMP/stderr" || fail "piped --live failed: $(cat "$TMP/stderr")"
 CHECKS=$((CHECKS + 1))
@@ -108,7 +120,7 @@ CHECKS=$((CHECKS + 1))
 CHECKS=$((CHECKS + 1))
 [ "$(count_lines '^@out: ' "$TMP/piped")" -ge 3 ] || fail "@out not printed every second and at exit"
 
-# 6. Bad values are errors, and the REPL has no live view.
+# 7. Bad values are errors, and the REPL has no live view.
 "$BTCTRACE" --live=0 -e 'BEGIN { exit(); }' 2>"$TMP/err" && fail "--live=0 accepted"
 CHECKS=$((CHECKS + 1))
 grep -q "error: --live takes whole seconds from 1 to 3600, not '0'" "$TMP/err" ||
