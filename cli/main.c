@@ -16,6 +16,7 @@
 #include "cli/repl.h"
 #include "cli/results.h"
 #include "cli/version.h"
+#include "runtime/live.h"
 #include "runtime/metrics.h"
 #include "runtime/session.h"
 
@@ -65,6 +66,8 @@ static const char usage_text[] =
 	"  --metrics-file PATH  write the maps to PATH every second (Prometheus text,\n"
 	"                   for node_exporter's textfile collector)\n"
 	"  --metrics-limit N  series per map exported at most (default 10000)\n"
+	"  --live[=SECONDS] redraw the maps in place every SECONDS (default 2) on a\n"
+	"                   terminal, sorted, with rates; else print them that often\n"
 	"  -V, --version    the version, LLVM's and libbpf's, the kernel's features\n"
 	"  -h, --help       this text\n"
 	"\n"
@@ -102,6 +105,7 @@ struct cli {
 	bool repl;		/* -i, or a terminal and no program */
 	bool emit_llvm;		/* --emit-llvm: print the IR, attach nothing */
 	struct metrics_opts metrics;	/* --metrics, --metrics-file */
+	unsigned live_ms;	/* --live: between redraws; 0 = no live view */
 };
 
 /* The whole stream; *len is the bytes read, so a NUL byte inside the
@@ -178,6 +182,7 @@ static bool parse_number(const char *s, unsigned long max, unsigned long *v)
 #define MAX_MAP_SIZE (1ul << 24)	/* entries; a histogram's kernel map has 8x */
 #define MAX_RINGBUF_MIB 1024ul
 #define MAX_SERIES 10000000ul	/* --metrics-limit: series per map */
+#define MAX_LIVE_S 3600ul	/* --live: seconds between redraws */
 
 /* --map-size N (entries) and --ringbuf-size N (MiB, a power of two). */
 static int parse_size(int opt, const char *arg, struct session_opts *o)
@@ -227,6 +232,13 @@ static int parse_valued(int opt, const char *arg, struct cli *cli)
 		return 0;
 	}
 	unsigned long v;
+	if (opt == 'Z') {
+		if (arg && !parse_number(arg, MAX_LIVE_S, &v))
+			return diag_error(NULL, NULL, "--live takes whole seconds from 1 to %lu, "
+					  "not '%s'", MAX_LIVE_S, arg);
+		cli->live_ms = arg ? (unsigned)v * 1000 : 2000;
+		return 0;
+	}
 	if (opt == 'S') {
 		if (!parse_number(arg, MAX_SERIES, &v))
 			return diag_error(NULL, NULL, "--metrics-limit takes a number of series "
@@ -251,6 +263,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		{ "metrics", required_argument, NULL, 'P' },
 		{ "metrics-file", required_argument, NULL, 'F' },
 		{ "metrics-limit", required_argument, NULL, 'S' },
+		{ "live", optional_argument, NULL, 'Z' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -280,12 +293,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			break;
 		case 'i': cli->repl = true; break;
 		case 'v': cli->verbose = true; break;
-		case 'f':
-		case 'M':
-		case 'R':
-		case 'P':
-		case 'F':
-		case 'S':
+		case 'f': case 'M': case 'R': case 'P': case 'F': case 'S': case 'Z':
 			if (parse_valued(c, optarg, cli))
 				return -1;
 			break;
@@ -342,6 +350,18 @@ static int bpftrace_env(struct cli *cli)
 	return 0;
 }
 
+/* --live: a screen when the text results would reach a terminal, else
+ * the maps printed every interval. */
+static int start_live(struct cli *c, struct session *s, struct live **lv)
+{
+	struct live_opts o = { c->live_ms, false, c->out_path != NULL };
+
+	if (!c->live_ms)
+		return 0;
+	o.screen = isatty(STDOUT_FILENO) && c->opts.format == FMT_TEXT;
+	return live_start(s, &o, lv);
+}
+
 /* A script or -e program: compiled, attached, traced until it ends.
  * Returns the exit status. */
 static int run_script(struct cli *c, struct source *src, uint64_t t0)
@@ -379,8 +399,10 @@ static int run_script(struct cli *c, struct source *src, uint64_t t0)
 		sigprocmask(SIG_BLOCK, &stop, NULL);
 		/* Started with the signals blocked: its threads inherit that. */
 		struct metrics *mx;
-		if (metrics_start(&s, &c->metrics, &mx) == 0)
+		struct live *lv = NULL;
+		if (metrics_start(&s, &c->metrics, &mx) == 0 && start_live(c, &s, &lv) == 0)
 			status = session_run(&s);
+		live_free(lv);
 		metrics_stop(mx);
 	}
 	/* A second Ctrl-C while detaching would leave the kernel to detach
@@ -414,6 +436,12 @@ int main(int argc, char **argv)
 	if ((cli.program || cli.file) && load_source(&cli, &src))
 		return 1;
 	if (cli.out_path && !(cli.opts.out = results_open(cli.out_path))) {
+		free((char *)src.text);
+		return 1;
+	}
+	if (cli.repl && cli.live_ms) {
+		diag_error(NULL, "run the script with -e or a file", "the REPL has no live view: "
+			   "print maps with .maps or print(@m)");
 		free((char *)src.text);
 		return 1;
 	}

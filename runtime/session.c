@@ -466,6 +466,8 @@ static void finish(struct session *s)
 	s->exiting = false;
 	stop_probes(s);
 	ring_buffer__consume(s->rb);
+	if (s->before_exit_maps)
+		s->before_exit_maps(s->before_exit_ctx);
 	output_exit_maps(s->output);
 	maps_print_all(&s->maps, s->output);
 	timings_add(&s->timings, PH_PRINT, &t0);

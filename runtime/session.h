@@ -82,6 +82,10 @@ struct session {
 	char *read_names[MAX_READ_SLOTS];	/* probe names by failed-read counter slot */
 	int nread_names;
 	int kfunc_id;			/* bpf_map_sum_elem_count's BTF id; 0: not looked up */
+	/* Called once tracing has ended, before the exit maps print (--live
+	 * leaves its screen there); NULL: nothing to do. */
+	void (*before_exit_maps)(void *ctx);
+	void *before_exit_ctx;
 };
 
 int session_open(struct session *s, const struct session_opts *opts);

@@ -56,6 +56,15 @@ expect_eq "delete, has_key, strcontains" "$(grep -v '^@r\[' "$TMP/out")" \
 	"$(printf '\n\n@c[a]: 1\n@has: 1\n@hasc: 10\n@len: 11\n@m[3]: 30\n@sc: 1011')"
 [ "$(count_lines '^@r\[' "$TMP/out")" -ge 7 ] || fail "rand repeats: $(cat "$TMP/out")"
 
+# Two has_key() of one map in one condition: the optimiser must not turn
+# their two null tests into one test of the pointers OR-ed (the verifier
+# refuses pointer arithmetic of that kind).
+"$BTCTRACE" -q -e 'BEGIN { @s[1] = count();
+	if (!has_key(@s, 2) && !has_key(@s, 3)) { printf("neither\n"); }
+	if (has_key(@s, 1) || has_key(@s, 4)) { printf("one\n"); }
+	clear(@s); exit(); }' >"$TMP/out" 2>&1 || fail "two has_key in one condition: $(cat "$TMP/out")"
+expect_eq "two has_key in one condition" "$(grep -v '^$' "$TMP/out")" "$(printf 'neither\none')"
+
 # buf() of a payload whose length is known at run time: up to 64 bytes
 # (BPFTRACE_STRLEN), printed as btcsim logged them, escaped as bpftrace
 # escapes them; a buffer as a map key.
