@@ -159,23 +159,30 @@ static LLVMValueRef lhist_slot(struct cg *cg, LLVMValueRef v, const struct map_i
 }
 
 /* A histogram's bucket is part of the kernel key (after the user key), so
- * each bucket is a count of its own. */
-static void count_in_slot(struct cg *cg, struct node *t, LLVMValueRef slot)
+ * each bucket is an entry of its own: the number of values that fell in
+ * it and their 128-bit total (struct agg_avg), whose sum over the buckets
+ * is the histogram's exact _sum. */
+static void count_in_slot(struct cg *cg, struct node *t, LLVMValueRef slot, LLVMValueRef v,
+			  bool is_signed)
 {
 	const struct map_info *m = t->mapinfo;
 	LLVMValueRef key = cg_map_key(cg, t);
 	LLVMBuildStore(cg->b, slot, cg_ptr_to(cg, cg_gep(cg, key, map_user_key_size(m)), cg->i64));
-	cg_agg_update(cg, m, key, apply_count, NULL);
+	struct add128 a = { v, is_signed, offsetof(struct agg_avg, lo) };
+	cg_agg_update(cg, m, key, apply_avg, &a);
 }
 
 LLVMValueRef gen_hist(struct cg *cg, struct node *n, struct node *t)
 {
-	count_in_slot(cg, t, hist_slot(cg, cg_expr(cg, n->args), n->args->type.is_signed));
+	LLVMValueRef v = cg_expr(cg, n->args);
+	bool is_signed = n->args->type.is_signed;
+	count_in_slot(cg, t, hist_slot(cg, v, is_signed), v, is_signed);
 	return NULL;
 }
 
 LLVMValueRef gen_lhist(struct cg *cg, struct node *n, struct node *t)
 {
-	count_in_slot(cg, t, lhist_slot(cg, cg_expr(cg, n->args), t->mapinfo));
+	LLVMValueRef v = cg_expr(cg, n->args);
+	count_in_slot(cg, t, lhist_slot(cg, v, t->mapinfo), v, n->args->type.is_signed);
 	return NULL;
 }

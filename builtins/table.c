@@ -59,15 +59,16 @@ static const struct builtin builtins[] = {
 	  .value_size = sizeof(struct agg_avg), .fold = fold_avg,
 	  .describe = describe_call },
 	/* A histogram's bucket is in the kernel key and each value counts
-	 * one bucket; runtime/maps.c sums the buckets, so no folder. */
+	 * one bucket and totals its values (the exact _sum of --metrics);
+	 * runtime/maps.c adds the buckets up, so no folder. */
 	{ .name = "hist", .cls = B_AGG, .agg_kind = AGG_HIST, .usage = "@m = hist(value)",
 	  .type_rule = rule_agg_int_arg, .codegen = gen_hist,
-	  .value_size = sizeof(struct agg_count), .fold = NULL,
+	  .value_size = sizeof(struct agg_avg), .fold = NULL,
 	  .describe = describe_call },
 	{ .name = "lhist", .cls = B_AGG, .agg_kind = AGG_LHIST,
 	  .usage = "@m = lhist(value, min, max, step)",
 	  .type_rule = rule_lhist, .codegen = gen_lhist,
-	  .value_size = sizeof(struct agg_count), .fold = NULL,
+	  .value_size = sizeof(struct agg_avg), .fold = NULL,
 	  .describe = describe_lhist },
 
 	/* ---- functions, called as statements (str() as a value) ---- */

@@ -8,8 +8,8 @@
  * min(), max() and sums of signed values (which may fall) are gauges;
  * avg() and stats() are summaries (_count, _sum); hist() and lhist() are
  * histograms whose finite `le` bounds are the inclusive upper ends of the
- * buckets the text output prints (out_slot_bounds), cumulative, with +Inf
- * and _count.  Maps of strings have no number to export and are left out.
+ * buckets the text output prints (out_slot_bounds), cumulative, with +Inf,
+ * _count and the exact _sum (each bucket also totals its values).  Maps of strings have no number to export and are left out.
  * Both formats name a counter's samples NAME_total, so the same PromQL
  * reads either. */
 #include <inttypes.h>
@@ -294,6 +294,7 @@ static void put_histogram(FILE *f, const char *family, const struct out_map *m,
 	}
 	put_sample(f, family, "_bucket", m, e, "+Inf", total, 0);
 	put_sample(f, family, "_count", m, e, NULL, total, 0);
+	put_sample(f, family, "_sum", m, e, NULL, e->value, decimals);
 }
 
 static const char *metric_type(const struct out_map *m)

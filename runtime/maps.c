@@ -214,8 +214,10 @@ static int nslots(const struct map_info *m)
 	return lhist_slots(m->lhist_min, m->lhist_max, m->lhist_step);
 }
 
+/* One bucket of a key, every CPU's: its count, and its values' total
+ * into the key's (value: the exact sum of everything in the histogram). */
 static void add_hist(struct map_set *ms, const struct map_info *m, struct entries *es,
-		     const char *key, const uint64_t *vals)
+		     const char *key, const void *vals)
 {
 	struct out_entry *e = entry_for(es, key);
 	if (!e->buckets)
@@ -224,8 +226,13 @@ static void add_hist(struct map_set *ms, const struct map_info *m, struct entrie
 	memcpy(&slot, key + es->ksize, 8);
 	if ((int)slot >= nslots(m))
 		return;
-	for (int c = 0; c < ms->ncpu; c++)
-		e->buckets[slot] += vals[c];
+	for (int c = 0; c < ms->ncpu; c++) {
+		struct agg_avg v;
+		memcpy(&v, (const char *)vals + (size_t)c * sizeof(v), sizeof(v));
+		e->buckets[slot] += v.count;
+		e->count += v.count;
+		e->value += (__int128)(((unsigned __int128)v.hi << 64) | v.lo);
+	}
 }
 
 static void add_value(struct map_set *ms, const struct map_info *m, struct entries *es,
@@ -259,7 +266,7 @@ static int read_entries(struct map_set *ms, const struct map_info *m, struct ent
 		if (bpf_map_lookup_elem(fd, key, vals))
 			continue;	/* deleted meanwhile */
 		if (map_is_hist(m))
-			add_hist(ms, m, es, key, (uint64_t *)vals);
+			add_hist(ms, m, es, key, vals);
 		else
 			add_value(ms, m, es, key, vals);
 	}

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # --metrics with the real thing: Debian's prometheus scrapes btctrace every
 # second while btctrace traces two btcsim nodes by binary (-b), and what
-# Prometheus stored -- counters, gauges, histogram buckets -- equals what
+# Prometheus stored -- counters, gauges, histogram buckets and sums -- equals what
 # each node's --truth says it emitted, told apart by their pid label.
 # promtool accepts the endpoint's text; a scrape loop during a burst of
 # events neither holds up tracing nor loses anything.
@@ -106,6 +106,10 @@ for n in 1 2; do
 	expect_eq "node $n: btctrace_size_bytes_count" \
 		"$(query "btctrace_size_bytes_count{pid=\"$pid\"}" | cut -f2)" \
 		"$(truth "$t" net:inbound_message .fires)"
+	# the histogram's _sum: every value it counted, exactly
+	expect_eq "node $n: btctrace_size_bytes_sum" \
+		"$(query "btctrace_size_bytes_sum{pid=\"$pid\"}" | cut -f2)" \
+		"$(jq -r '.probes["net:inbound_message"].args[4].sum' "$t")"
 done
 echo "PromQL sum(btctrace_msgs_total) = $(query 'sum(btctrace_msgs_total)' | cut -f2);" \
 	"truth: $(jq -s '[.[].probes["net:inbound_message"].fires | tonumber] | add' "$TMP/t1.json" "$TMP/t2.json")"

@@ -78,7 +78,9 @@ static void test_counter_labels(void)
 static void test_hist(void)
 {
 	uint64_t b[HIST_SLOTS] = { [0] = 1, [1] = 2, [3] = 4, [4] = 8 };
-	struct out_entry e[] = { { .key = KEY(I(-3)), .buckets = b } };
+	/* The total past 64 bits, as the buckets' own totals add up. */
+	struct out_entry e[] = { { .key = KEY(I(-3)), .buckets = b,
+				   .value = (__int128)UINT64_MAX * 2 + 5, .count = 15 } };
 	struct out_map m[] = { { .name = "@size", .kind = AGG_HIST, .nkey = 1,
 				 .nentries = 1, .entries = e, .help = "payload \"size\"",
 				 .unit = "bytes" } };
@@ -94,6 +96,7 @@ static void test_hist(void)
 		"btctrace_size_bytes_bucket{key=\"-3\",le=\"7\"} 15\n"
 		"btctrace_size_bytes_bucket{key=\"-3\",le=\"+Inf\"} 15\n"
 		"btctrace_size_bytes_count{key=\"-3\"} 15\n"
+		"btctrace_size_bytes_sum{key=\"-3\"} 36893488147419103235\n"
 		NO_DROPS_OM
 		"btctrace_series_dropped{map=\"@size\"} 0\n"
 		"# EOF\n");
@@ -104,7 +107,7 @@ static void test_hist(void)
 static void test_lhist(void)
 {
 	uint64_t b[4] = { 0, 2, 0, 3 };
-	struct out_entry e[] = { { .buckets = b } };
+	struct out_entry e[] = { { .buckets = b, .value = -7, .count = 5 } };
 	struct out_map m[] = { { .name = "@l", .kind = AGG_LHIST, .lmin = 0, .lmax = 100,
 				 .lstep = 50, .nentries = 1, .entries = e } };
 
@@ -115,6 +118,7 @@ static void test_lhist(void)
 		"btctrace_l_bucket{le=\"99\"} 2\n"
 		"btctrace_l_bucket{le=\"+Inf\"} 5\n"
 		"btctrace_l_count 5\n"
+		"btctrace_l_sum -7\n"
 		NO_DROPS_OM
 		"btctrace_series_dropped{map=\"@l\"} 0\n");
 }
@@ -172,7 +176,7 @@ static void test_series_limit(void)
 static void test_time_units(void)
 {
 	uint64_t b[HIST_SLOTS] = { [2] = 1, [12] = 2 };
-	struct out_entry h[] = { { .buckets = b } };
+	struct out_entry h[] = { { .buckets = b, .value = 3001, .count = 3 } };
 	struct out_entry st[] = { { .value = 1500, .count = 2 } };
 	struct out_map m[] = {
 		{ .name = "@connect", .kind = AGG_HIST, .nentries = 1, .entries = h,
@@ -198,6 +202,7 @@ static void test_time_units(void)
 		"btctrace_connect_seconds_bucket{le=\"0.000002047\"} 3\n"
 		"btctrace_connect_seconds_bucket{le=\"+Inf\"} 3\n"
 		"btctrace_connect_seconds_count 3\n"
+		"btctrace_connect_seconds_sum 0.000003001\n"
 		"# HELP btctrace_flush_seconds flush time\n"
 		"# TYPE btctrace_flush_seconds summary\n"
 		"# UNIT btctrace_flush_seconds seconds\n"
