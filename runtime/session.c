@@ -20,6 +20,7 @@
 #include "runtime/attach.h"
 #include "runtime/features.h"
 #include "runtime/probe_kind.h"
+#include "runtime/stacks.h"
 #include "runtime/usdt.h"
 
 int session_open(struct session *s, const struct session_opts *opts)
@@ -167,10 +168,17 @@ static int session_kfunc_id(void *owner, const char *name)
 	return s->kfunc_id;
 }
 
+static int session_stack_map(void *owner, int frames)
+{
+	struct session *s = owner;
+	return stacks_map_fd(s->maps.stacks, frames);
+}
+
 struct cg_maps session_cg_maps(struct session *s, const char *name)
 {
 	return (struct cg_maps){ s->maps.fds, s->maps.errors_fd, s->maps.events_fd,
-				 read_slot(s, name), s->start_ns, session_kfunc_id, s };
+				 read_slot(s, name), s->start_ns, session_kfunc_id, s,
+				 session_stack_map, s };
 }
 
 struct attached_probe *session_add_probe(struct session *s, const struct probe_kind *kind,
@@ -497,6 +505,8 @@ int session_run(struct session *s)
 		/* The command died while held: its status says how. */
 		note_target_exit(s);
 		rc = 0;
+	} else if (!rc && s->target.is_child) {
+		stacks_prime(s->maps.stacks, s->target.pid, true);
 	}
 	bool wait = !rc && !s->exiting && !nothing_to_wait_for(s);
 	if (wait)
