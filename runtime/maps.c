@@ -179,11 +179,12 @@ static struct out_entry *entry_for(struct entries *es, const void *ukey)
 	return &es->v[es->n - 1];
 }
 
-/* A map key's stack is indented by 4 spaces, as bpftrace prints it. */
-static char *text_of(struct map_set *ms, const struct type *t, const char *p)
+/* A stack is indented by 4 spaces in a map key, by 8 as a map's value, as
+ * bpftrace prints them. */
+static char *text_of(struct map_set *ms, const struct type *t, const char *p, int indent)
 {
 	if (t->kind == T_USTACK || t->kind == T_USYM) {
-		char *text = stacks_text(ms->stacks, t, p, 4);
+		char *text = stacks_text(ms->stacks, t, p, indent);
 		return text ? text : strdup("");
 	}
 	if (t->kind == T_USER) {
@@ -210,7 +211,7 @@ static void decode_key(struct map_set *ms, const struct map_info *m, const char 
 		struct out_field *f = &e->key[i];
 		if (m->keys[i].kind != T_INT) {
 			f->kind = OUT_STR;
-			f->s = text_of(ms, &m->keys[i], p);
+			f->s = text_of(ms, &m->keys[i], p, 4);
 		} else {
 			f->kind = m->keys[i].is_signed ? OUT_INT : OUT_UINT;
 			memcpy(&f->i, p, 8);
@@ -247,7 +248,7 @@ static void add_value(struct map_set *ms, const struct map_info *m, struct entri
 		size_t stride = (map_value_size(m) + 7) / 8 * 8;
 		m->agg->fold(m, vals, ms->ncpu, stride, e);
 	} else if (!type_is_word(&m->value)) {
-		e->str = text_of(ms, &m->value, vals);
+		e->str = text_of(ms, &m->value, vals, 8);
 	} else {
 		int64_t v;
 		memcpy(&v, vals, 8);

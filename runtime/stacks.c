@@ -93,12 +93,11 @@ void stacks_prime(struct stacks *st, pid_t pid, bool after_exec)
 static void put_frame(FILE *f, struct stacks *st, const struct type *t, pid_t pid,
 		      uint64_t addr, int indent)
 {
-	char name[1024];
-	const char *module;
-	symbolizer_name(st->syms, pid, addr, true, name, sizeof(name), &module);
+	char name[1024], module[PATH_MAX];
+	symbolizer_name(st->syms, pid, addr, true, name, sizeof(name), module, sizeof(module));
 	if (t->stack_mode == STACK_PERF)
 		fprintf(f, "\t%llx %s (%s)\n", (unsigned long long)addr, name,
-			module ? module : "[unknown]");
+			*module ? module : "[unknown]");
 	else
 		fprintf(f, "%*s%s\n", indent, "", name);
 }
@@ -130,7 +129,7 @@ char *stacks_text(struct stacks *st, const struct type *t, const void *value, in
 		return NULL;
 	if (t->kind == T_USYM) {
 		char name[1024];
-		symbolizer_name(st->syms, (pid_t)w[1], w[0], false, name, sizeof(name), NULL);
+		symbolizer_name(st->syms, (pid_t)w[1], w[0], false, name, sizeof(name), NULL, 0);
 		fputs(name, f);
 	} else {
 		put_stack(f, st, t, w[0], indent);

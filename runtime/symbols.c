@@ -7,6 +7,7 @@
 #include <elfutils/libdwfl.h>
 #include <errno.h>
 #include <gelf.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -21,7 +22,10 @@ struct sym_proc {
 	bool refreshed;		/* re-read once after a miss (a dlopen since) */
 };
 
+/* The metric threads read maps while the event loop prints: the cache
+ * is shared, so every call holds the lock. */
 struct symbolizer {
+	pthread_mutex_t lock;
 	struct sym_proc *procs;
 	int n, cap;
 };
@@ -44,7 +48,10 @@ static const Dwfl_Callbacks proc_callbacks = {
 int symbolizer_new(struct symbolizer **out)
 {
 	*out = calloc(1, sizeof(**out));
-	return *out ? 0 : -ENOMEM;
+	if (!*out)
+		return -ENOMEM;
+	pthread_mutex_init(&(*out)->lock, NULL);
+	return 0;
 }
 
 void symbolizer_free(struct symbolizer *sy)
@@ -55,6 +62,7 @@ void symbolizer_free(struct symbolizer *sy)
 		if (sy->procs[i].dwfl)
 			dwfl_end(sy->procs[i].dwfl);
 	free(sy->procs);
+	pthread_mutex_destroy(&sy->lock);
 	free(sy);
 }
 
@@ -94,11 +102,13 @@ static struct sym_proc *proc_of(struct symbolizer *sy, pid_t pid)
  * (ENOEXEC): tried again for up to 50 ms. */
 void symbolizer_prime(struct symbolizer *sy, pid_t pid)
 {
+	pthread_mutex_lock(&sy->lock);
 	struct sym_proc *p = proc_of(sy, pid);
 	for (int i = 0; p && !p->dwfl && i < 50 && kill(pid, 0) == 0; i++) {
 		usleep(1000);
 		p->dwfl = report(pid);
 	}
+	pthread_mutex_unlock(&sy->lock);
 }
 
 static Dwfl_Module *module_of(struct symbolizer *sy, pid_t pid, uint64_t addr)
@@ -122,17 +132,19 @@ static Dwfl_Module *module_of(struct symbolizer *sy, pid_t pid, uint64_t addr)
 	return mod;
 }
 
-void symbolizer_name(struct symbolizer *sy, pid_t pid, uint64_t addr, bool offset,
-		     char *buf, size_t len, const char **module)
+static void name_locked(struct symbolizer *sy, pid_t pid, uint64_t addr, bool offset,
+			char *buf, size_t len, char *module, size_t module_len)
 {
 	Dwfl_Module *mod = module_of(sy, pid, addr);
 	GElf_Off off = 0;
 	GElf_Sym sym;
 	const char *name = mod ? dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL)
 			       : NULL;
-	if (module)
-		*module = mod ? dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL)
-			      : NULL;
+	if (module) {
+		const char *file = mod ? dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL,
+							  NULL) : NULL;
+		snprintf(module, module_len, "%s", file ? file : "");
+	}
 	int type = name ? GELF_ST_TYPE(sym.st_info) : STT_NOTYPE;
 	if (type != STT_FUNC && type != STT_GNU_IFUNC) {
 		snprintf(buf, len, "0x%llx", (unsigned long long)addr);
@@ -145,4 +157,12 @@ void symbolizer_name(struct symbolizer *sy, pid_t pid, uint64_t addr, bool offse
 	else
 		snprintf(buf, len, "%s", plain ? plain : name);
 	free(plain);
+}
+
+void symbolizer_name(struct symbolizer *sy, pid_t pid, uint64_t addr, bool offset,
+		     char *buf, size_t len, char *module, size_t module_len)
+{
+	pthread_mutex_lock(&sy->lock);
+	name_locked(sy, pid, addr, offset, buf, len, module, module_len);
+	pthread_mutex_unlock(&sy->lock);
 }

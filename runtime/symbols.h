@@ -20,9 +20,9 @@ void symbolizer_free(struct symbolizer *sy);
 void symbolizer_prime(struct symbolizer *sy, pid_t pid);
 
 /* The function addr is in, "name+offset" with offset, or 0xADDR when
- * no function symbol covers it; *module (may be NULL) is the file it is
- * in, or NULL.  Writes at most len bytes. */
+ * no function symbol covers it; module (may be NULL) gets the file it is
+ * in, "" when none.  Writes at most len and module_len bytes. */
 void symbolizer_name(struct symbolizer *sy, pid_t pid, uint64_t addr, bool offset,
-		     char *buf, size_t len, const char **module);
+		     char *buf, size_t len, char *module, size_t module_len);
 
 #endif
