@@ -84,8 +84,9 @@ static LLVMValueRef pid_above(struct cg *cg)
 	return LLVMBuildShl(cg->b, tgid, cg_const(cg, 32), "");
 }
 
-/* A failed walk (no user stack, the map full) keeps its negative id: it
- * prints as no frames, as in bpftrace. */
+/* A failed walk (no user stack, the map full, another stack in the id's
+ * bucket) keeps its negative id: it prints as no frames, as in bpftrace,
+ * and is counted, so that the loss is reported at exit. */
 LLVMValueRef gen_ustack(struct cg *cg, struct node *n, struct node *t)
 {
 	(void)t;
@@ -100,6 +101,7 @@ LLVMValueRef gen_ustack(struct cg *cg, struct node *n, struct node *t)
 	}
 	LLVMValueRef args[3] = { cg->ctxp, cg_map_ptr(cg, fd), cg_const(cg, BPF_F_USER_STACK) };
 	LLVMValueRef id = cg_helper(cg, BPF_FUNC_get_stackid, cg->i64, args, 3);
+	cg_count_if_negative(cg, id, ERR_SLOT_STACK_LOST);
 	id = LLVMBuildAnd(cg->b, id, cg_const(cg, 0xffffffff), "stackid");
 	return LLVMBuildOr(cg->b, id, pid_above(cg), "ustack");
 }

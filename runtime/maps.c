@@ -425,6 +425,13 @@ bool maps_report_losses(struct map_set *ms, struct output *out)
 				  "entries): %llu updates were dropped", m->name,
 				  ms->max_entries, (unsigned long long)n);
 	}
+	uint64_t st = maps_error_count(ms, ERR_SLOT_STACK_LOST);
+	if (st) {
+		lost = true;
+		diag_warn(NULL, "raise the limit with --map-size N", "%llu user stack%s could not "
+			  "be taken (a stack map full or two stacks in one of its buckets): they "
+			  "print as no frames", (unsigned long long)st, st == 1 ? "" : "s");
+	}
 	uint64_t ev = maps_error_count(ms, ERR_SLOT_LOST_EVENTS);
 	if (ev) {
 		lost = true;

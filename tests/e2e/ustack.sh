@@ -59,6 +59,16 @@ wait "$sim"
 grep -qxP "\Q$spend\E\|0x[0-9a-f]+" "$TMP/usym" || fail "usym: $(cat "$TMP/usym")"
 grep -qxP "@\[\Q$spend\E\]: [0-9]+" "$TMP/usym" || fail "usym as a key: $(cat "$TMP/usym")"
 
+# A stack not taken is never silent: with one entry per map, the second
+# distinct stack finds the stack map's one bucket taken; it is counted,
+# reported at exit, and the status says something was lost.
+rc=0
+"$BTCTRACE" --map-size 1 -e 'utxocache:add, utxocache:spent { @[ustack(2)] = count(); }' \
+	-c "$BUILD/btcsim coins --seed 3 --count 300" >/dev/null 2>"$TMP/lost" || rc=$?
+expect_eq "stacks lost: exit status" "$rc" 3
+grep -qE "^btctrace: warning: [0-9]+ user stacks could not be taken" "$TMP/lost" ||
+	fail "stacks lost: $(cat "$TMP/lost")"
+
 # A mode bpftrace 0.17 lacks is named.
 rc=0
 "$BTCTRACE" -e 'utxocache:spent { @[ustack(raw, 3)] = count(); }' -c "$BUILD/btcsim coins" \
