@@ -12,10 +12,12 @@
 #include "builtins/internal.h"
 #include "lang/diag.h"
 
+/* ustack's first argument, when it is a bare word: its mode.  1 when
+ * it is not one (the frame count), 0 or -EINVAL after a diag. */
 static int stack_mode_of(const struct node *a, struct type *t)
 {
-	if (a->kind != N_BUILTIN && a->kind != N_VAR)
-		return 1;	/* not a mode: the frame count */
+	if (a->kind != N_BUILTIN)
+		return 1;
 	if (a->name && !strcmp(a->name, "bpftrace"))
 		t->stack_mode = STACK_BPFTRACE;
 	else if (a->name && !strcmp(a->name, "perf"))
