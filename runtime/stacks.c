@@ -61,6 +61,11 @@ int stacks_map_fd(struct stacks *st, int frames)
 	return fd;
 }
 
+bool stacks_used(const struct stacks *st)
+{
+	return st && st->used;
+}
+
 /* Until its exec, a -c child runs btctrace's own image: its mappings are
  * read once /proc/PID/exe names another file (an exec takes well under
  * the 100 ms waited at most). */

@@ -5,6 +5,7 @@
 #ifndef BTCTRACE_STACKS_H
 #define BTCTRACE_STACKS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -18,6 +19,10 @@ void stacks_free(struct stacks *st);
 /* The fd of the map keeping `frames` frames per stack, created on first
  * use; -errno after a message. */
 int stacks_map_fd(struct stacks *st, int frames);
+
+/* Whether a program takes user stacks (its losses are then worth a
+ * metric of their own). */
+bool stacks_used(const struct stacks *st);
 
 /* When a program takes user stacks, reads pid's mappings now (first
  * waiting for the exec of a -c child just released): the stacks of a

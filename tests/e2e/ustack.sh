@@ -62,12 +62,15 @@ grep -qxP "@\[\Q$spend\E\]: [0-9]+" "$TMP/usym" || fail "usym as a key: $(cat "$
 # A stack not taken is never silent: with one entry per map, the second
 # distinct stack finds the stack map's one bucket taken; it is counted,
 # reported at exit, and the status says something was lost.
+# The metrics say so too.
 rc=0
-"$BTCTRACE" --map-size 1 -e 'utxocache:add, utxocache:spent { @[ustack(2)] = count(); }' \
+"$BTCTRACE" --map-size 1 --metrics-file "$TMP/lost.prom" \
+	-e 'utxocache:add, utxocache:spent { @[ustack(2)] = count(); }' \
 	-c "$BUILD/btcsim coins --seed 3 --count 300" >/dev/null 2>"$TMP/lost" || rc=$?
 expect_eq "stacks lost: exit status" "$rc" 3
-grep -qE "^btctrace: warning: [0-9]+ user stacks could not be taken" "$TMP/lost" ||
-	fail "stacks lost: $(cat "$TMP/lost")"
+lost=$(sed -nE 's/^btctrace: warning: ([0-9]+) user stacks could not be taken.*/\1/p' "$TMP/lost")
+[ -n "$lost" ] || fail "stacks lost: $(cat "$TMP/lost")"
+expect_eq "stacks lost: metric" "$(sed -n 's/^btctrace_stacks_lost_total //p' "$TMP/lost.prom")" "$lost"
 
 # A mode bpftrace 0.17 lacks is named.
 rc=0
