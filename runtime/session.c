@@ -492,6 +492,24 @@ static bool nothing_to_wait_for(const struct session *s)
 	return true;
 }
 
+static void prime_one(pid_t pid, void *stacks)
+{
+	stacks_prime(stacks, pid, false);
+}
+
+/* The processes whose stacks may print after they exit: a -c child once
+ * it has exec'd, the -p process, or every process running the binary. */
+static void prime_stacks(struct session *s)
+{
+	struct target *t = &s->target;
+	if (!stacks_used(s->maps.stacks))
+		return;
+	if (t->pid > 0)
+		stacks_prime(s->maps.stacks, t->pid, t->is_child);
+	else if (t->path)
+		target_each_running(t->path, prime_one, s->maps.stacks);
+}
+
 int session_run(struct session *s)
 {
 	sigset_t old;
@@ -505,8 +523,8 @@ int session_run(struct session *s)
 		/* The command died while held: its status says how. */
 		note_target_exit(s);
 		rc = 0;
-	} else if (!rc && s->target.is_child) {
-		stacks_prime(s->maps.stacks, s->target.pid, true);
+	} else if (!rc) {
+		prime_stacks(s);
 	}
 	bool wait = !rc && !s->exiting && !nothing_to_wait_for(s);
 	if (wait)

@@ -59,6 +59,36 @@ wait "$sim"
 grep -qxP "\Q$spend\E\|0x[0-9a-f]+" "$TMP/usym" || fail "usym: $(cat "$TMP/usym")"
 grep -qxP "@\[\Q$spend\E\]: [0-9]+" "$TMP/usym" || fail "usym as a key: $(cat "$TMP/usym")"
 
+# -p and -b: processes that exit before the maps print still have their
+# stacks named (their mappings were read when tracing started), one key
+# per process with -b (the key holds the pid the stack was taken in).
+"$BUILD/btcsim" coins --seed 3 --count 400 --wait-attached --truth "$TMP/tp.json" &
+sim=$!
+wait_exec "$sim" "$BUILD/btcsim"
+"$BTCTRACE" -p "$sim" -e 'utxocache:spent { @[ustack(2)] = count(); }' >"$TMP/p_out" 2>"$TMP/err"
+expect_eq "-p: exit status" "$?" 0
+wait "$sim"
+sed -E 's/\+[0-9]+$/+OFF/' "$TMP/p_out" | map_dump /dev/stdin >"$TMP/got"
+printf '%s\n' "" "" "@[" "    emit_utxocache_spent+OFF" "    $spend+OFF" \
+	"]: $(truth "$TMP/tp.json" utxocache:spent .fires)" >"$TMP/want"
+expect_file_eq "-p: stack of an exited process" "$TMP/got" "$TMP/want"
+
+"$BUILD/btcsim" coins --seed 4 --count 300 --wait-attached --truth "$TMP/b1.json" &
+b1=$!
+"$BUILD/btcsim" coins --seed 5 --count 300 --wait-attached --truth "$TMP/b2.json" &
+b2=$!
+wait_exec "$b1" "$BUILD/btcsim"
+wait_exec "$b2" "$BUILD/btcsim"
+"$BTCTRACE" -b "$BUILD/btcsim" -e 'utxocache:spent { @[pid, ustack(2)] = count(); }
+	interval:s:2 { exit(); }' >"$TMP/b_out" 2>"$TMP/err"
+expect_eq "-b: exit status" "$?" 0
+wait "$b1" "$b2"
+for pair in "$b1 $TMP/b1.json" "$b2 $TMP/b2.json"; do
+	set -- $pair
+	expect_eq "-b: process $1" "$(grep -A3 "^@\[$1, $" "$TMP/b_out" | sed -E 's/\+[0-9]+$//' | tr '\n' '|')" \
+		"@[$1, |    emit_utxocache_spent|    $spend|]: $(truth "$2" utxocache:spent .fires)|"
+done
+
 # A stack not taken is never silent: with one entry per map, the second
 # distinct stack finds the stack map's one bucket taken; it is counted,
 # reported at exit, and the status says something was lost.
