@@ -111,6 +111,23 @@ void symbolizer_prime(struct symbolizer *sy, pid_t pid)
 	pthread_mutex_unlock(&sy->lock);
 }
 
+static int found_module(Dwfl_Module *mod, void **user, const char *name, Dwarf_Addr start,
+			void *found)
+{
+	(void)mod, (void)user, (void)name, (void)start;
+	*(bool *)found = true;
+	return DWARF_CB_ABORT;
+}
+
+/* A zombie's or an exiting process's maps are empty: reading them again
+ * must not forget what was read while it ran. */
+static bool has_modules(Dwfl *d)
+{
+	bool found = false;
+	dwfl_getmodules(d, found_module, &found, 0);
+	return found;
+}
+
 static Dwfl_Module *module_of(struct symbolizer *sy, pid_t pid, uint64_t addr)
 {
 	struct sym_proc *p = proc_of(sy, pid);
@@ -118,15 +135,16 @@ static Dwfl_Module *module_of(struct symbolizer *sy, pid_t pid, uint64_t addr)
 		return NULL;
 	Dwfl_Module *mod = p->dwfl ? dwfl_addrmodule(p->dwfl, addr) : NULL;
 	if (!mod && !p->refreshed) {
-		/* Keeps what was read when the process is gone (a zombie's maps
-		 * are empty). */
+		/* Not mapped when first read (a dlopen since): read once more. */
 		p->refreshed = true;
 		Dwfl *now = report(pid);
-		if (now) {
+		if (now && has_modules(now)) {
 			if (p->dwfl)
 				dwfl_end(p->dwfl);
 			p->dwfl = now;
 			mod = dwfl_addrmodule(p->dwfl, addr);
+		} else if (now) {
+			dwfl_end(now);
 		}
 	}
 	return mod;
