@@ -50,6 +50,7 @@ BUILTIN_GEN(gen_tid);
 BUILTIN_GEN(gen_nsecs);
 BUILTIN_GEN(gen_elapsed);
 BUILTIN_GEN(gen_cpu);
+BUILTIN_GEN(gen_cgroup);
 BUILTIN_GEN(gen_comm);
 BUILTIN_GEN(gen_str);
 BUILTIN_GEN(gen_uid);

@@ -32,6 +32,8 @@ static const struct builtin builtins[] = {
 	  .type_rule = rule_int_value, .codegen = gen_numaid },
 	{ .name = "rand", .cls = B_VALUE, .usage = "rand",
 	  .type_rule = rule_int_value, .codegen = gen_rand },
+	{ .name = "cgroup", .cls = B_VALUE, .usage = "cgroup",
+	  .type_rule = rule_int_value, .codegen = gen_cgroup },
 	{ .name = "ustack", .cls = B_VALUE, .callable = true,
 	  .usage = "ustack, ustack(frames) or ustack(perf, frames)",
 	  .type_rule = rule_ustack, .codegen = gen_ustack },

@@ -16,7 +16,7 @@
  * so the error says what is missing rather than "unknown". */
 static const char *const bpftrace_only[] = {
 	"kstack", "ksym", "kaddr", "uaddr", "kptr", "uptr", "reg",
-	"retval", "func", "probe", "curtask", "cgroup",
+	"retval", "func", "probe", "curtask",
 	"join", "ntop", "system", "cat", "signal", "override", "sizeof",
 	"offsetof", "macaddr", "cgroupid", "path", "while", "for",
 	"skboutput", "pton", "bswap", "percpu_kaddr", "jiffies",

@@ -38,7 +38,7 @@ cat >"$TMP/programs" <<'PROGRAMS'
 1:9	BEGIN { system("ls"); }
 1:24	BEGIN { printf("%s\n", ksym(0)); }
 1:20	BEGIN { @ = sizeof(struct foo); }
-1:13	BEGIN { @ = cgroup; }
+1:13	BEGIN { @ = jiffies; }
 1:13	BEGIN { @ = curtask; }
 1:14	BEGIN { @x = (int)1; }
 1:14	BEGIN { @x = (unsigned long)1; }

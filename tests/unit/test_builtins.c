@@ -175,7 +175,7 @@ static void test_hints(void)
 		"BEGIN { @x = qqqqq; }\n"
 		"             ^~~~~\n"
 		"hint: builtins are pid tid nsecs elapsed cpu comm uid gid username numaid rand "
-		"ustack arg0..arg11 "
+		"cgroup ustack arg0..arg11 "
 		"args.NAME\n");
 	rejects("BEGIN { @x = pdi; }",
 		"t.btc:1:14: error: unknown identifier 'pdi'\n"
