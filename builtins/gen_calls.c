@@ -47,7 +47,7 @@ static void send_record(struct cg *cg, const struct fmt_info *fi, struct node *a
 		const struct fmt_arg *a = &fi->args[i];
 		LLVMValueRef dst = cg_gep(cg, rec, a->offset);
 		if (a->type.kind == T_STR || a->type.kind == T_HASH || a->type.kind == T_BYTES ||
-		    a->type.kind == T_BUF)
+		    a->type.kind == T_BUF || a->type.kind == T_USYM)
 			LLVMBuildMemCpy(cg->b, dst, 1, vals[i], 1, LLVMConstInt(cg->i64, a->type.size, 0));
 		else
 			cg_store64(cg, vals[i], dst);

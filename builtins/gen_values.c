@@ -43,6 +43,13 @@ LLVMValueRef gen_cpu(struct cg *cg, struct node *n, struct node *t)
 	return cg_helper(cg, BPF_FUNC_get_smp_processor_id, cg->i64, NULL, 0);
 }
 
+/* The id of the task's cgroup (v2): the inode of its directory. */
+LLVMValueRef gen_cgroup(struct cg *cg, struct node *n, struct node *t)
+{
+	(void)n, (void)t;
+	return cg_helper(cg, BPF_FUNC_get_current_cgroup_id, cg->i64, NULL, 0);
+}
+
 /* The task's name in a zeroed 16-byte buffer: string[16], as typed. */
 LLVMValueRef gen_comm(struct cg *cg, struct node *n, struct node *t)
 {

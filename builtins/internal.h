@@ -34,6 +34,8 @@ int rule_strncmp(struct sema *s, struct node *n);
 int rule_strcontains(struct sema *s, struct node *n);
 int rule_buf(struct sema *s, struct node *n);
 int rule_strftime(struct sema *s, struct node *n);
+int rule_ustack(struct sema *s, struct node *n);	/* gen_stack.c */
+int rule_usym(struct sema *s, struct node *n);
 
 /* ---- code generators (struct builtin's codegen) ----
  * Declared with LLVM's struct rather than LLVMValueRef so that the table
@@ -48,6 +50,7 @@ BUILTIN_GEN(gen_tid);
 BUILTIN_GEN(gen_nsecs);
 BUILTIN_GEN(gen_elapsed);
 BUILTIN_GEN(gen_cpu);
+BUILTIN_GEN(gen_cgroup);
 BUILTIN_GEN(gen_comm);
 BUILTIN_GEN(gen_str);
 BUILTIN_GEN(gen_uid);
@@ -56,6 +59,10 @@ BUILTIN_GEN(gen_numaid);
 BUILTIN_GEN(gen_rand);
 BUILTIN_GEN(gen_buf);
 BUILTIN_GEN(gen_strftime);
+
+/* gen_stack.c: the user stack and the symbol of an address */
+BUILTIN_GEN(gen_ustack);
+BUILTIN_GEN(gen_usym);
 
 /* gen_strings.c: comparisons of two strings */
 BUILTIN_GEN(gen_strncmp);

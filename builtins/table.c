@@ -32,6 +32,11 @@ static const struct builtin builtins[] = {
 	  .type_rule = rule_int_value, .codegen = gen_numaid },
 	{ .name = "rand", .cls = B_VALUE, .usage = "rand",
 	  .type_rule = rule_int_value, .codegen = gen_rand },
+	{ .name = "cgroup", .cls = B_VALUE, .usage = "cgroup",
+	  .type_rule = rule_int_value, .codegen = gen_cgroup },
+	{ .name = "ustack", .cls = B_VALUE, .callable = true,
+	  .usage = "ustack, ustack(frames) or ustack(perf, frames)",
+	  .type_rule = rule_ustack, .codegen = gen_ustack },
 
 	/* ---- aggregations, the value of @map = ---- */
 	{ .name = "count", .cls = B_AGG, .agg_kind = AGG_COUNT, .usage = "@m = count()",
@@ -90,6 +95,8 @@ static const struct builtin builtins[] = {
 	  .type_rule = rule_buf, .codegen = gen_buf },
 	{ .name = "strftime", .cls = B_FUNC, .usage = "strftime(\"%H:%M:%S\", nsecs)",
 	  .type_rule = rule_strftime, .codegen = gen_strftime },
+	{ .name = "usym", .cls = B_FUNC, .usage = "usym(address)",
+	  .type_rule = rule_usym, .codegen = gen_usym },
 	{ .name = "has_key", .cls = B_FUNC, .usage = "has_key(@m, key)",
 	  .type_rule = rule_has_key, .codegen = gen_has_key },
 	{ .name = "len", .cls = B_FUNC, .usage = "len(@m)",

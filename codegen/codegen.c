@@ -327,7 +327,8 @@ static LLVMValueRef cg_compare(struct cg *cg, struct node *n, LLVMValueRef a, LL
 
 static bool is_buffer(const struct type *t)
 {
-	return t->kind == T_STR || t->kind == T_HASH || t->kind == T_BYTES || t->kind == T_BUF;
+	return t->kind == T_STR || t->kind == T_HASH || t->kind == T_BYTES || t->kind == T_BUF ||
+	       t->kind == T_USYM;
 }
 
 /* p + n and p - n move by n pointees, as in C. */

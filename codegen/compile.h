@@ -29,6 +29,10 @@ struct cg_maps {
 	 * > 0, or -errno when the kernel lacks it. */
 	int (*kfunc_id)(void *owner, const char *name);
 	void *kfunc_owner;
+	/* The fd of the stack-trace map keeping `frames` user frames per
+	 * stack (ustack), created when a program first needs it; -errno. */
+	int (*stack_map)(void *owner, int frames);
+	void *stack_owner;
 };
 
 /* One compiler instance: LLVM initialised once, reused for every probe

@@ -7,6 +7,7 @@
 #ifndef BTCTRACE_BUILTIN_H
 #define BTCTRACE_BUILTIN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct node;
@@ -32,6 +33,7 @@ struct builtin {
 	enum builtin_class cls;
 	int agg_kind;		/* B_AGG: enum agg_kind of abi/abi.h */
 	const char *usage;	/* shown in hints: "hist(value)" */
+	bool callable;		/* B_VALUE also written as a call: ustack(6) */
 
 	/* Checks arguments and sets n->type.  0 or -EINVAL after a diag. */
 	int (*type_rule)(struct sema *s, struct node *n);

@@ -94,7 +94,8 @@ static int check_type(const struct fmt_arg *a, const struct node *arg, const str
 	bool want_str = a->conv == 's';
 	bool is_str = arg->type.kind == T_STR || arg->type.kind == T_HASH ||
 		      arg->type.kind == T_BYTES || arg->type.kind == T_USER ||
-		      arg->type.kind == T_TIME;
+		      arg->type.kind == T_TIME || arg->type.kind == T_USTACK ||
+		      arg->type.kind == T_USYM;
 	bool is_int = arg->type.kind == T_INT || arg->type.kind == T_PTR;
 	if (want_str == is_str && (is_int || is_str))
 		return 0;
@@ -332,6 +333,21 @@ static void print_int(FILE *f, const struct fmt_arg *a, int64_t v)
 
 void format_print(FILE *f, const struct fmt_info *fi, const void *data, int size)
 {
+	format_print_with(f, fi, data, size, NULL);
+}
+
+static void print_resolved(FILE *f, const struct fmt_arg *a, const void *p,
+			   const struct fmt_resolver *r)
+{
+	char spec[40], *text = r ? r->text(r->ctx, &a->type, p) : NULL;
+	snprintf(spec, sizeof(spec), "%ss", a->spec);
+	fprintf(f, spec, text ? text : "");
+	free(text);
+}
+
+void format_print_with(FILE *f, const struct fmt_info *fi, const void *data, int size,
+		       const struct fmt_resolver *r)
+{
 	const char *rec = data;
 	for (int i = 0; i < fi->nargs; i++) {
 		const struct fmt_arg *a = &fi->args[i];
@@ -341,7 +357,9 @@ void format_print(FILE *f, const struct fmt_info *fi, const void *data, int size
 		if (a->offset + value_size(&a->type) > size + 16)
 			break;	/* a short record: never read past it */
 		const char *p = rec + a->offset - 16;
-		if (a->type.kind == T_BYTES) {
+		if (a->type.kind == T_USTACK || a->type.kind == T_USYM) {
+			print_resolved(f, a, p, r);
+		} else if (a->type.kind == T_BYTES) {
 			char spec[40], *hex = bytes_hex(p);
 			snprintf(spec, sizeof(spec), "%ss", a->spec);
 			fprintf(f, spec, hex);

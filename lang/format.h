@@ -43,6 +43,17 @@ int format_check(const char *fmt, int fmt_len, const struct loc *loc, struct nod
 /* Writes a record's text: `data` points at the arguments. */
 void format_print(FILE *f, const struct fmt_info *fi, const void *data, int size);
 
+/* The text of a value only the runtime can name (a user stack, a symbol:
+ * they are looked up in the traced process), malloc'd; NULL prints "". */
+struct fmt_resolver {
+	char *(*text)(void *ctx, const struct type *t, const void *value);
+	void *ctx;
+};
+
+/* format_print() with the runtime's resolver (r may be NULL). */
+void format_print_with(FILE *f, const struct fmt_info *fi, const void *data, int size,
+		       const struct fmt_resolver *r);
+
 void format_free(struct fmt_info *fi);
 
 /* A hash as Bitcoin's RPC and block explorers show it: its 32 bytes

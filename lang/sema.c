@@ -15,8 +15,8 @@
 /* bpftrace features a script may bring along that btctrace lacks: named,
  * so the error says what is missing rather than "unknown". */
 static const char *const bpftrace_only[] = {
-	"kstack", "ustack", "ksym", "usym", "kaddr", "uaddr", "kptr", "uptr", "reg",
-	"retval", "func", "probe", "curtask", "cgroup",
+	"kstack", "ksym", "kaddr", "uaddr", "kptr", "uptr", "reg",
+	"retval", "func", "probe", "curtask",
 	"join", "ntop", "system", "cat", "signal", "override", "sizeof",
 	"offsetof", "macaddr", "cgroupid", "path", "while", "for",
 	"skboutput", "pton", "bswap", "percpu_kaddr", "jiffies",
@@ -64,7 +64,8 @@ static struct map_info *map_get(struct sema *s, struct node *n)
 static bool is_value_type(const struct type *t)
 {
 	return t->kind == T_INT || t->kind == T_STR || t->kind == T_HASH || t->kind == T_PTR ||
-	       t->kind == T_BYTES || t->kind == T_USER || t->kind == T_BUF;
+	       t->kind == T_BYTES || t->kind == T_USER || t->kind == T_BUF ||
+	       t->kind == T_USTACK || t->kind == T_USYM;
 }
 
 /* Why a value cannot be kept, when there is more to say than that. */
@@ -83,6 +84,8 @@ static struct type stored_type(const struct type *t)
 /* An integer and a pointer share a map: both are words. */
 static int same_kind(const struct type *a, const struct type *b)
 {
+	if (a->kind == T_USTACK && b->kind == T_USTACK)	/* ids of different stack maps */
+		return a->stack_frames == b->stack_frames && a->stack_mode == b->stack_mode;
 	return a->kind == b->kind || (type_is_word(a) && type_is_word(b));
 }
 
@@ -392,7 +395,7 @@ static int sema_call(struct sema *s, struct node *n)
 	if (b->cls == B_AGG)
 		return diag_error(&n->loc, b->usage,
 				  "%s() is an aggregation: assign it to a map", b->name);
-	if (b->cls == B_VALUE)
+	if (b->cls == B_VALUE && !b->callable)
 		return diag_error(&n->loc, NULL, "%s is not a function: write it without ()",
 				  b->name);
 	n->builtin = b;

@@ -32,6 +32,12 @@ const char *type_name(const struct type *t, char *buf, int len)
 	case T_USER:
 		snprintf(buf, len, "username");
 		break;
+	case T_USTACK:
+		snprintf(buf, len, "ustack(%d)", t->stack_frames);
+		break;
+	case T_USYM:
+		snprintf(buf, len, "usym");
+		break;
 	case T_PTR:
 		snprintf(buf, len, "%sint%d *", t->is_signed ? "" : "u", t->size * 8);
 		break;

@@ -19,13 +19,26 @@ enum type_kind {
 	T_USER,		/* a user id as a 64-bit word; prints as the user's name */
 	T_TIME,		/* strftime(): nanoseconds of CLOCK_MONOTONIC, printed as a date */
 	T_BUF,		/* buf(): its length (u64), then size - 8 bytes; prints \xNN escaped */
+	T_USTACK,	/* ustack: stack id (low 32 bits) and pid (high 32); prints as
+			 * the frames, symbolised in the process (runtime/stacks.c) */
+	T_USYM,		/* usym(): an address and the pid it belongs to (u64 each);
+			 * prints as the symbol, or the address in hex */
 };
+
+/* How a user stack prints (bpftrace's ustack modes). */
+enum stack_mode { STACK_BPFTRACE, STACK_PERF };
 
 struct type {
 	enum type_kind kind;
 	int size;		/* bytes: 1,2,4,8 for T_INT; buffer size for T_STR */
 	bool is_signed;
+	short stack_frames;	/* T_USTACK: frames kept, 1..STACK_FRAMES_MAX */
+	unsigned char stack_mode;	/* T_USTACK: enum stack_mode */
 };
+
+/* Frames a user stack keeps at most and by default, as bpftrace 0.17
+ * (the kernel's perf_event_max_stack default). */
+#define STACK_FRAMES_MAX 127
 
 static inline struct type type_int(int size, bool is_signed)
 {

@@ -10,6 +10,7 @@
 #include "lang/format.h"
 #include "output/output.h"
 #include "runtime/session.h"
+#include "runtime/stacks.h"
 
 static const struct map_info *map_by_id(struct session *s, uint64_t id)
 {
@@ -24,6 +25,13 @@ static struct output *out(struct session *s)
 	return s->output;
 }
 
+/* A stack in printf() and print() is indented by 8 spaces (bpftrace). */
+static char *resolved_text(void *ctx, const struct type *t, const void *value)
+{
+	struct session *s = ctx;
+	return stacks_text(s->maps.stacks, t, value, 8);
+}
+
 static void on_printf(struct session *s, const char *data, size_t size)
 {
 	uint64_t id;
@@ -33,7 +41,8 @@ static void on_printf(struct session *s, const char *data, size_t size)
 	FILE *m = fi ? output_scratch(o) : NULL;
 	if (!m)
 		return;
-	format_print(m, fi, data + 16, (int)size - 16);
+	const struct fmt_resolver resolver = { resolved_text, s };
+	format_print_with(m, fi, data + 16, (int)size - 16, &resolver);
 	size_t len;
 	char *text = output_scratch_text(o, &len);
 	if (!fi->is_value) {

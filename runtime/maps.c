@@ -13,6 +13,7 @@
 #include "lang/builtin.h"
 #include "lang/format.h"
 #include "output/output.h"
+#include "runtime/stacks.h"
 
 static int create_one(const struct map_info *m, uint32_t max_entries)
 {
@@ -46,6 +47,8 @@ int maps_create(struct map_set *ms, const struct symtab *syms, uint32_t max_entr
 	ms->max_entries = max_entries;
 	ms->ncpu = libbpf_num_possible_cpus();
 	ms->fds = calloc(MAX_MAPS, sizeof(int));
+	if (!ms->fds || stacks_new(&ms->stacks, max_entries))
+		return diag_errno(-ENOMEM, NULL, NULL, "out of memory");
 	ms->nerr_slots = ERR_SLOTS;
 	ms->errors_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "errors", 4, 8,
 				       ms->nerr_slots, NULL);
@@ -103,6 +106,8 @@ void maps_destroy(struct map_set *ms)
 		close(ms->events_fd);
 	free(ms->fds);
 	ms->fds = NULL;
+	stacks_free(ms->stacks);
+	ms->stacks = NULL;
 }
 
 uint64_t maps_error_count(struct map_set *ms, int slot)
@@ -174,8 +179,14 @@ static struct out_entry *entry_for(struct entries *es, const void *ukey)
 	return &es->v[es->n - 1];
 }
 
-static char *text_of(const struct type *t, const char *p)
+/* A stack is indented by 4 spaces in a map key, by 8 as a map's value, as
+ * bpftrace prints them. */
+static char *text_of(struct map_set *ms, const struct type *t, const char *p, int indent)
 {
+	if (t->kind == T_USTACK || t->kind == T_USYM) {
+		char *text = stacks_text(ms->stacks, t, p, indent);
+		return text ? text : strdup("");
+	}
 	if (t->kind == T_USER) {
 		char name[256];
 		uint64_t uid;
@@ -189,7 +200,8 @@ static char *text_of(const struct type *t, const char *p)
 	return t->kind == T_HASH ? hash_hex(p) : strndup(p, t->size);
 }
 
-static void decode_key(const struct map_info *m, const char *raw, struct out_entry *e)
+static void decode_key(struct map_set *ms, const struct map_info *m, const char *raw,
+		       struct out_entry *e)
 {
 	if (m->nkeys <= 0)
 		return;
@@ -199,7 +211,7 @@ static void decode_key(const struct map_info *m, const char *raw, struct out_ent
 		struct out_field *f = &e->key[i];
 		if (m->keys[i].kind != T_INT) {
 			f->kind = OUT_STR;
-			f->s = text_of(&m->keys[i], p);
+			f->s = text_of(ms, &m->keys[i], p, 4);
 		} else {
 			f->kind = m->keys[i].is_signed ? OUT_INT : OUT_UINT;
 			memcpy(&f->i, p, 8);
@@ -243,7 +255,7 @@ static void add_value(struct map_set *ms, const struct map_info *m, struct entri
 		size_t stride = (map_value_size(m) + 7) / 8 * 8;
 		m->agg->fold(m, vals, ms->ncpu, stride, e);
 	} else if (!type_is_word(&m->value)) {
-		e->str = text_of(&m->value, vals);
+		e->str = text_of(ms, &m->value, vals, 8);
 	} else {
 		int64_t v;
 		memcpy(&v, vals, 8);
@@ -272,7 +284,7 @@ static int read_entries(struct map_set *ms, const struct map_info *m, struct ent
 	}
 	free(vals);
 	for (int i = 0; i < es->n; i++)
-		decode_key(m, es->keys + (size_t)i * es->ksize, &es->v[i]);
+		decode_key(ms, m, es->keys + (size_t)i * es->ksize, &es->v[i]);
 	return 0;
 }
 
@@ -419,6 +431,13 @@ bool maps_report_losses(struct map_set *ms, struct output *out)
 			diag_warn(NULL, "raise the limit with --map-size N", "map %s is full (%u "
 				  "entries): %llu updates were dropped", m->name,
 				  ms->max_entries, (unsigned long long)n);
+	}
+	uint64_t st = maps_error_count(ms, ERR_SLOT_STACK_LOST);
+	if (st) {
+		lost = true;
+		diag_warn(NULL, "raise the limit with --map-size N", "%llu user stack%s could not "
+			  "be taken (a stack map full or two stacks in one of its buckets): they "
+			  "print as no frames", (unsigned long long)st, st == 1 ? "" : "s");
 	}
 	uint64_t ev = maps_error_count(ms, ERR_SLOT_LOST_EVENTS);
 	if (ev) {

@@ -23,6 +23,7 @@ struct map_set {
 	 * (label names, help, unit: runtime/metrics.c); NULL: nothing. */
 	void (*describe)(const void *ctx, const struct map_info *m, struct out_map *om);
 	const void *describe_ctx;
+	struct stacks *stacks;	/* user stacks and their symbols (ustack, usym) */
 };
 
 int maps_create(struct map_set *ms, const struct symtab *syms, uint32_t max_entries,

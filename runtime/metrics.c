@@ -5,6 +5,7 @@
  * counters of what was lost.  Written through the metric sinks of
  * output/openmetrics.c. */
 #include "runtime/metrics_internal.h"
+#include "runtime/stacks.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -149,6 +150,11 @@ static void put_losses(struct metrics *mx, struct output *out)
 	output_counter(out, &(struct out_counter){ "reads_failed", "reads of the traced "
 		"process's memory that failed", "probe", s->nread_names,
 		(const char *const *)s->read_names, reads });
+	if (stacks_used(ms->stacks)) {
+		uint64_t stacks = maps_error_count(ms, ERR_SLOT_STACK_LOST);
+		output_counter(out, &(struct out_counter){ "stacks_lost", "user stacks the "
+			"kernel could not keep (raise --map-size)", NULL, 1, NULL, &stacks });
+	}
 }
 
 static void describe_map(const void *ctx, const struct map_info *m, struct out_map *om)

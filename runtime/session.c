@@ -20,6 +20,7 @@
 #include "runtime/attach.h"
 #include "runtime/features.h"
 #include "runtime/probe_kind.h"
+#include "runtime/stacks.h"
 #include "runtime/usdt.h"
 
 int session_open(struct session *s, const struct session_opts *opts)
@@ -167,10 +168,17 @@ static int session_kfunc_id(void *owner, const char *name)
 	return s->kfunc_id;
 }
 
+static int session_stack_map(void *owner, int frames)
+{
+	struct session *s = owner;
+	return stacks_map_fd(s->maps.stacks, frames);
+}
+
 struct cg_maps session_cg_maps(struct session *s, const char *name)
 {
 	return (struct cg_maps){ s->maps.fds, s->maps.errors_fd, s->maps.events_fd,
-				 read_slot(s, name), s->start_ns, session_kfunc_id, s };
+				 read_slot(s, name), s->start_ns, session_kfunc_id, s,
+				 session_stack_map, s };
 }
 
 struct attached_probe *session_add_probe(struct session *s, const struct probe_kind *kind,
@@ -486,6 +494,24 @@ static bool nothing_to_wait_for(const struct session *s)
 	return true;
 }
 
+static void prime_one(pid_t pid, void *stacks)
+{
+	stacks_prime(stacks, pid, false);
+}
+
+/* The processes whose stacks may print after they exit: a -c child once
+ * it has exec'd, the -p process, or every process running the binary. */
+static void prime_stacks(struct session *s)
+{
+	struct target *t = &s->target;
+	if (!stacks_used(s->maps.stacks))
+		return;
+	if (t->pid > 0)
+		stacks_prime(s->maps.stacks, t->pid, t->is_child);
+	else if (t->path)
+		target_each_running(t->path, prime_one, s->maps.stacks);
+}
+
 int session_run(struct session *s)
 {
 	sigset_t old;
@@ -499,6 +525,8 @@ int session_run(struct session *s)
 		/* The command died while held: its status says how. */
 		note_target_exit(s);
 		rc = 0;
+	} else if (!rc) {
+		prime_stacks(s);
 	}
 	bool wait = !rc && !s->exiting && !nothing_to_wait_for(s);
 	if (wait)

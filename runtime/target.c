@@ -189,7 +189,7 @@ int target_spawn(struct target *t)
 	return 0;
 }
 
-int target_count_running(const char *path)
+int target_each_running(const char *path, void (*fn)(pid_t pid, void *ctx), void *ctx)
 {
 	struct stat want, st;
 	if (stat(path, &want) < 0)
@@ -201,11 +201,20 @@ int target_count_running(const char *path)
 		if (e->d_name[0] < '1' || e->d_name[0] > '9')
 			continue;
 		snprintf(exe, sizeof(exe), "/proc/%s/exe", e->d_name);
-		n += stat(exe, &st) == 0 && st.st_dev == want.st_dev && st.st_ino == want.st_ino;
+		if (stat(exe, &st) || st.st_dev != want.st_dev || st.st_ino != want.st_ino)
+			continue;
+		n++;
+		if (fn)
+			fn((pid_t)atoi(e->d_name), ctx);
 	}
 	if (d)
 		closedir(d);
 	return n;
+}
+
+int target_count_running(const char *path)
+{
+	return target_each_running(path, NULL, NULL);
 }
 
 static bool is_bitcoind(const char *pid)

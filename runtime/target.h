@@ -51,6 +51,9 @@ bool target_same_file(const char *a, const char *b);
 /* How many processes run the file at path now (by inode). */
 int target_count_running(const char *path);
 
+/* The same, calling fn (may be NULL) with each one's pid. */
+int target_each_running(const char *path, void (*fn)(pid_t pid, void *ctx), void *ctx);
+
 /* Resolves a command name through PATH like execvp would. */
 char *target_which(const char *name);
 

@@ -29,6 +29,16 @@
 #define NOINLINE __attribute__((noinline, noclone))
 #endif
 
+/* A function the kernel can unwind a user stack through: it keeps %rbp as
+ * its frame pointer whatever the build's -O level (ustack tests).  clang
+ * has no per-function optimize attribute: a clang build of btcsim needs
+ * -fno-omit-frame-pointer for those tests. */
+#if defined(__clang__)
+#define STACK_FRAME NOINLINE
+#else
+#define STACK_FRAME NOINLINE __attribute__((optimize("no-omit-frame-pointer")))
+#endif
+
 /* ---- probe catalogue ------------------------------------------------ */
 
 enum probe_id {

@@ -219,7 +219,7 @@ NOINLINE void emit_utxocache_add(const struct sim_utxo *u)
     }
 }
 
-NOINLINE void emit_utxocache_spent(const struct sim_utxo *u)
+STACK_FRAME void emit_utxocache_spent(const struct sim_utxo *u)
 {
     rec_reached(P_UTXOCACHE_SPENT);
     if (TRACEPOINT_ACTIVE(utxocache, spent)) {

@@ -105,6 +105,14 @@ static void add_coin(struct coins_state *s)
     s->pool[s->n++] = u;
 }
 
+/* The spending step has the name Bitcoin Core's code spends coins in, as
+ * the C++ compiler mangles it, and keeps its frame pointer, so that a user
+ * stack taken at utxocache:spent reads emit_utxocache_spent <-
+ * CCoinsViewCache::SpendCoin(COutPoint const&, Coin*) <- coins_step
+ * (tests/e2e/ustack.sh). */
+#define SPEND_COIN_SYMBOL "_ZN15CCoinsViewCache9SpendCoinERK9COutPointP4Coin"
+static void spend_coin(struct coins_state *s) __asm__(SPEND_COIN_SYMBOL) STACK_FRAME;
+
 static void spend_coin(struct coins_state *s)
 {
     size_t i = (size_t)rng_below(&s->r, s->n);

@@ -33,12 +33,12 @@ cat >"$TMP/programs" <<'PROGRAMS'
 1:32	BEGIN { $a = 1; printf("%d\n", $a[0]); }
 1:34	BEGIN { $x = 1; printf("%d\n", $x->field); }
 1:24	BEGIN { printf("%s\n", kstack); }
-1:24	BEGIN { printf("%s\n", ustack); }
+1:24	BEGIN { printf("%s\n", uaddr("main")); }
 1:13	BEGIN { @ = func; }
 1:9	BEGIN { system("ls"); }
 1:24	BEGIN { printf("%s\n", ksym(0)); }
 1:20	BEGIN { @ = sizeof(struct foo); }
-1:13	BEGIN { @ = cgroup; }
+1:13	BEGIN { @ = jiffies; }
 1:13	BEGIN { @ = curtask; }
 1:14	BEGIN { @x = (int)1; }
 1:14	BEGIN { @x = (unsigned long)1; }

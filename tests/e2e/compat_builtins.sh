@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # The bpftrace builtins newer than 0.17 (has_key, len, delete(@m, key),
 # strcontains) and those 0.17 has whose value depends on the machine
-# (uid, gid, username, rand, strftime()) or on a run's data (buf() of
+# (uid, gid, username, rand, strftime(), cgroup) or on a run's data (buf() of
 # a payload), against what btcsim logged and the ids it ran under;
 # and the errors their misuse gets.  What 0.17 has is compared with it
 # byte for byte in tests/diff/str_compare.bt and tests/diff/ptr_maps.bt.
@@ -122,4 +122,14 @@ err_case "strncmp with a variable length" 'BEGIN { $n = 2; @x = strncmp("a", "b"
 	"-e:1:40: error: strncmp()'s length must be a constant"
 err_case "strcontains too large" 'usdt:'"$SIM"':net:inbound_message { @x = strcontains(str(arg1, 100), str(arg3, 100)); }' \
 	"error: strcontains() of strings of 104 and 104 bytes needs more than 6144 compares, the limit"
+
+# cgroup: the id of the traced process's cgroup v2, the inode number of its
+# directory (btcsim runs in this shell's cgroup).
+cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+[ -n "$cg2" ] || fail "no cgroup2 mount to compare cgroup with"
+cgdir=$cg2$(sed -n 's/^0:://p' /proc/self/cgroup)
+"$BTCTRACE" -e 'utxocache:add { printf("cgroup %llu\n", cgroup); exit(); }' \
+	-c "$BUILD/btcsim coins --count 50" >"$TMP/cgroup" 2>"$TMP/err"
+expect_eq "cgroup: exit status" "$?" 0
+expect_eq "cgroup" "$(sed -n 's/^cgroup //p' "$TMP/cgroup")" "$(stat -c %i "$cgdir")"
 finish

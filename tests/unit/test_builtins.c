@@ -169,13 +169,13 @@ static void test_hints(void)
 		"BEGIN { qqqqq(); }\n"
 		"        ^~~~~\n"
 		"hint: functions are count sum min max avg stats hist lhist printf print clear "
-		"zero delete time str buf strftime has_key len strncmp strcontains exit\n");
+		"zero delete time str buf strftime usym has_key len strncmp strcontains exit\n");
 	rejects("BEGIN { @x = qqqqq; }",
 		"t.btc:1:14: error: unknown identifier 'qqqqq'\n"
 		"BEGIN { @x = qqqqq; }\n"
 		"             ^~~~~\n"
 		"hint: builtins are pid tid nsecs elapsed cpu comm uid gid username numaid rand "
-		"arg0..arg11 "
+		"cgroup ustack arg0..arg11 "
 		"args.NAME\n");
 	rejects("BEGIN { @x = pdi; }",
 		"t.btc:1:14: error: unknown identifier 'pdi'\n"
@@ -284,6 +284,43 @@ static void test_describe(void)
 	free(s);
 }
 
+/* ustack, ustack(N), ustack(perf, N), usym(): what they take. */
+static void test_stack_rules(void)
+{
+	accepts("utxocache:add { @[ustack] = count(); @s[ustack(6), pid] = count(); "
+		"@p[ustack(perf, 3)] = count(); @b[ustack(bpftrace)] = count(); print(ustack(2)); "
+		"printf(\"%s %s\\n\", ustack, usym(arg0)); @u[usym(arg0)] = count(); }");
+	rejects("BEGIN { @[ustack(raw, 3)] = count(); }",
+		"t.btc:1:18: error: ustack has no mode 'raw'\n"
+		"BEGIN { @[ustack(raw, 3)] = count(); }\n"
+		"                 ^~~\n"
+		"hint: the modes are bpftrace and perf\n");
+	rejects("BEGIN { @[ustack(128)] = count(); }",
+		"t.btc:1:18: error: ustack's frame count must be a constant\n"
+		"BEGIN { @[ustack(128)] = count(); }\n"
+		"                 ^~~\n"
+		"hint: a constant from 1 to 127 (the kernel's perf_event_max_stack)\n");
+	rejects("BEGIN { @[ustack(3), 1] = count(); @[ustack(4), 2] = count(); }",
+		"t.btc:1:38: error: key 1 of @ has another type here\n"
+		"BEGIN { @[ustack(3), 1] = count(); @[ustack(4), 2] = count(); }\n"
+		"                                     ^~~~~~\n"
+		"hint: first used at line 1 with 2 keys\n");
+	rejects("BEGIN { printf(\"%s\\n\", usym(comm)); }",
+		"t.btc:1:29: error: usym() needs an integer, this is string[16]\n"
+		"BEGIN { printf(\"%s\\n\", usym(comm)); }\n"
+		"                            ^~~~\n"
+		"hint: pass an address, such as a function pointer argument\n");
+	rejects("BEGIN { printf(\"%d\\n\", ustack); }",
+		"t.btc:1:17: error: %d needs an integer, the argument is ustack(127)\n"
+		"BEGIN { printf(\"%d\\n\", ustack); }\n"
+		"                ^~\n"
+		"hint: conversions are %d %i %u %x %X %o %c %s %p %r with flags -0+ #, a width, a "
+		"precision and l, ll, h or hh; write %% for a percent sign\n"
+		"t.btc:1:24: note: this is the argument\n"
+		"BEGIN { printf(\"%d\\n\", ustack); }\n"
+		"                       ^~~~~~\n");
+}
+
 int main(void)
 {
 	fixture_builtins = builtins_table();
@@ -293,6 +330,7 @@ int main(void)
 	test_accepted();
 	test_type_errors();
 	test_hints();
+	test_stack_rules();
 	test_silent_limits();
 	test_table_complete();
 	test_folds();
