@@ -17,6 +17,7 @@
 
 int rule_int_value(struct sema *s, struct node *n);	/* pid, nsecs ... */
 int rule_comm(struct sema *s, struct node *n);
+int rule_probe(struct sema *s, struct node *n);
 int rule_username(struct sema *s, struct node *n);
 int rule_agg_no_arg(struct sema *s, struct node *n);	/* count() */
 int rule_agg_int_arg(struct sema *s, struct node *n);	/* sum(v) ... hist(v) */
@@ -49,6 +50,7 @@ BUILTIN_GEN(gen_nsecs);
 BUILTIN_GEN(gen_elapsed);
 BUILTIN_GEN(gen_cpu);
 BUILTIN_GEN(gen_comm);
+BUILTIN_GEN(gen_probe);
 BUILTIN_GEN(gen_str);
 BUILTIN_GEN(gen_uid);
 BUILTIN_GEN(gen_gid);

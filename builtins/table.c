@@ -22,6 +22,8 @@ static const struct builtin builtins[] = {
 	  .type_rule = rule_int_value, .codegen = gen_cpu },
 	{ .name = "comm", .cls = B_VALUE, .usage = "comm",
 	  .type_rule = rule_comm, .codegen = gen_comm },
+	{ .name = "probe", .cls = B_VALUE, .usage = "probe",
+	  .type_rule = rule_probe, .codegen = gen_probe },
 	{ .name = "uid", .cls = B_VALUE, .usage = "uid",
 	  .type_rule = rule_int_value, .codegen = gen_uid },
 	{ .name = "gid", .cls = B_VALUE, .usage = "gid",

@@ -63,6 +63,18 @@ int rule_comm(struct sema *s, struct node *n)
 	return 0;
 }
 
+/* The probe's full name, made by each program of the block as a
+ * constant: the buffer fits the longest of the block's names. */
+int rule_probe(struct sema *s, struct node *n)
+{
+	size_t longest = 0;
+	for (const struct attach_point *ap = s->probe->points; ap; ap = ap->next)
+		if (ap->full_name && strlen(ap->full_name) > longest)
+			longest = strlen(ap->full_name);
+	n->type = type_str((int)longest + 1);
+	return 0;
+}
+
 /* count(): an aggregation of nothing but the number of calls. */
 int rule_agg_no_arg(struct sema *s, struct node *n)
 {

@@ -29,6 +29,8 @@ struct cg_maps {
 	 * > 0, or -errno when the kernel lacks it. */
 	int (*kfunc_id)(void *owner, const char *name);
 	void *kfunc_owner;
+	const char *probe_name;	/* the `probe` builtin's value: the attach
+				 * point's full name (ap->full_name) */
 };
 
 /* One compiler instance: LLVM initialised once, reused for every probe

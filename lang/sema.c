@@ -16,7 +16,7 @@
  * so the error says what is missing rather than "unknown". */
 static const char *const bpftrace_only[] = {
 	"kstack", "ustack", "ksym", "usym", "kaddr", "uaddr", "kptr", "uptr", "reg",
-	"retval", "func", "probe", "curtask", "cgroup",
+	"retval", "func", "curtask", "cgroup",
 	"join", "ntop", "system", "cat", "signal", "override", "sizeof",
 	"offsetof", "macaddr", "cgroupid", "path", "while", "for",
 	"skboutput", "pton", "bswap", "percpu_kaddr", "jiffies",
@@ -269,73 +269,6 @@ static int var_find(struct sema *s, const char *name)
 		if (!strcmp(s->vars[i].name, name))
 			return i;
 	return -1;
-}
-
-static const char *closest_arg(const struct tp_decl *d, const char *name)
-{
-	const char *best = NULL;
-	int bestd = 4;
-	for (int i = 0; i < d->nargs; i++) {
-		int dist = edit_distance(name, d->args[i].name);
-		/* A prefix or suffix match ("value" for "val") counts as close. */
-		if (strstr(d->args[i].name, name) || strstr(name, d->args[i].name))
-			dist = dist < 2 ? dist : 2;
-		if (dist < bestd) {
-			bestd = dist;
-			best = d->args[i].name;
-		}
-	}
-	return best;
-}
-
-static int sema_named_arg(struct sema *s, struct node *n)
-{
-	const struct tp_decl *d = s->sig.decl;
-	if (!d)
-		return diag_error(&n->loc, "use arg0..arg11 for this probe",
-				  "args.%s: %s", n->name, s->sig.no_decl_why[0] ? s->sig.no_decl_why :
-				  "the catalog does not describe this probe");
-	for (int i = 0; i < d->nargs; i++) {
-		if (strcmp(d->args[i].name, n->name))
-			continue;
-		n->len_index = d->args[i].len_index;
-		n->ival = i;
-		n->typed = true;
-		n->type = d->args[i].type;
-		return 0;
-	}
-	char hint[256];
-	const char *near = closest_arg(d, n->name);
-	size_t off = near ? snprintf(hint, sizeof(hint), "did you mean args.%s? ", near) : 0;
-	off += snprintf(hint + off, sizeof(hint) - off, "%s:%s has", d->provider, d->event);
-	for (int i = 0; i < d->nargs && off < sizeof(hint); i++)
-		off += snprintf(hint + off, sizeof(hint) - off, " %s", d->args[i].name);
-	return diag_error(&n->loc, hint, "%s:%s has no argument '%s'", d->provider, d->event,
-			  n->name);
-}
-
-static int sema_arg(struct sema *s, struct node *n)
-{
-	if (n->str && strcmp(n->str, "args"))
-		return diag_error(&n->loc, "probe arguments are args.NAME or arg0..arg11",
-				  "unknown name '%s'", n->str);
-	if (!s->has_sig)
-		return diag_error(&n->loc, "BEGIN and END have no arguments",
-				  "probe arguments are only available in USDT probes");
-	if (n->ival < 0)
-		return sema_named_arg(s, n);
-	if (n->ival >= s->sig.nargs) {
-		char hint[96];
-		snprintf(hint, sizeof(hint), "this probe has %d argument%s (arg0..arg%d)",
-			 s->sig.nargs, s->sig.nargs == 1 ? "" : "s", s->sig.nargs - 1);
-		return diag_error(&n->loc, s->sig.nargs ? hint : "this probe has no arguments",
-				  "arg%d does not exist here", (int)n->ival);
-	}
-	n->type = s->sig.args[n->ival];
-	if (n->type.kind == T_NONE)
-		return diag_error(&n->loc, "give each probe its own block",
-				  "arg%d has different types in the probes of this block", (int)n->ival);
-	return 0;
 }
 
 static int sema_builtin_value(struct sema *s, struct node *n)
@@ -606,18 +539,6 @@ static int sema_stmts(struct sema *s, struct node *n)
 	return rc;
 }
 
-static bool same_decl_args(const struct tp_decl *a, const struct tp_decl *b)
-{
-	if (a->nargs != b->nargs)
-		return false;
-	for (int i = 0; i < a->nargs; i++)
-		if (strcmp(a->args[i].name, b->args[i].name) ||
-		    a->args[i].type.kind != b->args[i].type.kind ||
-		    a->args[i].type.size != b->args[i].type.size)
-			return false;
-	return true;
-}
-
 /* The block sees what every probe of it agrees on: an argument whose type
  * differs matters only if the block reads it (sema_arg reports it). */
 static void merge_sig(struct sema *s, const struct probe_sig *sig)
@@ -630,12 +551,7 @@ static void merge_sig(struct sema *s, const struct probe_sig *sig)
 	}
 	if (sig->nargs < s->sig.nargs)
 		s->sig.nargs = sig->nargs;
-	/* Named arguments need the same names and types in every probe. */
-	if (s->sig.decl && (!sig->decl || !same_decl_args(s->sig.decl, sig->decl))) {
-		s->sig.decl = NULL;
-		snprintf(s->sig.no_decl_why, sizeof(s->sig.no_decl_why),
-			 "the probes of this block have different named arguments");
-	}
+	/* Named arguments are checked probe by probe (sema_named_arg). */
 }
 
 /* The block's argument layout: every attach point that has arguments was

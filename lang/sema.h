@@ -83,6 +83,8 @@ void symtab_rollback(struct symtab *syms, int n);
 int sema_expr(struct sema *s, struct node *n);
 int sema_map_ref(struct sema *s, struct node *n);
 int sema_map_whole(struct sema *s, struct node *n);
+/* argN and args.NAME of the block's probes (lang/sema_args.c). */
+int sema_arg(struct sema *s, struct node *n);
 /* $N and $# (lang/sema_params.c). */
 int sema_param(struct sema *s, struct node *n);
 /* A positional parameter read as a string: one not given is "" (str($N)). */

@@ -174,7 +174,7 @@ static void test_hints(void)
 		"t.btc:1:14: error: unknown identifier 'qqqqq'\n"
 		"BEGIN { @x = qqqqq; }\n"
 		"             ^~~~~\n"
-		"hint: builtins are pid tid nsecs elapsed cpu comm uid gid username numaid rand "
+		"hint: builtins are pid tid nsecs elapsed cpu comm probe uid gid username numaid rand "
 		"arg0..arg11 "
 		"args.NAME\n");
 	rejects("BEGIN { @x = pdi; }",
