@@ -308,6 +308,24 @@ int rule_str(struct sema *s, struct node *n)
 	return 0;
 }
 
+/* hash("<64 hex digits>"): a hash written as RPC shows it, a constant;
+ * hash($1) reads a parameter the same way (one not given is an error). */
+int rule_hash(struct sema *s, struct node *n)
+{
+	if (want_args(n, 1, 1))
+		return -EINVAL;
+	if (n->args->kind == N_PARAM && n->args->ival > 0 ? sema_param_str(s, n->args)
+							  : sema_expr(s, n->args))
+		return -EINVAL;
+	if (!is_hash_literal_candidate(n->args))
+		return diag_error(&n->args->loc, n->builtin->usage,
+				  "hash() takes a string literal of 64 hex digits");
+	if (sema_hash_literal(n->args))
+		return -EINVAL;
+	n->type = type_hash();
+	return 0;
+}
+
 /* The map argument of has_key(), len(), delete(@m, key): a map named
  * whole, as @m. */
 static int want_map_name(struct node *a, const char *fn, const char *usage)

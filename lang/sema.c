@@ -113,6 +113,9 @@ static int check_keys(struct sema *s, struct map_info *m, struct node *n)
 				  nkeys, nkeys == 1 ? "" : "s");
 	int i = 0;
 	for (struct node *k = n->args; k; k = k->next, i++) {
+		if (m->keys[i].kind == T_HASH && is_hash_literal_candidate(k) &&
+		    sema_hash_literal(k))
+			return -EINVAL;
 		struct type kt = stored_type(&k->type);
 		if (!same_kind(&m->keys[i], &kt))
 			return diag_error(&k->loc, where, "key %d of %s has another type here",
@@ -347,6 +350,13 @@ static int sema_binary(struct sema *s, struct node *n)
 		return -EINVAL;
 	struct type *a = &n->lhs->type, *b = &n->rhs->type;
 	bool cmp = n->op == OP_EQ || n->op == OP_NE;
+	/* args.txid == "<64 hex digits>": the string is a hash, as RPC shows it. */
+	if (cmp && a->kind == T_HASH && is_hash_literal_candidate(n->rhs) &&
+	    sema_hash_literal(n->rhs))
+		return -EINVAL;
+	if (cmp && b->kind == T_HASH && is_hash_literal_candidate(n->lhs) &&
+	    sema_hash_literal(n->lhs))
+		return -EINVAL;
 	if (cmp && a->kind == b->kind && (a->kind == T_STR || a->kind == T_HASH || a->kind == T_BUF ||
 					  a->kind == T_BYTES)) {
 		n->type = type_int(8, true);
