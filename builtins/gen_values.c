@@ -72,6 +72,13 @@ LLVMValueRef gen_hash(struct cg *cg, struct node *n, struct node *t)
 	return cg_expr(cg, n->args);
 }
 
+/* The integer itself: the places are its type's, used when printed. */
+LLVMValueRef gen_dec(struct cg *cg, struct node *n, struct node *t)
+{
+	(void)t;
+	return cg_expr(cg, n->args);
+}
+
 /* str($1) of a string parameter is the string itself; otherwise the
  * argument is a pointer to read n->type.size bytes from. */
 LLVMValueRef gen_str(struct cg *cg, struct node *n, struct node *t)

@@ -30,6 +30,8 @@ int rule_delete(struct sema *s, struct node *n);
 int rule_time(struct sema *s, struct node *n);
 int rule_str(struct sema *s, struct node *n);
 int rule_hash(struct sema *s, struct node *n);
+int rule_dec(struct sema *s, struct node *n);	/* dec(v, places), btc(sats) */
+int rule_btc(struct sema *s, struct node *n);
 int rule_has_key(struct sema *s, struct node *n);
 int rule_len(struct sema *s, struct node *n);
 int rule_strncmp(struct sema *s, struct node *n);
@@ -54,6 +56,7 @@ BUILTIN_GEN(gen_comm);
 BUILTIN_GEN(gen_probe);
 BUILTIN_GEN(gen_str);
 BUILTIN_GEN(gen_hash);
+BUILTIN_GEN(gen_dec);
 BUILTIN_GEN(gen_uid);
 BUILTIN_GEN(gen_gid);
 BUILTIN_GEN(gen_numaid);

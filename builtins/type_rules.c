@@ -226,7 +226,7 @@ int rule_print(struct sema *s, struct node *n)
 		return -EINVAL;
 	struct fmt_info *fi = calloc(1, sizeof(*fi));
 	bool text = a->type.kind == T_STR || a->type.kind == T_HASH || a->type.kind == T_USER ||
-		    a->type.kind == T_TIME;
+		    a->type.kind == T_TIME || a->type.kind == T_DEC;
 	const char *fmt = text ? "%s\n" : (a->type.is_signed ? "%ld\n" : "%lu\n");
 	if (a->type.kind == T_BUF)
 		fmt = "%r\n";
@@ -324,6 +324,36 @@ int rule_hash(struct sema *s, struct node *n)
 		return -EINVAL;
 	n->type = type_hash();
 	return 0;
+}
+
+/* dec(v, places): v printed with `places` decimals (0..19, what 64 bits
+ * hold); btc(sats): dec(sats, 8).  The value stays the integer: only
+ * printing places the point, so nothing in BPF is a float. */
+static int decimal_of(struct sema *s, struct node *n, int64_t places)
+{
+	if (want_int_arg(s, n->args, n->name))
+		return -EINVAL;
+	const struct type *a = &n->args->type;
+	n->type = (struct type){ .kind = T_DEC, .size = 8, .scale = (int)places,
+				 .is_signed = !(a->size == 8 && !a->is_signed) };
+	return 0;
+}
+
+int rule_dec(struct sema *s, struct node *n)
+{
+	int64_t places;
+	if (want_args(n, 2, 2))
+		return -EINVAL;
+	if (const_int(n->args->next, &places) || places < 0 || places > 19)
+		return diag_error(&n->args->next->loc, "a constant from 0 to 19, e.g. "
+				  "dec(args.fee * 100 / args.vsize, 2)",
+				  "dec()'s decimal places must be a constant from 0 to 19");
+	return decimal_of(s, n, places);
+}
+
+int rule_btc(struct sema *s, struct node *n)
+{
+	return want_args(n, 1, 1) ? -EINVAL : decimal_of(s, n, 8);
 }
 
 /* The map argument of has_key(), len(), delete(@m, key): a map named

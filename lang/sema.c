@@ -64,7 +64,7 @@ static struct map_info *map_get(struct sema *s, struct node *n)
 static bool is_value_type(const struct type *t)
 {
 	return t->kind == T_INT || t->kind == T_STR || t->kind == T_HASH || t->kind == T_PTR ||
-	       t->kind == T_BYTES || t->kind == T_USER || t->kind == T_BUF;
+	       t->kind == T_BYTES || t->kind == T_USER || t->kind == T_BUF || t->kind == T_DEC;
 }
 
 /* Why a value cannot be kept, when there is more to say than that. */
@@ -83,6 +83,8 @@ static struct type stored_type(const struct type *t)
 /* An integer and a pointer share a map: both are words. */
 static int same_kind(const struct type *a, const struct type *b)
 {
+	if (a->kind == T_DEC || b->kind == T_DEC)	/* 1.5 and 1.50 print apart */
+		return a->kind == b->kind && a->scale == b->scale;
 	return a->kind == b->kind || (type_is_word(a) && type_is_word(b));
 }
 

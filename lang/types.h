@@ -19,12 +19,14 @@ enum type_kind {
 	T_USER,		/* a user id as a 64-bit word; prints as the user's name */
 	T_TIME,		/* strftime(): nanoseconds of CLOCK_MONOTONIC, printed as a date */
 	T_BUF,		/* buf(): its length (u64), then size - 8 bytes; prints \xNN escaped */
+	T_DEC,		/* dec(): a 64-bit integer printed with `scale` decimal places */
 };
 
 struct type {
 	enum type_kind kind;
 	int size;		/* bytes: 1,2,4,8 for T_INT; buffer size for T_STR */
 	bool is_signed;
+	int scale;		/* T_DEC: digits after the decimal point */
 };
 
 static inline struct type type_int(int size, bool is_signed)

@@ -169,7 +169,7 @@ static void test_hints(void)
 		"BEGIN { qqqqq(); }\n"
 		"        ^~~~~\n"
 		"hint: functions are count sum min max avg stats hist lhist printf print clear "
-		"zero delete time str hash buf strftime has_key len strncmp strcontains exit\n");
+		"zero delete time str hash dec btc buf strftime has_key len strncmp strcontains exit\n");
 	rejects("BEGIN { @x = qqqqq; }",
 		"t.btc:1:14: error: unknown identifier 'qqqqq'\n"
 		"BEGIN { @x = qqqqq; }\n"
