@@ -49,6 +49,12 @@ expect_eq "*:* total" "$(awk '$1 == "@all:" { print $2 }' "$TMP/out")" \
 expect_eq "probe == string" "$(awk '$1 == "@six:" { print $2 }' "$TMP/out")" \
 	"$(truth "$TMP/all.json" test:six_args .fires)"
 
+# ? and [...] match as in a shell.
+"$BTCTRACE" -e 'net:[io]*_message, utxocache:ad? { @[probe] = count(); }' \
+	-c "$SIM all --seed 9 --count 3" >"$TMP/out"
+expect_eq "? and [...]" "$(map_dump "$TMP/out" | sed -n 's/^@\[usdt:[^]]*:\([a-z_]*:[a-z_]*\)\]: .*/\1/p' | sort | tr '\n' ' ')" \
+	"net:inbound_message net:outbound_message utxocache:add "
+
 # BEGIN, END and interval name themselves as bpftrace does.
 "$BTCTRACE" -e 'BEGIN { printf("%s\n", probe); } i:ms:20 { printf("%s\n", probe); exit(); }
 END { printf("%s\n", probe); }' >"$TMP/out"
