@@ -95,6 +95,10 @@ bool is_hash_literal_candidate(const struct node *n);
 
 /* argN and args.NAME of the block's probes (lang/sema_args.c). */
 int sema_arg(struct sema *s, struct node *n);
+/* Points every args.NAME of block p at its position in attach point ap
+ * (the probes of a block may order their arguments differently): called
+ * before compiling the block for ap. */
+void sema_bind_args(const struct probe *p, const struct attach_point *ap);
 /* $N and $# (lang/sema_params.c). */
 int sema_param(struct sema *s, struct node *n);
 /* A positional parameter read as a string: one not given is "" (str($N)). */

@@ -61,8 +61,9 @@ static bool compatible(const struct decl_arg *a, const struct decl_arg *b)
 	return a->type.kind == T_STR || a->type.size == b->type.size;
 }
 
-/* The block's program is one per probe, but the argument is read at one
- * place: every probe of the block (a list, a wildcard) has it there. */
+/* Each probe of the block gets its own program, so args.NAME may sit at
+ * another position in each (sema_bind_args); its type must read and print
+ * alike in all of them. */
 static int sema_named_arg(struct sema *s, struct node *n)
 {
 	const struct decl_arg *first = NULL, *a = NULL;
@@ -73,16 +74,12 @@ static int sema_named_arg(struct sema *s, struct node *n)
 		if (named_arg_of(ap, n, &a))
 			return -EINVAL;
 		char ta[32], tb[32];
-		if (first && (first->len_index != a->len_index || !compatible(first, a) ||
-			      first - first_ap->sig->decl->args != a - ap->sig->decl->args))
+		if (first && !compatible(first, a))
 			return diag_error(&n->loc, "give these probes blocks of their own",
-					  "args.%s is %s arg%d in %s:%s but %s arg%d in %s:%s",
-					  n->name,
+					  "args.%s is %s in %s:%s but %s in %s:%s", n->name,
 					  type_name(&first->type, ta, sizeof(ta)),
-					  (int)(first - first_ap->sig->decl->args),
 					  first_ap->provider, first_ap->event,
-					  type_name(&a->type, tb, sizeof(tb)),
-					  (int)(a - ap->sig->decl->args), ap->provider, ap->event);
+					  type_name(&a->type, tb, sizeof(tb)), ap->provider, ap->event);
 		if (!first) {
 			first = a;
 			first_ap = ap;
@@ -95,6 +92,29 @@ static int sema_named_arg(struct sema *s, struct node *n)
 		}
 	}
 	return 0;
+}
+
+static void bind_nodes(struct node *n, const struct tp_decl *d)
+{
+	for (; n; n = n->next) {
+		for (int i = 0; n->kind == N_ARG && n->typed && n->name && i < d->nargs; i++)
+			if (!strcmp(d->args[i].name, n->name)) {
+				n->ival = i;
+				n->len_index = d->args[i].len_index;
+			}
+		struct node *kids[] = { n->lhs, n->rhs, n->cond, n->then, n->els, n->args, n->map };
+		for (size_t k = 0; k < sizeof(kids) / sizeof(kids[0]); k++)
+			bind_nodes(kids[k], d);
+	}
+}
+
+void sema_bind_args(const struct probe *p, const struct attach_point *ap)
+{
+	const struct tp_decl *d = ap->sig ? ap->sig->decl : NULL;
+	if (!d)
+		return;	/* no args.NAME passed analysis here */
+	bind_nodes(p->pred, d);
+	bind_nodes(p->body, d);
 }
 
 /* argN where the block's probes disagree: the one that lacks it or reads

@@ -39,6 +39,19 @@ for p in utxocache:add utxocache:spent utxocache:uncache; do
 done
 expect_eq "no other probe" "$(count_lines '^@\[' "$TMP/out")" 7
 
+# args.fee is arg2 of mempool:added and arg3 of mempool:removed: each
+# program reads it where its probe has it.  args.reason: strings of
+# different lengths (9 and 118 characters).
+"$BTCTRACE" -e 'mempool:added, mempool:removed { @fee[probe] = sum(args.fee); }
+mempool:re[mj]* { @reasons = count(); @r[args.reason] = count(); }' \
+	-c "$SIM mempool --seed 9 --count 20 --truth $TMP/mp.json" >"$TMP/out"
+expect_eq "args.fee of added" "$(awk -v k="@fee[usdt:$SIM:mempool:added]:" '$1 == k { print $2 }' "$TMP/out")" \
+	"$(truth "$TMP/mp.json" mempool:added '.args[2].sum')"
+expect_eq "args.fee of removed" "$(awk -v k="@fee[usdt:$SIM:mempool:removed]:" '$1 == k { print $2 }' "$TMP/out")" \
+	"$(truth "$TMP/mp.json" mempool:removed '.args[3].sum')"
+expect_eq "args.reason of removed and rejected" "$(sed -n 's/^@reasons: //p' "$TMP/out")" \
+	"$(( $(truth "$TMP/mp.json" mempool:removed .fires) + $(truth "$TMP/mp.json" mempool:rejected .fires) ))"
+
 # *:* attaches every probe of the binary; probe compares as a string.
 "$BTCTRACE" -e "*:* { @all = count(); }
 test:* /probe == \"usdt:$SIM:test:six_args\"/ { @six = count(); }" \
@@ -66,11 +79,14 @@ utxocache:* { @v = sum(args.value); }
                             ^~~~~
 hint: utxocache:flush has duration mode coins_count coins_mem_usage for_prune
 " -e 'utxocache:* { @v = sum(args.value); }' -b "$SIM"
-run_err "args.NAME at different places" 1 "-e:1:20: error: args.fee is int64 arg2 in mempool:added but int64 arg3 in mempool:removed
-mempool:* { @[args.fee] = count(); }
-                   ^~~
+run_err "args.NAME of another type" 1 "-e:1:59: error: args.height is uint32 in utxocache:add but int32 in validation:block_connected
+utxocache:add, validation:block_connected { @h = max(args.height); }
+                                                          ^~~~~~
 hint: give these probes blocks of their own
-" -e 'mempool:* { @[args.fee] = count(); }' -b "$SIM"
+" -e 'utxocache:add, validation:block_connected { @h = max(args.height); }' -b "$SIM"
+run_err "args.NAME missing in a wildcard's probe" 1 "" -e 'mempool:* { @[args.fee] = count(); }' -b "$SIM"
+grep -q "^-e:1:20: error: mempool:replaced has no argument 'fee'$" "$TMP/err" ||
+	fail "mempool:* args.fee: $(cat "$TMP/err")"
 run_err "argN missing in a matched probe" 1 "-e:1:19: error: arg0 does not exist in test:zero_args
 test:* { @v = sum(arg0); }
                   ^~~~
