@@ -122,6 +122,11 @@ static int no_match(const struct usdt_binary *bin, const struct attach_point *ap
 	const char *names[64];
 	char all[64][64];
 	int n = 0;
+	snprintf(want, sizeof(want), "%s:%s", ap->provider, ap->event);
+	if (!bin->nprobes) {
+		list_probes_hint(bin, ap, hint, sizeof(hint));
+		return diag_error(&ap->loc, hint, "no probe of %s matches '%s'", path, want);
+	}
 	for (int i = 0; i < bin->nprobes && n < 64; i++) {
 		snprintf(all[n], sizeof(all[n]), "%s:*", bin->probes[i].provider);
 		bool seen = false;
@@ -130,15 +135,14 @@ static int no_match(const struct usdt_binary *bin, const struct attach_point *ap
 		if (!seen)
 			names[n] = all[n], n++;
 	}
-	snprintf(want, sizeof(want), "%s:%s", ap->provider, ap->event);
 	probe_suggest(want, names, n, near, sizeof(near));
 	size_t off = snprintf(hint, sizeof(hint), "%s", near);
 	for (int i = 0; i < n && off < sizeof(hint); i++)
 		off += snprintf(hint + off, sizeof(hint) - off, "%s%s", i ? ", " : "it has ",
 				names[i]);
 	if (off < sizeof(hint))
-		snprintf(hint + off, sizeof(hint) - off, "%s`btctrace -l -b %s` lists its probes",
-			 n ? "; " : "this binary has no USDT probes; ", bin->path);
+		snprintf(hint + off, sizeof(hint) - off, "; `btctrace -l -b %s` lists its probes",
+			 bin->path);
 	return diag_error(&ap->loc, hint, "no probe of %s matches '%s'", path, want);
 }
 

@@ -62,8 +62,8 @@ expect_eq "*:* total" "$(awk '$1 == "@all:" { print $2 }' "$TMP/out")" \
 expect_eq "probe == string" "$(awk '$1 == "@six:" { print $2 }' "$TMP/out")" \
 	"$(truth "$TMP/all.json" test:six_args .fires)"
 
-# ? and [...] match as in a shell.
-"$BTCTRACE" -e 'net:[io]*_message, utxocache:ad? { @[probe] = count(); }' \
+# ? and [...] match as in a shell, in the event and in the context.
+"$BTCTRACE" -e 'n[e]?:[io]*_message, utxo*:ad? { @[probe] = count(); }' \
 	-c "$SIM all --seed 9 --count 3" >"$TMP/out"
 expect_eq "? and [...]" "$(map_dump "$TMP/out" | sed -n 's/^@\[usdt:[^]]*:\([a-z_]*:[a-z_]*\)\]: .*/\1/p' | sort | tr '\n' ' ')" \
 	"net:inbound_message net:outbound_message utxocache:add "
@@ -97,6 +97,11 @@ utxocach:* { @n = count(); }
 ^~~~~~~~~~
 hint: did you mean utxocache:*? it has net:*, validation:*, utxocache:*, coin_selection:*, mempool:*, test:*; \`btctrace -l -b $SIM\` lists its probes
 " -e 'utxocach:* { @n = count(); }' -b "$SIM"
+run_err "a binary without probes" 1 "-e:1:1: error: no probe of /bin/true matches '*:*'
+usdt:/bin/true:*:* { @n = count(); }
+^~~~~~~~~~~~~~~~~~
+hint: this binary has no USDT probes: was it built with -DWITH_USDT=ON?
+" -e 'usdt:/bin/true:*:* { @n = count(); }'
 run_err "a pattern in a list matching nothing" 1 "" \
 	-e 'utxocache:add, net:*_msg { @n = count(); }' -b "$SIM"
 grep -q "^-e:1:16: error: no probe of $SIM matches 'net:\*_msg'" "$TMP/err" ||
