@@ -52,6 +52,13 @@ expect_eq "args.fee of removed" "$(awk -v k="@fee[usdt:$SIM:mempool:removed]:" '
 expect_eq "args.reason of removed and rejected" "$(sed -n 's/^@reasons: //p' "$TMP/out")" \
 	"$(( $(truth "$TMP/mp.json" mempool:removed .fires) + $(truth "$TMP/mp.json" mempool:rejected .fires) ))"
 
+# The example of docs/language.md, as written there.
+example=$(grep '^utxocache:\*, net:\*_message { @events\[probe\]' "$SRC/docs/language.md")
+[ -n "$example" ] || fail "docs/language.md lost its wildcard example"
+"$BTCTRACE" -e "$example" -c "$SIM all --seed 9 --count 40" >"$TMP/out"
+expect_eq "the documented example" "$(head -1 "$TMP/out") $(count_lines '^@events\[usdt:' "$TMP/out")" \
+	"Attaching 6 probes... 6"
+
 # *:* attaches every probe of the binary; probe compares as a string.
 "$BTCTRACE" -e "*:* { @all = count(); }
 test:* /probe == \"usdt:$SIM:test:six_args\"/ { @six = count(); }" \
