@@ -366,8 +366,9 @@ static int sema_binary(struct sema *s, struct node *n)
 	}
 	if (a->kind == T_HASH || b->kind == T_HASH || a->kind == T_BYTES || b->kind == T_BYTES) {
 		char ta[32], tb[32];
-		return diag_error(&n->loc, "a hash or a byte buffer compares only with its own kind, "
-				  "using == or !=",
+		return diag_error(&n->loc, "a hash compares (== !=) with a hash or with one "
+				  "written as RPC shows it, \"<64 hex digits>\"; a byte buffer "
+				  "only with its own kind",
 				  "cannot apply this operator to %s and %s",
 				  type_name(a, ta, sizeof(ta)), type_name(b, tb, sizeof(tb)));
 	}

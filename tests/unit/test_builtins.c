@@ -67,7 +67,8 @@ static void test_named_args(void)
 		"t.btc:1:26: error: cannot apply this operator to hash and int64\n"
 		"utxocache:add /args.txid == 5/ { @n = count(); }\n"
 		"                         ^~\n"
-		"hint: a hash or a byte buffer compares only with its own kind, using == or !=\n");
+		"hint: a hash compares (== !=) with a hash or with one written as RPC shows it, "
+		"\"<64 hex digits>\"; a byte buffer only with its own kind\n");
 	rejects("utxocache:add { @h = hist(args.txid); }",
 		"t.btc:1:32: error: hist() needs an integer, this is hash\n"
 		"utxocache:add { @h = hist(args.txid); }\n"
