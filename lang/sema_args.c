@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Probe arguments in a block: argN by position, args.NAME by the
- * catalog's names.  A block may hold several probes (a list, a wildcard);
- * each gets its own program, but an argument is read at one place with
- * one type, so every probe of the block must agree on it. */
+ * catalog's names.  A block may hold several probes (a list, a wildcard)
+ * and each gets its own program, but an expression has one type: every
+ * probe of the block must have the argument, with a type that reads and
+ * prints alike.  args.NAME may sit at another position in each probe
+ * (sema_bind_args points it there before each program is compiled). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -123,7 +125,7 @@ static int positional_error(struct sema *s, struct node *n)
 {
 	const struct attach_point *first = NULL;
 	int i = (int)n->ival;
-	char ta[32], tb[32], hint[96];
+	char ta[32], tb[32], hint[160];
 	for (const struct attach_point *ap = s->probe->points; ap; ap = ap->next) {
 		if (!ap->sig)
 			continue;
