@@ -60,6 +60,32 @@ LLVMValueRef gen_comm(struct cg *cg, struct node *n, struct node *t)
 	return buf;
 }
 
+/* Byte stores of the name, as a string literal's: no .rodata. */
+LLVMValueRef gen_probe(struct cg *cg, struct node *n, struct node *t)
+{
+	(void)t;
+	const char *name = cg->maps->probe_name ? cg->maps->probe_name : "";
+	LLVMValueRef buf = cg_alloca_zero(cg, n->type.size, "probe");
+	for (int i = 0; name[i] && i + 1 < n->type.size; i++)
+		LLVMBuildStore(cg->b, LLVMConstInt(cg->i8, (unsigned char)name[i], 0),
+			       cg_gep(cg, buf, i));
+	return buf;
+}
+
+/* The literal's 32 bytes, made as a string literal's are. */
+LLVMValueRef gen_hash(struct cg *cg, struct node *n, struct node *t)
+{
+	(void)t;
+	return cg_expr(cg, n->args);
+}
+
+/* The integer itself: the places are its type's, used when printed. */
+LLVMValueRef gen_dec(struct cg *cg, struct node *n, struct node *t)
+{
+	(void)t;
+	return cg_expr(cg, n->args);
+}
+
 /* str($1) of a string parameter is the string itself; otherwise the
  * argument is a pointer to read n->type.size bytes from. */
 LLVMValueRef gen_str(struct cg *cg, struct node *n, struct node *t)

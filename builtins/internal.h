@@ -17,6 +17,7 @@
 
 int rule_int_value(struct sema *s, struct node *n);	/* pid, nsecs ... */
 int rule_comm(struct sema *s, struct node *n);
+int rule_probe(struct sema *s, struct node *n);
 int rule_username(struct sema *s, struct node *n);
 int rule_agg_no_arg(struct sema *s, struct node *n);	/* count() */
 int rule_agg_int_arg(struct sema *s, struct node *n);	/* sum(v) ... hist(v) */
@@ -28,6 +29,9 @@ int rule_whole_map(struct sema *s, struct node *n);	/* clear(@m), zero(@m) */
 int rule_delete(struct sema *s, struct node *n);
 int rule_time(struct sema *s, struct node *n);
 int rule_str(struct sema *s, struct node *n);
+int rule_hash(struct sema *s, struct node *n);
+int rule_dec(struct sema *s, struct node *n);	/* dec(v, places), btc(sats) */
+int rule_btc(struct sema *s, struct node *n);
 int rule_has_key(struct sema *s, struct node *n);
 int rule_len(struct sema *s, struct node *n);
 int rule_strncmp(struct sema *s, struct node *n);
@@ -52,7 +56,10 @@ BUILTIN_GEN(gen_elapsed);
 BUILTIN_GEN(gen_cpu);
 BUILTIN_GEN(gen_cgroup);
 BUILTIN_GEN(gen_comm);
+BUILTIN_GEN(gen_probe);
 BUILTIN_GEN(gen_str);
+BUILTIN_GEN(gen_hash);
+BUILTIN_GEN(gen_dec);
 BUILTIN_GEN(gen_uid);
 BUILTIN_GEN(gen_gid);
 BUILTIN_GEN(gen_numaid);

@@ -63,6 +63,18 @@ int rule_comm(struct sema *s, struct node *n)
 	return 0;
 }
 
+/* The probe's full name, made by each program of the block as a
+ * constant: the buffer fits the longest of the block's names. */
+int rule_probe(struct sema *s, struct node *n)
+{
+	size_t longest = 0;
+	for (const struct attach_point *ap = s->probe->points; ap; ap = ap->next)
+		if (ap->full_name && strlen(ap->full_name) > longest)
+			longest = strlen(ap->full_name);
+	n->type = type_str((int)longest + 1);
+	return 0;
+}
+
 /* count(): an aggregation of nothing but the number of calls. */
 int rule_agg_no_arg(struct sema *s, struct node *n)
 {
@@ -214,7 +226,8 @@ int rule_print(struct sema *s, struct node *n)
 		return -EINVAL;
 	struct fmt_info *fi = calloc(1, sizeof(*fi));
 	bool text = a->type.kind == T_STR || a->type.kind == T_HASH || a->type.kind == T_USER ||
-		    a->type.kind == T_TIME || a->type.kind == T_USTACK || a->type.kind == T_USYM;
+		    a->type.kind == T_TIME || a->type.kind == T_USTACK || a->type.kind == T_USYM ||
+		    a->type.kind == T_DEC;
 	const char *fmt = text ? "%s\n" : (a->type.is_signed ? "%ld\n" : "%lu\n");
 	if (a->type.kind == T_BUF)
 		fmt = "%r\n";
@@ -294,6 +307,54 @@ int rule_str(struct sema *s, struct node *n)
 	}
 	n->type = type_str(str_buffer_size((int)chars));
 	return 0;
+}
+
+/* hash("<64 hex digits>"): a hash written as RPC shows it, a constant;
+ * hash($1) reads a parameter the same way (one not given is an error). */
+int rule_hash(struct sema *s, struct node *n)
+{
+	if (want_args(n, 1, 1))
+		return -EINVAL;
+	if (n->args->kind == N_PARAM && n->args->ival > 0 ? sema_param_str(s, n->args)
+							  : sema_expr(s, n->args))
+		return -EINVAL;
+	if (!is_hash_literal_candidate(n->args))
+		return diag_error(&n->args->loc, n->builtin->usage,
+				  "hash() takes a string literal of 64 hex digits");
+	if (sema_hash_literal(n->args))
+		return -EINVAL;
+	n->type = type_hash();
+	return 0;
+}
+
+/* dec(v, places): v printed with `places` decimals (0..19, what 64 bits
+ * hold); btc(sats): dec(sats, 8).  The value stays the integer: only
+ * printing places the point, so nothing in BPF is a float. */
+static int decimal_of(struct sema *s, struct node *n, int64_t places)
+{
+	if (want_int_arg(s, n->args, n->name))
+		return -EINVAL;
+	const struct type *a = &n->args->type;
+	n->type = (struct type){ .kind = T_DEC, .size = 8, .scale = (int)places,
+				 .is_signed = !(a->size == 8 && !a->is_signed) };
+	return 0;
+}
+
+int rule_dec(struct sema *s, struct node *n)
+{
+	int64_t places;
+	if (want_args(n, 2, 2))
+		return -EINVAL;
+	if (const_int(n->args->next, &places) || places < 0 || places > 19)
+		return diag_error(&n->args->next->loc, "a constant from 0 to 19, e.g. "
+				  "dec(args.fee * 100 / args.vsize, 2)",
+				  "dec()'s decimal places must be a constant from 0 to 19");
+	return decimal_of(s, n, places);
+}
+
+int rule_btc(struct sema *s, struct node *n)
+{
+	return want_args(n, 1, 1) ? -EINVAL : decimal_of(s, n, 8);
 }
 
 /* The map argument of has_key(), len(), delete(@m, key): a map named

@@ -51,6 +51,8 @@ static int compile(struct session *s, const struct probe *p, const struct attach
 		   const struct probe_variant *v, struct bpf_insn **insns, size_t *n)
 {
 	struct cg_maps cm = session_cg_maps(s, ap->spec);
+	cm.probe_name = ap->full_name;
+	sema_bind_args(p, ap);
 	return compile_probe(s->comp, &s->syms, &cm, p, v->loc, ap->spec, insns, n);
 }
 
@@ -146,6 +148,8 @@ static int compile_plan(struct session *s, struct plan *pl, struct compile_batch
 	for (int i = 0; i < pl->n; i++) {
 		struct point_job *j = &pl->jobs[i];
 		struct cg_maps cm = session_cg_maps(s, j->ap->spec);
+		cm.probe_name = j->ap->full_name;
+		sema_bind_args(j->p, j->ap);
 		for (int k = 0; k < j->nv; k++) {
 			int idx = compile_batch_add(b, &s->syms, &cm, j->p, j->v[k].loc, j->ap->spec);
 			if (idx < 0)

@@ -2,7 +2,7 @@
 /* Maps typed at the prompt: @m, @m[k1, k2], print(@m, top, div),
  * clear(@m), zero(@m), delete(@m[k]).  The entry is parsed by the
  * language's grammar (parse_map_ref); its keys, integer or string
- * literals, are laid out as the probe programs lay them out (abi), and
+ * literals (hashes as strings of 64 hex digits), are laid out as the probe programs lay them out (abi), and
  * the maps are read through the runtime. */
 #include <errno.h>
 #include <stdlib.h>
@@ -101,12 +101,17 @@ static int put_key(struct map_entry *e, int i, const struct node *k)
 	char *dst = e->ukey + map_key_offset(e->m, i);
 	int64_t v = 0;
 	int kind = literal(k, &v);
+	/* A hash key is written as RPC shows it: "<64 hex digits>". */
+	if (kt->kind == T_HASH && kind == T_STR)
+		return hash_literal_parse(k, (uint8_t *)dst) ? -EINVAL : 0;
 	if (kind < 0)
 		return diag_error(&k->loc, "e.g. @m[42], @m[-1, \"inv\"]",
 				  "keys at the prompt are integer or string literals");
 	if ((int)kt->kind != kind)
 		return diag_error(&k->loc, kt->kind == T_STR ? "this key is a string: write it "
 				  "in double quotes" : kt->kind == T_INT ? "this key is an integer" :
+				  kt->kind == T_HASH ? "this key is a hash: write it as RPC shows it, "
+				  "in double quotes" :
 				  "keys of this type cannot be written at the prompt",
 				  "key has another type than the map's");
 	if (kind == T_INT)

@@ -33,6 +33,8 @@ struct cg_maps {
 	 * stack (ustack), created when a program first needs it; -errno. */
 	int (*stack_map)(void *owner, int frames);
 	void *stack_owner;
+	const char *probe_name;	/* the `probe` builtin's value: the attach
+				 * point's full name (ap->full_name) */
 };
 
 /* One compiler instance: LLVM initialised once, reused for every probe

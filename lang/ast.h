@@ -86,6 +86,9 @@ struct attach_point {
 	char *spec;		/* as written: "utxocache:add" */
 	char *path;		/* usdt:PATH:... form, else NULL */
 	char *provider, *event;
+	char *full_name;	/* the `probe` builtin's value, as bpftrace names
+				 * it: "usdt:PATH:context:event", "BEGIN",
+				 * "interval:ms:100"; USDT's set when resolved */
 	uint64_t period_ns;	/* interval:s:N, interval:ms:N, interval:us:N */
 	struct probe_sig *sig;	/* its arguments (USDT), set when resolved;
 				 * NULL for kinds without arguments */
@@ -142,6 +145,23 @@ int attach_split(struct attach_point *ap);
 
 /* attach_split() on every attach point of prog: all errors reported. */
 int attach_split_all(struct program *prog);
+
+/* Whether a USDT point's context or event is a glob pattern (`*`, `?`,
+ * `[...]`): it stands for every probe of the binary it matches. */
+bool attach_is_pattern(const struct attach_point *ap);
+
+/* Makes the USDT point ap name provider:event (one match of its pattern),
+ * its spec rewritten to match.  0 or -ENOMEM. */
+int attach_set_probe(struct attach_point *ap, const char *provider, const char *event);
+
+/* A copy of USDT point ap naming provider:event, linked after ap.  NULL
+ * when out of memory. */
+struct attach_point *attach_insert_match(struct attach_point *ap, const char *provider,
+					 const char *event);
+
+/* Sets a USDT point's full_name from the binary it traces (its own path
+ * or the target's).  0 or -ENOMEM. */
+int attach_name_usdt(struct attach_point *ap, const char *path);
 
 /* Parses src into *out.  Errors are reported through diag and make the
  * result -EINVAL; nothing is returned half-built. */

@@ -4,6 +4,7 @@
  * language's business; what each kind does at run time is the runtime's
  * (runtime/probe_kind.h). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,7 +105,7 @@ int attach_split(struct attach_point *ap)
 	char *s = ap->spec;
 	if (!strcmp(s, "BEGIN") || !strcmp(s, "END")) {
 		ap->kind = s[0] == 'B' ? ATTACH_BEGIN : ATTACH_END;
-		return 0;
+		return (ap->full_name = strdup(s)) ? 0 : -ENOMEM;
 	}
 	ap->kind = ATTACH_USDT;
 	char *parts[4] = { 0 };
@@ -115,8 +116,13 @@ int attach_split(struct attach_point *ap)
 		return split_usdt(ap, n, parts, len);
 	if (type == 0)
 		return split_usdt(ap, n, parts, len);
-	if (type == 1)
-		return split_interval(ap, n == 3 ? parts[1] : NULL, n == 3 ? parts[2] : NULL);
+	if (type == 1) {
+		int rc = split_interval(ap, n == 3 ? parts[1] : NULL, n == 3 ? parts[2] : NULL);
+		/* bpftrace names `i:ms:100` by its long type: interval:ms:100. */
+		if (!rc && asprintf(&ap->full_name, "interval:%s", parts[1]) < 0)
+			rc = -ENOMEM;
+		return rc;
+	}
 	if (type > 1)
 		return diag_error(&ap->loc, DIAG_HINT_UNSUPPORTED, "%s probes are a bpftrace feature btctrace "
 				  "does not support", probe_types[type].name);
@@ -133,4 +139,55 @@ int attach_split_all(struct program *prog)
 			if (attach_split(ap))
 				rc = -EINVAL;
 	return rc;
+}
+
+bool attach_is_pattern(const struct attach_point *ap)
+{
+	return ap->kind == ATTACH_USDT &&
+	       (strpbrk(ap->provider, "*?[") || strpbrk(ap->event, "*?["));
+}
+
+int attach_set_probe(struct attach_point *ap, const char *provider, const char *event)
+{
+	char *p = strdup(provider), *e = strdup(event), *spec = NULL;
+	int rc = ap->path ? asprintf(&spec, "usdt:%s:%s:%s", ap->path, provider, event)
+			  : asprintf(&spec, "%s:%s", provider, event);
+	if (!p || !e || rc < 0) {
+		free(p);
+		free(e);
+		return -ENOMEM;
+	}
+	free(ap->provider);
+	free(ap->event);
+	free(ap->spec);
+	ap->provider = p;
+	ap->event = e;
+	ap->spec = spec;
+	return 0;
+}
+
+struct attach_point *attach_insert_match(struct attach_point *ap, const char *provider,
+					 const char *event)
+{
+	struct attach_point *m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	m->kind = ap->kind;
+	m->loc = ap->loc;
+	if ((ap->path && !(m->path = strdup(ap->path))) || attach_set_probe(m, provider, event)) {
+		free(m->path);
+		free(m);
+		return NULL;
+	}
+	m->next = ap->next;
+	ap->next = m;
+	return m;
+}
+
+int attach_name_usdt(struct attach_point *ap, const char *path)
+{
+	free(ap->full_name);
+	ap->full_name = NULL;
+	return asprintf(&ap->full_name, "usdt:%s:%s:%s", path, ap->provider, ap->event) < 0 ?
+	       -ENOMEM : 0;
 }

@@ -95,7 +95,7 @@ static int check_type(const struct fmt_arg *a, const struct node *arg, const str
 	bool is_str = arg->type.kind == T_STR || arg->type.kind == T_HASH ||
 		      arg->type.kind == T_BYTES || arg->type.kind == T_USER ||
 		      arg->type.kind == T_TIME || arg->type.kind == T_USTACK ||
-		      arg->type.kind == T_USYM;
+		      arg->type.kind == T_USYM || arg->type.kind == T_DEC;
 	bool is_int = arg->type.kind == T_INT || arg->type.kind == T_PTR;
 	if (want_str == is_str && (is_int || is_str))
 		return 0;
@@ -331,6 +331,22 @@ static void print_int(FILE *f, const struct fmt_arg *a, int64_t v)
 	}
 }
 
+const char *format_decimal(int64_t v, const struct type *t, char *buf, size_t len)
+{
+	/* The magnitude in unsigned arithmetic: -INT64_MIN does not fit. */
+	bool negative = t->is_signed && v < 0;
+	uint64_t mag = negative ? 0 - (uint64_t)v : (uint64_t)v, unit = 1;
+	for (int i = 0; i < t->scale; i++)
+		unit *= 10;
+	if (!t->scale)
+		snprintf(buf, len, "%s%llu", negative ? "-" : "", (unsigned long long)mag);
+	else
+		snprintf(buf, len, "%s%llu.%0*llu", negative ? "-" : "",
+			 (unsigned long long)(mag / unit), t->scale,
+			 (unsigned long long)(mag % unit));
+	return buf;
+}
+
 void format_print(FILE *f, const struct fmt_info *fi, const void *data, int size)
 {
 	format_print_with(f, fi, data, size, NULL);
@@ -376,6 +392,12 @@ void format_print_with(FILE *f, const struct fmt_info *fi, const void *data, int
 			snprintf(spec, sizeof(spec), "%ss", a->spec);
 			fprintf(f, spec, format_timestamp(a->time_fmt ? a->time_fmt : "", ns, text,
 							  sizeof(text)));
+		} else if (a->type.kind == T_DEC) {
+			char spec[40], text[48];
+			int64_t v;
+			memcpy(&v, p, 8);
+			snprintf(spec, sizeof(spec), "%ss", a->spec);
+			fprintf(f, spec, format_decimal(v, &a->type, text, sizeof(text)));
 		} else if (a->type.kind == T_USER) {
 			char spec[40], name[256];
 			uint64_t uid;

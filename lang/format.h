@@ -71,4 +71,9 @@ char *buf_escaped(const void *value, int size);
 /* A bytes[] value as hex: its first BYTES_MAX bytes, "..." if longer. */
 char *bytes_hex(const void *value);
 
+/* An integer scaled by 10^scale (dec(), btc()) as its exact decimal:
+ * v 123456 with 2 places is "1234.56", -5 is "-0.05"; no rounding, no
+ * float.  A value of an unsigned type prints as unsigned.  Returns buf. */
+const char *format_decimal(int64_t v, const struct type *t, char *buf, size_t len);
+
 #endif

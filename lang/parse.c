@@ -233,6 +233,7 @@ static void attach_free(struct attach_point *a)
 		free(a->path);
 		free(a->provider);
 		free(a->event);
+		free(a->full_name);
 		free(a->sig);
 		free(a);
 		a = next;

@@ -16,7 +16,7 @@
  * so the error says what is missing rather than "unknown". */
 static const char *const bpftrace_only[] = {
 	"kstack", "ksym", "kaddr", "uaddr", "kptr", "uptr", "reg",
-	"retval", "func", "probe", "curtask",
+	"retval", "func", "curtask",
 	"join", "ntop", "system", "cat", "signal", "override", "sizeof",
 	"offsetof", "macaddr", "cgroupid", "path", "while", "for",
 	"skboutput", "pton", "bswap", "percpu_kaddr", "jiffies",
@@ -65,7 +65,7 @@ static bool is_value_type(const struct type *t)
 {
 	return t->kind == T_INT || t->kind == T_STR || t->kind == T_HASH || t->kind == T_PTR ||
 	       t->kind == T_BYTES || t->kind == T_USER || t->kind == T_BUF ||
-	       t->kind == T_USTACK || t->kind == T_USYM;
+	       t->kind == T_USTACK || t->kind == T_USYM || t->kind == T_DEC;
 }
 
 /* Why a value cannot be kept, when there is more to say than that. */
@@ -86,6 +86,8 @@ static int same_kind(const struct type *a, const struct type *b)
 {
 	if (a->kind == T_USTACK && b->kind == T_USTACK)	/* ids of different stack maps */
 		return a->stack_frames == b->stack_frames && a->stack_mode == b->stack_mode;
+	if (a->kind == T_DEC || b->kind == T_DEC)	/* 1.5 and 1.50 print apart */
+		return a->kind == b->kind && a->scale == b->scale;
 	return a->kind == b->kind || (type_is_word(a) && type_is_word(b));
 }
 
@@ -116,6 +118,9 @@ static int check_keys(struct sema *s, struct map_info *m, struct node *n)
 				  nkeys, nkeys == 1 ? "" : "s");
 	int i = 0;
 	for (struct node *k = n->args; k; k = k->next, i++) {
+		if (m->keys[i].kind == T_HASH && is_hash_literal_candidate(k) &&
+		    sema_hash_literal(k))
+			return -EINVAL;
 		struct type kt = stored_type(&k->type);
 		if (!same_kind(&m->keys[i], &kt))
 			return diag_error(&k->loc, where, "key %d of %s has another type here",
@@ -274,73 +279,6 @@ static int var_find(struct sema *s, const char *name)
 	return -1;
 }
 
-static const char *closest_arg(const struct tp_decl *d, const char *name)
-{
-	const char *best = NULL;
-	int bestd = 4;
-	for (int i = 0; i < d->nargs; i++) {
-		int dist = edit_distance(name, d->args[i].name);
-		/* A prefix or suffix match ("value" for "val") counts as close. */
-		if (strstr(d->args[i].name, name) || strstr(name, d->args[i].name))
-			dist = dist < 2 ? dist : 2;
-		if (dist < bestd) {
-			bestd = dist;
-			best = d->args[i].name;
-		}
-	}
-	return best;
-}
-
-static int sema_named_arg(struct sema *s, struct node *n)
-{
-	const struct tp_decl *d = s->sig.decl;
-	if (!d)
-		return diag_error(&n->loc, "use arg0..arg11 for this probe",
-				  "args.%s: %s", n->name, s->sig.no_decl_why[0] ? s->sig.no_decl_why :
-				  "the catalog does not describe this probe");
-	for (int i = 0; i < d->nargs; i++) {
-		if (strcmp(d->args[i].name, n->name))
-			continue;
-		n->len_index = d->args[i].len_index;
-		n->ival = i;
-		n->typed = true;
-		n->type = d->args[i].type;
-		return 0;
-	}
-	char hint[256];
-	const char *near = closest_arg(d, n->name);
-	size_t off = near ? snprintf(hint, sizeof(hint), "did you mean args.%s? ", near) : 0;
-	off += snprintf(hint + off, sizeof(hint) - off, "%s:%s has", d->provider, d->event);
-	for (int i = 0; i < d->nargs && off < sizeof(hint); i++)
-		off += snprintf(hint + off, sizeof(hint) - off, " %s", d->args[i].name);
-	return diag_error(&n->loc, hint, "%s:%s has no argument '%s'", d->provider, d->event,
-			  n->name);
-}
-
-static int sema_arg(struct sema *s, struct node *n)
-{
-	if (n->str && strcmp(n->str, "args"))
-		return diag_error(&n->loc, "probe arguments are args.NAME or arg0..arg11",
-				  "unknown name '%s'", n->str);
-	if (!s->has_sig)
-		return diag_error(&n->loc, "BEGIN and END have no arguments",
-				  "probe arguments are only available in USDT probes");
-	if (n->ival < 0)
-		return sema_named_arg(s, n);
-	if (n->ival >= s->sig.nargs) {
-		char hint[96];
-		snprintf(hint, sizeof(hint), "this probe has %d argument%s (arg0..arg%d)",
-			 s->sig.nargs, s->sig.nargs == 1 ? "" : "s", s->sig.nargs - 1);
-		return diag_error(&n->loc, s->sig.nargs ? hint : "this probe has no arguments",
-				  "arg%d does not exist here", (int)n->ival);
-	}
-	n->type = s->sig.args[n->ival];
-	if (n->type.kind == T_NONE)
-		return diag_error(&n->loc, "give each probe its own block",
-				  "arg%d has different types in the probes of this block", (int)n->ival);
-	return 0;
-}
-
 static int sema_builtin_value(struct sema *s, struct node *n)
 {
 	const char *name = n->name;
@@ -417,6 +355,13 @@ static int sema_binary(struct sema *s, struct node *n)
 		return -EINVAL;
 	struct type *a = &n->lhs->type, *b = &n->rhs->type;
 	bool cmp = n->op == OP_EQ || n->op == OP_NE;
+	/* args.txid == "<64 hex digits>": the string is a hash, as RPC shows it. */
+	if (cmp && a->kind == T_HASH && is_hash_literal_candidate(n->rhs) &&
+	    sema_hash_literal(n->rhs))
+		return -EINVAL;
+	if (cmp && b->kind == T_HASH && is_hash_literal_candidate(n->lhs) &&
+	    sema_hash_literal(n->lhs))
+		return -EINVAL;
 	if (cmp && a->kind == b->kind && (a->kind == T_STR || a->kind == T_HASH || a->kind == T_BUF ||
 					  a->kind == T_BYTES)) {
 		n->type = type_int(8, true);
@@ -424,8 +369,9 @@ static int sema_binary(struct sema *s, struct node *n)
 	}
 	if (a->kind == T_HASH || b->kind == T_HASH || a->kind == T_BYTES || b->kind == T_BYTES) {
 		char ta[32], tb[32];
-		return diag_error(&n->loc, "a hash or a byte buffer compares only with its own kind, "
-				  "using == or !=",
+		return diag_error(&n->loc, "a hash compares (== !=) with a hash or with one "
+				  "written as RPC shows it, \"<64 hex digits>\"; a byte buffer "
+				  "only with its own kind",
 				  "cannot apply this operator to %s and %s",
 				  type_name(a, ta, sizeof(ta)), type_name(b, tb, sizeof(tb)));
 	}
@@ -609,18 +555,6 @@ static int sema_stmts(struct sema *s, struct node *n)
 	return rc;
 }
 
-static bool same_decl_args(const struct tp_decl *a, const struct tp_decl *b)
-{
-	if (a->nargs != b->nargs)
-		return false;
-	for (int i = 0; i < a->nargs; i++)
-		if (strcmp(a->args[i].name, b->args[i].name) ||
-		    a->args[i].type.kind != b->args[i].type.kind ||
-		    a->args[i].type.size != b->args[i].type.size)
-			return false;
-	return true;
-}
-
 /* The block sees what every probe of it agrees on: an argument whose type
  * differs matters only if the block reads it (sema_arg reports it). */
 static void merge_sig(struct sema *s, const struct probe_sig *sig)
@@ -633,12 +567,7 @@ static void merge_sig(struct sema *s, const struct probe_sig *sig)
 	}
 	if (sig->nargs < s->sig.nargs)
 		s->sig.nargs = sig->nargs;
-	/* Named arguments need the same names and types in every probe. */
-	if (s->sig.decl && (!sig->decl || !same_decl_args(s->sig.decl, sig->decl))) {
-		s->sig.decl = NULL;
-		snprintf(s->sig.no_decl_why, sizeof(s->sig.no_decl_why),
-			 "the probes of this block have different named arguments");
-	}
+	/* Named arguments are checked probe by probe (sema_named_arg). */
 }
 
 /* The block's argument layout: every attach point that has arguments was

@@ -4,6 +4,7 @@
 #ifndef BTCTRACE_SEMA_H
 #define BTCTRACE_SEMA_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ast.h"
@@ -83,6 +84,21 @@ void symtab_rollback(struct symtab *syms, int n);
 int sema_expr(struct sema *s, struct node *n);
 int sema_map_ref(struct sema *s, struct node *n);
 int sema_map_whole(struct sema *s, struct node *n);
+/* Hash literals (lang/hash_literal.c): a string of 64 hex digits, RPC's
+ * byte-reversed form, read into the 32 bytes of Bitcoin's internal order;
+ * an error at n's place when it is not one. */
+int hash_literal_parse(const struct node *n, uint8_t out[32]);
+/* Turns the string literal n into a hash value (T_HASH, str its bytes). */
+int sema_hash_literal(struct node *n);
+/* A string literal that could be read as a hash where one is expected. */
+bool is_hash_literal_candidate(const struct node *n);
+
+/* argN and args.NAME of the block's probes (lang/sema_args.c). */
+int sema_arg(struct sema *s, struct node *n);
+/* Points every args.NAME of block p at its position in attach point ap
+ * (the probes of a block may order their arguments differently): called
+ * before compiling the block for ap. */
+void sema_bind_args(const struct probe *p, const struct attach_point *ap);
 /* $N and $# (lang/sema_params.c). */
 int sema_param(struct sema *s, struct node *n);
 /* A positional parameter read as a string: one not given is "" (str($N)). */

@@ -38,7 +38,9 @@ int sema_param(struct sema *s, struct node *n)
 	const char *v = st->params[n->ival - 1];
 	char *end;
 	long long x = strtoll(v, &end, 0);
-	if (*v && !*end) {
+	/* 64 hex digits are a hash (RPC's form), even when all are digits. */
+	bool hash_shaped = strlen(v) == 64 && strspn(v, "0123456789abcdefABCDEF") == 64;
+	if (*v && !*end && !hash_shaped) {
 		n->kind = N_INT;
 		n->ival = x;
 		n->type = type_int(8, true);

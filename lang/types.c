@@ -29,6 +29,9 @@ const char *type_name(const struct type *t, char *buf, int len)
 	case T_BUF:
 		snprintf(buf, len, "buffer[%d]", t->size - 8);
 		break;
+	case T_DEC:
+		snprintf(buf, len, "decimal(%d places)", t->scale);
+		break;
 	case T_USER:
 		snprintf(buf, len, "username");
 		break;

@@ -23,6 +23,7 @@ enum type_kind {
 			 * the frames, symbolised in the process (runtime/stacks.c) */
 	T_USYM,		/* usym(): an address and the pid it belongs to (u64 each);
 			 * prints as the symbol, or the address in hex */
+	T_DEC,		/* dec(): a 64-bit integer printed with `scale` decimal places */
 };
 
 /* How a user stack prints (bpftrace's ustack modes). */
@@ -34,6 +35,7 @@ struct type {
 	bool is_signed;
 	short stack_frames;	/* T_USTACK: frames kept, 1..STACK_FRAMES_MAX */
 	unsigned char stack_mode;	/* T_USTACK: enum stack_mode */
+	int scale;		/* T_DEC: digits after the decimal point */
 };
 
 /* Frames a user stack keeps at most and by default, as bpftrace 0.17

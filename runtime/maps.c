@@ -193,6 +193,12 @@ static char *text_of(struct map_set *ms, const struct type *t, const char *p, in
 		memcpy(&uid, p, 8);
 		return strdup(user_name(uid, name, sizeof(name)));
 	}
+	if (t->kind == T_DEC) {
+		char text[48];
+		int64_t v;
+		memcpy(&v, p, 8);
+		return strdup(format_decimal(v, t, text, sizeof(text)));
+	}
 	if (t->kind == T_BYTES)
 		return bytes_hex(p);
 	if (t->kind == T_BUF)

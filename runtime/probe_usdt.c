@@ -4,6 +4,7 @@
  * (ref_ctr_offset).  The arguments' layout comes from the note, their
  * names and types from the catalog. */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -107,6 +108,65 @@ static void verbose_shape(const struct attach_point *ap, const struct usdt_probe
 			  ap->provider, ap->event, sig->no_decl_why, n, n == 1 ? "" : "s", path);
 }
 
+static bool matches(const struct attach_point *ap, const struct usdt_probe *p)
+{
+	return !fnmatch(ap->provider, p->provider, 0) && !fnmatch(ap->event, p->name, 0);
+}
+
+/* A pattern that matches nothing: the contexts the binary has, as
+ * patterns ("utxocach:*" is near "utxocache:*"). */
+static int no_match(const struct usdt_binary *bin, const struct attach_point *ap,
+		    const char *path)
+{
+	char hint[1024] = "", want[256], near[512];
+	const char *names[64];
+	char all[64][64];
+	int n = 0;
+	snprintf(want, sizeof(want), "%s:%s", ap->provider, ap->event);
+	if (!bin->nprobes) {
+		list_probes_hint(bin, ap, hint, sizeof(hint));
+		return diag_error(&ap->loc, hint, "no probe of %s matches '%s'", path, want);
+	}
+	for (int i = 0; i < bin->nprobes && n < 64; i++) {
+		snprintf(all[n], sizeof(all[n]), "%s:*", bin->probes[i].provider);
+		bool seen = false;
+		for (int j = 0; j < n && !seen; j++)
+			seen = !strcmp(all[j], all[n]);
+		if (!seen)
+			names[n] = all[n], n++;
+	}
+	probe_suggest(want, names, n, near, sizeof(near));
+	size_t off = snprintf(hint, sizeof(hint), "%s", near);
+	for (int i = 0; i < n && off < sizeof(hint); i++)
+		off += snprintf(hint + off, sizeof(hint) - off, "%s%s", i ? ", " : "it has ",
+				names[i]);
+	if (off < sizeof(hint))
+		snprintf(hint + off, sizeof(hint) - off, "; `btctrace -l -b %s` lists its probes",
+			 bin->path);
+	return diag_error(&ap->loc, hint, "no probe of %s matches '%s'", path, want);
+}
+
+/* A pattern stands for every probe it matches, in the binary's order:
+ * ap becomes the first, copies of it after it the others (resolved
+ * next, as any attach point of the block). */
+static int expand(const struct usdt_binary *bin, struct attach_point *ap, const char *path)
+{
+	const struct usdt_probe *first = NULL;
+	struct attach_point *last = ap;
+	for (int i = 0; i < bin->nprobes; i++) {
+		const struct usdt_probe *p = &bin->probes[i];
+		if (!matches(ap, p))
+			continue;
+		if (first && !(last = attach_insert_match(last, p->provider, p->name)))
+			return -ENOMEM;
+		if (!first)
+			first = p;
+	}
+	if (!first)
+		return no_match(bin, ap, path);
+	return attach_set_probe(ap, first->provider, first->name);
+}
+
 static int resolve(struct session *s, struct attach_point *ap)
 {
 	int rc;
@@ -121,6 +181,10 @@ static int resolve(struct session *s, struct attach_point *ap)
 	const struct usdt_binary *bin = session_binary(s, path);
 	if (!bin)
 		return -ENOENT;
+	if (attach_is_pattern(ap) && (rc = expand(bin, ap, path)))
+		return rc;
+	if ((rc = attach_name_usdt(ap, path)))
+		return rc;
 	const struct usdt_probe *p = usdt_find_probe(bin, ap->provider, ap->event);
 	if (!p) {
 		char hint[1024];

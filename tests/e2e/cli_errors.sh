@@ -87,10 +87,10 @@ expect_eq "REPL map kept" "$(tail -1 "$TMP/out")" "@m[ab]: 1"
 # One block on probes whose arguments differ: fine until it reads one.
 run_err "block on differing probes" 0 "" -e 'utxocache:add, mempool:added { @n = count(); }' \
 	-c "$BUILD/btcsim all --count 3"
-run_err "reading a differing argument" 1 "-e:1:42: error: arg1 has different types in the probes of this block
+run_err "reading a differing argument" 1 "-e:1:42: error: arg1 is uint32 in utxocache:add but int32 in mempool:added
 utxocache:add, mempool:added { @n = hist(arg1); }
                                          ^~~~
-hint: give each probe its own block
+hint: give these probes blocks of their own
 " -e 'utxocache:add, mempool:added { @n = hist(arg1); }' -b "$BUILD/btcsim"
 
 run_err "no such pid" 1 "" -e 'utxocache:add { @n = count(); }' -p 999999

@@ -67,7 +67,8 @@ static void test_named_args(void)
 		"t.btc:1:26: error: cannot apply this operator to hash and int64\n"
 		"utxocache:add /args.txid == 5/ { @n = count(); }\n"
 		"                         ^~\n"
-		"hint: a hash or a byte buffer compares only with its own kind, using == or !=\n");
+		"hint: a hash compares (== !=) with a hash or with one written as RPC shows it, "
+		"\"<64 hex digits>\"; a byte buffer only with its own kind\n");
 	rejects("utxocache:add { @h = hist(args.txid); }",
 		"t.btc:1:32: error: hist() needs an integer, this is hash\n"
 		"utxocache:add { @h = hist(args.txid); }\n"
@@ -169,12 +170,12 @@ static void test_hints(void)
 		"BEGIN { qqqqq(); }\n"
 		"        ^~~~~\n"
 		"hint: functions are count sum min max avg stats hist lhist printf print clear "
-		"zero delete time str buf strftime usym has_key len strncmp strcontains exit\n");
+		"zero delete time str hash dec btc buf strftime usym has_key len strncmp strcontains exit\n");
 	rejects("BEGIN { @x = qqqqq; }",
 		"t.btc:1:14: error: unknown identifier 'qqqqq'\n"
 		"BEGIN { @x = qqqqq; }\n"
 		"             ^~~~~\n"
-		"hint: builtins are pid tid nsecs elapsed cpu comm uid gid username numaid rand "
+		"hint: builtins are pid tid nsecs elapsed cpu comm probe uid gid username numaid rand "
 		"cgroup ustack arg0..arg11 "
 		"args.NAME\n");
 	rejects("BEGIN { @x = pdi; }",

@@ -97,6 +97,16 @@ static void test_named_args(void)
 	accepts("utxocache:add { @v = args.value; @c[args.is_coinbase] = 1; }");
 	accepts("utxocache:add /args->vout == 0/ { @[args.txid] = args.value; }");
 	accepts("utxocache:add { @t = args.txid; $h = args.txid; @same = $h == args.txid; }");
+	/* Hashes written as RPC shows them: compared, and as a hash key. */
+	accepts("utxocache:add /args.txid == \"000000000019d6689c085ae165831e934ff763ae46a2a6c172"
+		"b3f1b60a8ce26f\"/ { @m[args.txid] = 1; @n = @m[\"000000000019d6689c085ae165831e934ff"
+		"763ae46a2a6c172b3f1b60a8ce26f\"]; }");
+	rejects("utxocache:add /\"00ff\" != args.txid/ { @n = 1; }",
+		"t.btc:1:16: error: a hash is 64 hex digits, this string has 4 characters\n"
+		"utxocache:add /\"00ff\" != args.txid/ { @n = 1; }\n"
+		"               ^~~~~~\n"
+		"hint: write the hash as RPC shows it: 64 hex digits, e.g. "
+		"\"000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f\"\n");
 	rejects("utxocache:add { @v = args.vaule; }",
 		"t.btc:1:27: error: utxocache:add has no argument 'vaule'\n"
 		"utxocache:add { @v = args.vaule; }\n"
@@ -107,7 +117,8 @@ static void test_named_args(void)
 		"t.btc:1:26: error: cannot apply this operator to hash and int64\n"
 		"utxocache:add /args.txid == 5/ { @n = 1; }\n"
 		"                         ^~\n"
-		"hint: a hash or a byte buffer compares only with its own kind, using == or !=\n");
+		"hint: a hash compares (== !=) with a hash or with one written as RPC shows it, "
+		"\"<64 hex digits>\"; a byte buffer only with its own kind\n");
 	rejects("tracepoint x:y since 23 \"\" ();",
 		"t.btc:1:22: error: syntax error, unexpected integer, expecting identifier\n"
 		"tracepoint x:y since 23 \"\" ();\n"
