@@ -45,53 +45,6 @@ LLVMValueRef cg_map_ptr(struct cg *cg, int fd)
 	return LLVMBuildIntToPtr(cg->b, v, cg->i8p, "map");
 }
 
-/* Stack slots live in the entry block so the verifier sees fixed offsets. */
-static LLVMValueRef new_slot(struct cg *cg, int size, const char *name)
-{
-	LLVMBuilderRef eb = LLVMCreateBuilderInContext(cg->ctx);
-	LLVMPositionBuilderBefore(eb, LLVMGetBasicBlockTerminator(cg->entry));
-	LLVMValueRef a = LLVMBuildAlloca(eb, LLVMArrayType(cg->i8, size), name);
-	LLVMSetAlignment(a, 8);
-	LLVMValueRef p = LLVMBuildBitCast(eb, a, cg->i8p, "");
-	LLVMDisposeBuilder(eb);
-	cg->stack_used += (size + 7) / 8 * 8;
-	if (cg->stack_used > BPF_STACK && !cg->stack_over && !cg->stack_over_pred) {
-		cg->stack_over = cg->stmt;
-		cg->stack_over_pred = !cg->stmt;
-		cg->stack_over_used = cg->stack_used;
-	}
-	return p;
-}
-
-LLVMValueRef cg_alloca(struct cg *cg, int size, const char *name)
-{
-	for (int i = 0; i < cg->ntemps; i++)
-		if (!cg->temps[i].busy && cg->temps[i].size == size) {
-			cg->temps[i].busy = true;
-			return cg->temps[i].p;
-		}
-	LLVMValueRef p = new_slot(cg, size, name);
-	if (cg->ntemps < (int)(sizeof(cg->temps) / sizeof(cg->temps[0]))) {
-		cg->temps[cg->ntemps].p = p;
-		cg->temps[cg->ntemps].size = size;
-		cg->temps[cg->ntemps++].busy = true;
-	}
-	return p;
-}
-
-void cg_release_temps(struct cg *cg)
-{
-	for (int i = 0; i < cg->ntemps; i++)
-		cg->temps[i].busy = false;
-}
-
-LLVMValueRef cg_alloca_zero(struct cg *cg, int size, const char *name)
-{
-	LLVMValueRef p = cg_alloca(cg, size, name);
-	LLVMBuildMemSet(cg->b, p, LLVMConstInt(cg->i8, 0, 0), LLVMConstInt(cg->i64, size, 0), 8);
-	return p;
-}
-
 LLVMValueRef cg_gep(struct cg *cg, LLVMValueRef base, int off)
 {
 	LLVMValueRef idx = LLVMConstInt(cg->i64, off, 0);
@@ -410,10 +363,10 @@ static LLVMValueRef cg_ternary(struct cg *cg, struct node *n)
 	LLVMBasicBlockRef bd = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "tdone");
 	LLVMBuildCondBr(cg->b, c, bt, be);
 	LLVMPositionBuilderAtEnd(cg->b, bt);
-	LLVMBuildMemCpy(cg->b, out, 1, a, 1, LLVMConstInt(cg->i64, n->then->type.size, 0));
+	cg_copy(cg, out, a, n->then->type.size);
 	LLVMBuildBr(cg->b, bd);
 	LLVMPositionBuilderAtEnd(cg->b, be);
-	LLVMBuildMemCpy(cg->b, out, 1, b, 1, LLVMConstInt(cg->i64, n->els->type.size, 0));
+	cg_copy(cg, out, b, n->els->type.size);
 	LLVMBuildBr(cg->b, bd);
 	LLVMPositionBuilderAtEnd(cg->b, bd);
 	return out;
@@ -459,7 +412,7 @@ static LLVMValueRef cg_map_read(struct cg *cg, struct node *n)
 	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "mdone");
 	LLVMBuildCondBr(cg->b, LLVMBuildIsNull(cg->b, p, ""), done, found);
 	LLVMPositionBuilderAtEnd(cg->b, found);
-	LLVMBuildMemCpy(cg->b, out, 8, p, 8, LLVMConstInt(cg->i64, size, 0));
+	cg_copy(cg, out, p, size);
 	LLVMBuildBr(cg->b, done);
 	LLVMPositionBuilderAtEnd(cg->b, done);
 	return is_buffer(&m->value) ? out : load64(cg, out);
@@ -531,7 +484,7 @@ LLVMValueRef cg_map_key(struct cg *cg, struct node *map)
 		LLVMValueRef dst = cg_gep(cg, key, map_key_offset(m, i));
 		LLVMValueRef v = cg_expr(cg, k);
 		if (is_buffer(&k->type))
-			LLVMBuildMemCpy(cg->b, dst, 1, v, 1, LLVMConstInt(cg->i64, k->type.size, 0));
+			cg_copy(cg, dst, v, k->type.size);
 		else
 			store64(cg, v, dst);
 	}
@@ -588,7 +541,7 @@ static void cg_assign_plain(struct cg *cg, struct node *st)
 	LLVMValueRef val;
 	if (is_buffer(&m->value)) {
 		val = cg_alloca_zero(cg, m->value.size, "mval");
-		LLVMBuildMemCpy(cg->b, val, 1, v, 1, LLVMConstInt(cg->i64, st->rhs->type.size, 0));
+		cg_copy(cg, val, v, st->rhs->type.size);
 	} else {
 		val = cg_alloca(cg, 8, "mval");
 		store64(cg, v, val);
@@ -596,21 +549,14 @@ static void cg_assign_plain(struct cg *cg, struct node *st)
 	cg_map_store(cg, m, key, val);
 }
 
-/* A variable's slot is zeroed in the entry block, so a read on a path
- * that skipped the assignment sees 0, not stale stack. */
 static LLVMValueRef var_slot(struct cg *cg, int slot, int size)
 {
 	if (cg->vars[slot])
 		return cg->vars[slot];
 	if (cg->var_sizes && cg->var_sizes[slot] > size)
 		size = cg->var_sizes[slot];
-	LLVMValueRef p = new_slot(cg, size, "var");
-	LLVMBuilderRef eb = LLVMCreateBuilderInContext(cg->ctx);
-	LLVMPositionBuilderBefore(eb, LLVMGetBasicBlockTerminator(cg->entry));
-	LLVMBuildMemSet(eb, p, LLVMConstInt(cg->i8, 0, 0), LLVMConstInt(cg->i64, size, 0), 8);
-	LLVMDisposeBuilder(eb);
-	cg->vars[slot] = p;
-	return p;
+	cg->vars[slot] = cg_var_home(cg, size);
+	return cg->vars[slot];
 }
 
 static void cg_assign_var(struct cg *cg, struct node *st)
@@ -619,9 +565,8 @@ static void cg_assign_var(struct cg *cg, struct node *st)
 	LLVMValueRef slot = var_slot(cg, st->var_slot, size);
 	LLVMValueRef v = cg_expr(cg, st->rhs);
 	if (is_buffer(&st->type)) {
-		LLVMBuildMemSet(cg->b, slot, LLVMConstInt(cg->i8, 0, 0),
-				LLVMConstInt(cg->i64, st->type.size, 0), 1);
-		LLVMBuildMemCpy(cg->b, slot, 1, v, 1, LLVMConstInt(cg->i64, st->rhs->type.size, 0));
+		cg_zero(cg, slot, st->type.size, 1);
+		cg_copy(cg, slot, v, st->rhs->type.size);
 	} else {
 		store64(cg, v, slot);
 	}
@@ -689,9 +634,10 @@ void cg_probe_body(struct cg *cg, const struct probe *p)
 		LLVMBuildCondBr(cg->b, c, body, out);
 		cg_release_temps(cg);
 		LLVMPositionBuilderAtEnd(cg->b, out);
-		LLVMBuildRet(cg->b, cg_const(cg, 0));
+		cg_return(cg);
 		LLVMPositionBuilderAtEnd(cg->b, body);
 	}
 	cg_stmts(cg, p->body);
-	LLVMBuildRet(cg->b, cg_const(cg, 0));
+	cg_return(cg);
+	cg_finish(cg);
 }

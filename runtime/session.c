@@ -170,7 +170,7 @@ static int session_kfunc_id(void *owner, const char *name)
 struct cg_maps session_cg_maps(struct session *s, const char *name)
 {
 	return (struct cg_maps){ s->maps.fds, s->maps.errors_fd, s->maps.events_fd,
-				 read_slot(s, name), s->start_ns, session_kfunc_id, s };
+				 s->maps.scratch_fd, read_slot(s, name), s->start_ns, session_kfunc_id, s };
 }
 
 struct attached_probe *session_add_probe(struct session *s, const struct probe_kind *kind,
