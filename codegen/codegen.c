@@ -249,18 +249,34 @@ static LLVMValueRef zext_bool(struct cg *cg, LLVMValueRef b)
 	return LLVMBuildZExt(cg->b, b, cg->i64, "");
 }
 
+/* Buffers are compared 8 bytes at a time (every buffer starts 8-byte
+ * aligned), leaving at the first difference: one xor of all the bytes
+ * would have LLVM load them all at once and spill past the stack. */
 static LLVMValueRef cg_str_eq(struct cg *cg, struct node *n)
 {
 	LLVMValueRef a = cg_expr(cg, n->lhs), b = cg_expr(cg, n->rhs);
 	int len = n->lhs->type.size < n->rhs->type.size ? n->lhs->type.size : n->rhs->type.size;
-	LLVMValueRef diff = LLVMConstInt(cg->i8, 0, 0);
-	for (int i = 0; i < len; i++) {
-		LLVMValueRef x = LLVMBuildLoad2(cg->b, cg->i8, cg_gep(cg, a, i), "");
-		LLVMValueRef y = LLVMBuildLoad2(cg->b, cg->i8, cg_gep(cg, b, i), "");
-		diff = LLVMBuildOr(cg->b, diff, LLVMBuildXor(cg->b, x, y, ""), "");
+	LLVMValueRef same = cg_alloca(cg, 8, "streq");
+	store64(cg, cg_const(cg, 0), same);
+	LLVMBasicBlockRef differ = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "streq_differ");
+	for (int i = 0; i < len; i += 8) {
+		LLVMTypeRef t = len - i >= 8 ? cg->i64 : LLVMIntTypeInContext(cg->ctx, 8 * (len - i));
+		if (len - i < 8 && (len - i) & (len - i - 1))
+			t = cg->i8;	/* 3, 5, 6, 7 left: a byte at a time */
+		int step = (int)(LLVMGetIntTypeWidth(t) / 8);
+		for (int j = 0; j < 8 && i + j < len; j += step) {
+			LLVMValueRef x = LLVMBuildLoad2(cg->b, t, cg_ptr_to(cg, cg_gep(cg, a, i + j), t), "");
+			LLVMValueRef y = LLVMBuildLoad2(cg->b, t, cg_ptr_to(cg, cg_gep(cg, b, i + j), t), "");
+			LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "streq_next");
+			LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntNE, x, y, ""), differ, next);
+			LLVMPositionBuilderAtEnd(cg->b, next);
+		}
 	}
-	LLVMIntPredicate p = n->op == OP_EQ ? LLVMIntEQ : LLVMIntNE;
-	return zext_bool(cg, LLVMBuildICmp(cg->b, p, diff, LLVMConstInt(cg->i8, 0, 0), ""));
+	store64(cg, cg_const(cg, 1), same);
+	LLVMBuildBr(cg->b, differ);
+	LLVMPositionBuilderAtEnd(cg->b, differ);
+	LLVMValueRef eq = load64(cg, same);
+	return n->op == OP_EQ ? eq : LLVMBuildXor(cg->b, eq, cg_const(cg, 1), "");
 }
 
 static LLVMValueRef cg_compare(struct cg *cg, struct node *n, LLVMValueRef a, LLVMValueRef b)
