@@ -214,6 +214,7 @@ int rule_print(struct sema *s, struct node *n)
 		return -EINVAL;
 	struct fmt_info *fi = calloc(1, sizeof(*fi));
 	bool text = a->type.kind == T_STR || a->type.kind == T_HASH || a->type.kind == T_USER ||
+		    a->type.kind == T_BYTES ||
 		    a->type.kind == T_TIME;
 	const char *fmt = text ? "%s\n" : (a->type.is_signed ? "%ld\n" : "%lu\n");
 	if (a->type.kind == T_BUF)
