@@ -55,10 +55,8 @@ declare -A SNIP=(
 WRAPS=(
 	'%s'
 	'if (arg4 > 10) { %s } else { %s }'
-	"if (arg4 >= 0) { if (arg0 >= 0) { if ($L != \"\") { %s } } }"
-	'unroll(2) { %s }'
-	"\$x = arg4 > 100 ? $L : $L2; @tern[\$x] = count(); %s"
-	"@v[$L] = $L2; @w = @v[$L]; printf(\"%%s %%s\\\\n\", @w, @v[$L]); %s"
+	"unroll(2) { if (arg4 >= 0) { if (arg0 >= 0) { if ($L != \"\") { %s } } } }"
+	"\$x = arg4 > 100 ? $L : $L2; @tern[\$x] = count(); @v[$L] = $L2; @w = @v[$L]; printf(\"%%s %%s\\\\n\", @w, @v[$L]); %s"
 )
 
 # The sanitized run (ASAN_OPTIONS set, scripts/test.sh) is several times
