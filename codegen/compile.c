@@ -57,10 +57,12 @@ char *compiler_last_ir(struct compiler *c)
 	return c->last_ir;
 }
 
-#define STACK_HINT "use fewer or shorter strings in one statement or block: a smaller " \
-	"N in str(x, N), a lower BPFTRACE_STRLEN, or split a printf in two"
+/* Strings and buffers are in scratch space: what fills the stack is
+ * integers (variables, temporaries), comm and small keys. */
+#define STACK_HINT "use fewer values at once: fewer variables, or fewer arguments in " \
+	"one statement, or split the work between blocks"
 
-/* The stack slots counted as they were made (new_slot): the statement
+/* The stack slots counted as they were made (cg_new_slot): the statement
  * that takes them past the kernel's 512 bytes is named, and nothing is
  * left for LLVM to fail on with no location. */
 static int stack_check(const struct cg *cg, const struct probe *p)

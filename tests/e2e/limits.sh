@@ -74,6 +74,14 @@ expect_eq "strings past the scratch space: status" "$rc" 1
 expect_eq "strings past the scratch space: message" "$(head -1 "$TMP/err")" \
 	"-e:1:9: error: this statement takes the block's scratch space for strings and buffers to 35064 bytes; a block has 32768"
 
+# What still takes the stack (integers): past 512 bytes, the block is
+# named, not LLVM's internal error.
+vars=$(for i in $(seq 0 60); do printf '$v%d = %d; ' "$i" "$i"; done)
+sum=$(for i in $(seq 1 60); do printf ' + $v%d' "$i"; done)
+rejected "61 integer variables" \
+	"-e:1:1: error: this block needs more than the 512 bytes of stack the kernel gives a BPF program" \
+	-e "BEGIN { $vars printf(\"%d\\n\", \$v0$sum); exit(); }"
+
 # A 1 MiB literal took 90 s and 1.7 GB; now refused at once.
 { printf 'BEGIN { printf("'; head -c 1048576 /dev/zero | tr '\0' a; printf '"); exit(); }\n'; } \
 	>"$TMP/big.btc"
