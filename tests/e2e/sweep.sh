@@ -55,7 +55,7 @@ declare -A SNIP=(
 WRAPS=(
 	'%s'
 	'if (arg4 > 10) { %s } else { %s }'
-	"unroll(2) { if (arg4 >= 0) { if (arg0 >= 0) { if ($L != \"\") { %s } } } }"
+	"unroll(2) { if (arg4 >= 0) { if (arg0 >= 0) { if ($L != \"\") { @inc[$L]++; \$i++; %s } } } }"
 	"\$x = arg4 > 100 ? $L : $L2; @tern[\$x] = count(); @v[$L] = $L2; @w = @v[$L]; printf(\"%%s %%s\\\\n\", @w, @v[$L]); %s"
 )
 
