@@ -26,6 +26,22 @@ struct map_info;
 #define MAX_READ_SLOTS (ERR_SLOTS - 2 - MAX_MAPS)
 #define ERR_SLOT_STACK_LOST (ERR_SLOTS - 1)
 
+/* Scratch space: one per-CPU array entry that holds a program's strings,
+ * buffers, big keys and values, which the kernel's 512-byte BPF stack
+ * cannot.  32 KiB is the largest value a per-CPU array takes
+ * (PCPU_MIN_UNIT_SIZE); every program shares it, so it costs 32 KiB per
+ * CPU once.  Its first word is a busy flag (codegen/scratch.c says why). */
+#define SCRATCH_SIZE (32 << 10)
+#define SCRATCH_BUSY_BYTES 8
+
+/* The largest ring-buffer record a program sends (a printf of long
+ * strings and payloads): well inside the smallest ring buffer a script
+ * that prints gets (--ringbuf-size 1). */
+#define EVENT_RECORD_MAX (64 << 10)
+
+/* The kernel's limit on a hash map's key (MAX_BPF_STACK in hashtab.c). */
+#define MAP_KEY_MAX 512
+
 /* ---- ring-buffer records (the first u64 of each is its type) ---- */
 
 enum event_type {

@@ -31,6 +31,13 @@ static void send_record(struct cg *cg, const struct fmt_info *fi, struct node *a
 	int i = 0;
 	for (struct node *a = args; a; a = a->next, i++)
 		vals[i] = cg_expr(cg, a);
+	if (fi->record_size > EVENT_RECORD_MAX) {
+		if (!cg->record_over) {
+			cg->record_over = cg->stmt;
+			cg->record_over_size = fi->record_size;
+		}
+		return;
+	}
 	LLVMValueRef rargs[3] = { events_map(cg), cg_const(cg, fi->record_size), cg_const(cg, 0) };
 	LLVMValueRef rec = cg_helper(cg, BPF_FUNC_ringbuf_reserve, cg->i8p, rargs, 3);
 	LLVMBasicBlockRef fill = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "fill");
@@ -48,7 +55,7 @@ static void send_record(struct cg *cg, const struct fmt_info *fi, struct node *a
 		LLVMValueRef dst = cg_gep(cg, rec, a->offset);
 		if (a->type.kind == T_STR || a->type.kind == T_HASH || a->type.kind == T_BYTES ||
 		    a->type.kind == T_BUF || a->type.kind == T_USYM)
-			LLVMBuildMemCpy(cg->b, dst, 1, vals[i], 1, LLVMConstInt(cg->i64, a->type.size, 0));
+			cg_copy(cg, dst, vals[i], a->type.size);
 		else
 			cg_store64(cg, vals[i], dst);
 	}
@@ -117,7 +124,7 @@ LLVMValueRef gen_delete(struct cg *cg, struct node *n, struct node *t)
 	LLVMValueRef ev = cg_alloca_zero(cg, 16 + ks, "delev");
 	cg_store64(cg, cg_event_type(cg, EVENT_DELETE), ev);
 	cg_store64(cg, cg_const(cg, m->id), cg_gep(cg, ev, 8));
-	LLVMBuildMemCpy(cg->b, cg_gep(cg, ev, 16), 1, key, 1, LLVMConstInt(cg->i64, ks, 0));
+	cg_copy(cg, cg_gep(cg, ev, 16), key, ks);
 	LLVMValueRef args[4] = { events_map(cg), ev, cg_const(cg, 16 + ks), cg_const(cg, 0) };
 	LLVMValueRef rc = cg_helper(cg, BPF_FUNC_ringbuf_output, cg->i64, args, 4);
 	cg_count_if_negative(cg, rc, ERR_SLOT_LOST_EVENTS);
@@ -144,7 +151,7 @@ LLVMValueRef gen_exit(struct cg *cg, struct node *n, struct node *t)
 	LLVMValueRef rc = cg_helper(cg, BPF_FUNC_ringbuf_output, cg->i64, args, 4);
 	cg_count_if_negative(cg, rc, ERR_SLOT_LOST_EVENTS);
 	/* exit() ends the probe, as in bpftrace: later statements do not run. */
-	LLVMBuildRet(cg->b, cg_const(cg, 0));
+	cg_return(cg);
 	LLVMBasicBlockRef after = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "afterexit");
 	LLVMPositionBuilderAtEnd(cg->b, after);
 	return NULL;

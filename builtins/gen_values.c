@@ -141,7 +141,7 @@ LLVMValueRef gen_buf(struct cg *cg, struct node *n, struct node *t)
 	LLVMValueRef out = cg_alloca_zero(cg, n->type.size, "buf");
 	if (src->type.kind == T_STR) {
 		cg_store64(cg, cg_const(cg, cap), out);
-		LLVMBuildMemCpy(cg->b, cg_gep(cg, out, 8), 1, from, 1, LLVMConstInt(cg->i64, cap, 0));
+		cg_copy(cg, cg_gep(cg, out, 8), from, cap);
 		return out;
 	}
 	LLVMValueRef big = LLVMBuildICmp(cg->b, LLVMIntUGT, len, cg_const(cg, cap), "");

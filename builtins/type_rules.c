@@ -227,7 +227,7 @@ int rule_print(struct sema *s, struct node *n)
 	struct fmt_info *fi = calloc(1, sizeof(*fi));
 	bool text = a->type.kind == T_STR || a->type.kind == T_HASH || a->type.kind == T_USER ||
 		    a->type.kind == T_TIME || a->type.kind == T_USTACK || a->type.kind == T_USYM ||
-		    a->type.kind == T_DEC;
+		    a->type.kind == T_DEC || a->type.kind == T_BYTES;
 	const char *fmt = text ? "%s\n" : (a->type.is_signed ? "%ld\n" : "%lu\n");
 	if (a->type.kind == T_BUF)
 		fmt = "%r\n";

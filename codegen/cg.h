@@ -32,7 +32,7 @@ struct cg {
 	const int *var_sizes;	/* of the probe being compiled */
 	/* Temporaries (keys, values, strings) are reused statement after
 	 * statement: BPF has 512 bytes of stack. */
-	struct { LLVMValueRef p; int size; bool busy; } temps[64];
+	struct { LLVMValueRef p; int off; int size; bool busy; } temps[64];
 	int ntemps;
 	bool failed;	/* a generator reported an error (at its place) */
 	/* BPF stack: bytes of every slot made so far, and the statement being
@@ -44,6 +44,19 @@ struct cg {
 	int stack_over_used;
 	bool stack_over_pred;
 	const struct probe *probe;	/* being compiled */
+	/* Scratch space (codegen/slots.c): the entry's address once looked
+	 * up, the block after its guard, the bytes handed out, and where
+	 * they first went past SCRATCH_SIZE. */
+	LLVMValueRef scratch;
+	LLVMBasicBlockRef scratch_bb;
+	int scratch_used;
+	const struct node *scratch_over;
+	int scratch_over_used;
+	bool scratch_over_pred;
+	LLVMBasicBlockRef ret_bb;	/* every way out of the body */
+	/* A ring-buffer record past EVENT_RECORD_MAX, and its size. */
+	const struct node *record_over;
+	int record_over_size;
 };
 
 /* The kernel's BPF stack, in bytes. */
@@ -59,6 +72,17 @@ LLVMValueRef cg_helper(struct cg *cg, int id, LLVMTypeRef ret, LLVMValueRef *arg
 LLVMValueRef cg_map_ptr(struct cg *cg, int fd);
 LLVMValueRef cg_alloca(struct cg *cg, int size, const char *name);
 LLVMValueRef cg_alloca_zero(struct cg *cg, int size, const char *name);
+/* A stack slot of its own in the entry block. */
+LLVMValueRef cg_new_slot(struct cg *cg, int size, const char *name);
+/* A variable's zeroed home for the whole program. */
+LLVMValueRef cg_var_home(struct cg *cg, int size);
+/* Zeroes or copies size bytes of kernel memory, whatever the size. */
+void cg_zero(struct cg *cg, LLVMValueRef dst, int size, unsigned align);
+void cg_copy(struct cg *cg, LLVMValueRef dst, LLVMValueRef src, int size);
+/* Leaves the program (return 0), through its one way out. */
+void cg_return(struct cg *cg);
+/* Ends the program: the way out lets the scratch space go. */
+void cg_finish(struct cg *cg);
 LLVMValueRef cg_gep(struct cg *cg, LLVMValueRef base, int off);
 LLVMValueRef cg_ptr_to(struct cg *cg, LLVMValueRef p, LLVMTypeRef elem);
 LLVMValueRef cg_const(struct cg *cg, int64_t v);

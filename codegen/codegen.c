@@ -45,53 +45,6 @@ LLVMValueRef cg_map_ptr(struct cg *cg, int fd)
 	return LLVMBuildIntToPtr(cg->b, v, cg->i8p, "map");
 }
 
-/* Stack slots live in the entry block so the verifier sees fixed offsets. */
-static LLVMValueRef new_slot(struct cg *cg, int size, const char *name)
-{
-	LLVMBuilderRef eb = LLVMCreateBuilderInContext(cg->ctx);
-	LLVMPositionBuilderBefore(eb, LLVMGetBasicBlockTerminator(cg->entry));
-	LLVMValueRef a = LLVMBuildAlloca(eb, LLVMArrayType(cg->i8, size), name);
-	LLVMSetAlignment(a, 8);
-	LLVMValueRef p = LLVMBuildBitCast(eb, a, cg->i8p, "");
-	LLVMDisposeBuilder(eb);
-	cg->stack_used += (size + 7) / 8 * 8;
-	if (cg->stack_used > BPF_STACK && !cg->stack_over && !cg->stack_over_pred) {
-		cg->stack_over = cg->stmt;
-		cg->stack_over_pred = !cg->stmt;
-		cg->stack_over_used = cg->stack_used;
-	}
-	return p;
-}
-
-LLVMValueRef cg_alloca(struct cg *cg, int size, const char *name)
-{
-	for (int i = 0; i < cg->ntemps; i++)
-		if (!cg->temps[i].busy && cg->temps[i].size == size) {
-			cg->temps[i].busy = true;
-			return cg->temps[i].p;
-		}
-	LLVMValueRef p = new_slot(cg, size, name);
-	if (cg->ntemps < (int)(sizeof(cg->temps) / sizeof(cg->temps[0]))) {
-		cg->temps[cg->ntemps].p = p;
-		cg->temps[cg->ntemps].size = size;
-		cg->temps[cg->ntemps++].busy = true;
-	}
-	return p;
-}
-
-void cg_release_temps(struct cg *cg)
-{
-	for (int i = 0; i < cg->ntemps; i++)
-		cg->temps[i].busy = false;
-}
-
-LLVMValueRef cg_alloca_zero(struct cg *cg, int size, const char *name)
-{
-	LLVMValueRef p = cg_alloca(cg, size, name);
-	LLVMBuildMemSet(cg->b, p, LLVMConstInt(cg->i8, 0, 0), LLVMConstInt(cg->i64, size, 0), 8);
-	return p;
-}
-
 LLVMValueRef cg_gep(struct cg *cg, LLVMValueRef base, int off)
 {
 	LLVMValueRef idx = LLVMConstInt(cg->i64, off, 0);
@@ -296,18 +249,34 @@ static LLVMValueRef zext_bool(struct cg *cg, LLVMValueRef b)
 	return LLVMBuildZExt(cg->b, b, cg->i64, "");
 }
 
+/* Buffers are compared 8 bytes at a time (every buffer starts 8-byte
+ * aligned), leaving at the first difference: one xor of all the bytes
+ * would have LLVM load them all at once and spill past the stack. */
 static LLVMValueRef cg_str_eq(struct cg *cg, struct node *n)
 {
 	LLVMValueRef a = cg_expr(cg, n->lhs), b = cg_expr(cg, n->rhs);
 	int len = n->lhs->type.size < n->rhs->type.size ? n->lhs->type.size : n->rhs->type.size;
-	LLVMValueRef diff = LLVMConstInt(cg->i8, 0, 0);
-	for (int i = 0; i < len; i++) {
-		LLVMValueRef x = LLVMBuildLoad2(cg->b, cg->i8, cg_gep(cg, a, i), "");
-		LLVMValueRef y = LLVMBuildLoad2(cg->b, cg->i8, cg_gep(cg, b, i), "");
-		diff = LLVMBuildOr(cg->b, diff, LLVMBuildXor(cg->b, x, y, ""), "");
+	LLVMValueRef same = cg_alloca(cg, 8, "streq");
+	store64(cg, cg_const(cg, 0), same);
+	LLVMBasicBlockRef differ = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "streq_differ");
+	for (int i = 0; i < len; i += 8) {
+		LLVMTypeRef t = len - i >= 8 ? cg->i64 : LLVMIntTypeInContext(cg->ctx, 8 * (len - i));
+		if (len - i < 8 && (len - i) & (len - i - 1))
+			t = cg->i8;	/* 3, 5, 6, 7 left: a byte at a time */
+		int step = (int)(LLVMGetIntTypeWidth(t) / 8);
+		for (int j = 0; j < 8 && i + j < len; j += step) {
+			LLVMValueRef x = LLVMBuildLoad2(cg->b, t, cg_ptr_to(cg, cg_gep(cg, a, i + j), t), "");
+			LLVMValueRef y = LLVMBuildLoad2(cg->b, t, cg_ptr_to(cg, cg_gep(cg, b, i + j), t), "");
+			LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "streq_next");
+			LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntNE, x, y, ""), differ, next);
+			LLVMPositionBuilderAtEnd(cg->b, next);
+		}
 	}
-	LLVMIntPredicate p = n->op == OP_EQ ? LLVMIntEQ : LLVMIntNE;
-	return zext_bool(cg, LLVMBuildICmp(cg->b, p, diff, LLVMConstInt(cg->i8, 0, 0), ""));
+	store64(cg, cg_const(cg, 1), same);
+	LLVMBuildBr(cg->b, differ);
+	LLVMPositionBuilderAtEnd(cg->b, differ);
+	LLVMValueRef eq = load64(cg, same);
+	return n->op == OP_EQ ? eq : LLVMBuildXor(cg->b, eq, cg_const(cg, 1), "");
 }
 
 static LLVMValueRef cg_compare(struct cg *cg, struct node *n, LLVMValueRef a, LLVMValueRef b)
@@ -411,10 +380,10 @@ static LLVMValueRef cg_ternary(struct cg *cg, struct node *n)
 	LLVMBasicBlockRef bd = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "tdone");
 	LLVMBuildCondBr(cg->b, c, bt, be);
 	LLVMPositionBuilderAtEnd(cg->b, bt);
-	LLVMBuildMemCpy(cg->b, out, 1, a, 1, LLVMConstInt(cg->i64, n->then->type.size, 0));
+	cg_copy(cg, out, a, n->then->type.size);
 	LLVMBuildBr(cg->b, bd);
 	LLVMPositionBuilderAtEnd(cg->b, be);
-	LLVMBuildMemCpy(cg->b, out, 1, b, 1, LLVMConstInt(cg->i64, n->els->type.size, 0));
+	cg_copy(cg, out, b, n->els->type.size);
 	LLVMBuildBr(cg->b, bd);
 	LLVMPositionBuilderAtEnd(cg->b, bd);
 	return out;
@@ -460,7 +429,7 @@ static LLVMValueRef cg_map_read(struct cg *cg, struct node *n)
 	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "mdone");
 	LLVMBuildCondBr(cg->b, LLVMBuildIsNull(cg->b, p, ""), done, found);
 	LLVMPositionBuilderAtEnd(cg->b, found);
-	LLVMBuildMemCpy(cg->b, out, 8, p, 8, LLVMConstInt(cg->i64, size, 0));
+	cg_copy(cg, out, p, size);
 	LLVMBuildBr(cg->b, done);
 	LLVMPositionBuilderAtEnd(cg->b, done);
 	return is_buffer(&m->value) ? out : load64(cg, out);
@@ -532,7 +501,7 @@ LLVMValueRef cg_map_key(struct cg *cg, struct node *map)
 		LLVMValueRef dst = cg_gep(cg, key, map_key_offset(m, i));
 		LLVMValueRef v = cg_expr(cg, k);
 		if (is_buffer(&k->type))
-			LLVMBuildMemCpy(cg->b, dst, 1, v, 1, LLVMConstInt(cg->i64, k->type.size, 0));
+			cg_copy(cg, dst, v, k->type.size);
 		else
 			store64(cg, v, dst);
 	}
@@ -589,7 +558,7 @@ static void cg_assign_plain(struct cg *cg, struct node *st)
 	LLVMValueRef val;
 	if (is_buffer(&m->value)) {
 		val = cg_alloca_zero(cg, m->value.size, "mval");
-		LLVMBuildMemCpy(cg->b, val, 1, v, 1, LLVMConstInt(cg->i64, st->rhs->type.size, 0));
+		cg_copy(cg, val, v, st->rhs->type.size);
 	} else {
 		val = cg_alloca(cg, 8, "mval");
 		store64(cg, v, val);
@@ -597,21 +566,14 @@ static void cg_assign_plain(struct cg *cg, struct node *st)
 	cg_map_store(cg, m, key, val);
 }
 
-/* A variable's slot is zeroed in the entry block, so a read on a path
- * that skipped the assignment sees 0, not stale stack. */
 static LLVMValueRef var_slot(struct cg *cg, int slot, int size)
 {
 	if (cg->vars[slot])
 		return cg->vars[slot];
 	if (cg->var_sizes && cg->var_sizes[slot] > size)
 		size = cg->var_sizes[slot];
-	LLVMValueRef p = new_slot(cg, size, "var");
-	LLVMBuilderRef eb = LLVMCreateBuilderInContext(cg->ctx);
-	LLVMPositionBuilderBefore(eb, LLVMGetBasicBlockTerminator(cg->entry));
-	LLVMBuildMemSet(eb, p, LLVMConstInt(cg->i8, 0, 0), LLVMConstInt(cg->i64, size, 0), 8);
-	LLVMDisposeBuilder(eb);
-	cg->vars[slot] = p;
-	return p;
+	cg->vars[slot] = cg_var_home(cg, size);
+	return cg->vars[slot];
 }
 
 static void cg_assign_var(struct cg *cg, struct node *st)
@@ -620,9 +582,8 @@ static void cg_assign_var(struct cg *cg, struct node *st)
 	LLVMValueRef slot = var_slot(cg, st->var_slot, size);
 	LLVMValueRef v = cg_expr(cg, st->rhs);
 	if (is_buffer(&st->type)) {
-		LLVMBuildMemSet(cg->b, slot, LLVMConstInt(cg->i8, 0, 0),
-				LLVMConstInt(cg->i64, st->type.size, 0), 1);
-		LLVMBuildMemCpy(cg->b, slot, 1, v, 1, LLVMConstInt(cg->i64, st->rhs->type.size, 0));
+		cg_zero(cg, slot, st->type.size, 1);
+		cg_copy(cg, slot, v, st->rhs->type.size);
 	} else {
 		store64(cg, v, slot);
 	}
@@ -690,9 +651,10 @@ void cg_probe_body(struct cg *cg, const struct probe *p)
 		LLVMBuildCondBr(cg->b, c, body, out);
 		cg_release_temps(cg);
 		LLVMPositionBuilderAtEnd(cg->b, out);
-		LLVMBuildRet(cg->b, cg_const(cg, 0));
+		cg_return(cg);
 		LLVMPositionBuilderAtEnd(cg->b, body);
 	}
 	cg_stmts(cg, p->body);
-	LLVMBuildRet(cg->b, cg_const(cg, 0));
+	cg_return(cg);
+	cg_finish(cg);
 }

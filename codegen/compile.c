@@ -57,10 +57,12 @@ char *compiler_last_ir(struct compiler *c)
 	return c->last_ir;
 }
 
-#define STACK_HINT "use fewer or shorter strings in one statement or block: a smaller " \
-	"N in str(x, N), a lower BPFTRACE_STRLEN, or split a printf in two"
+/* Strings and buffers are in scratch space: what fills the stack is
+ * integers (variables, temporaries), comm and small keys. */
+#define STACK_HINT "use fewer values at once: fewer variables, or fewer arguments in " \
+	"one statement, or split the work between blocks"
 
-/* The stack slots counted as they were made (new_slot): the statement
+/* The stack slots counted as they were made (cg_new_slot): the statement
  * that takes them past the kernel's 512 bytes is named, and nothing is
  * left for LLVM to fail on with no location. */
 static int stack_check(const struct cg *cg, const struct probe *p)
@@ -74,6 +76,29 @@ static int stack_check(const struct cg *cg, const struct probe *p)
 				  "block's stack to %d bytes; a BPF program has %d",
 				  cg->stack_over_used, BPF_STACK);
 	return 0;
+}
+
+#define SCRATCH_HINT "use fewer or shorter strings and payloads in one block: a smaller " \
+	"N in str(x, N), a lower BPFTRACE_STRLEN, or split the work between blocks"
+
+/* Strings and buffers of a block share SCRATCH_SIZE bytes of scratch
+ * space; a printf's record has to fit the ring buffer. */
+static int space_check(const struct cg *cg, const struct probe *p)
+{
+	if (cg->scratch_over_pred)
+		return diag_error(p->pred ? &p->pred->loc : &p->loc, SCRATCH_HINT,
+				  "this predicate needs %d bytes of scratch space for its "
+				  "strings; a block has %d", cg->scratch_over_used, SCRATCH_SIZE);
+	if (cg->scratch_over)
+		return diag_error(&cg->scratch_over->loc, SCRATCH_HINT, "this statement takes "
+				  "the block's scratch space for strings and buffers to %d "
+				  "bytes; a block has %d", cg->scratch_over_used, SCRATCH_SIZE);
+	if (cg->record_over)
+		return diag_error(&cg->record_over->loc, "print fewer or shorter strings and "
+				  "payloads at once, or split the printf in two", "this sends a "
+				  "record of %d bytes; a record is at most %d",
+				  cg->record_over_size, EVENT_RECORD_MAX);
+	return stack_check(cg, p);
 }
 
 /* One program of a batch: where it came from and, after the emission,
@@ -146,6 +171,9 @@ static void cg_function(struct cg *cg, int index)
 	cg->ctxp = LLVMGetParam(cg->fn, 0);
 	cg->entry = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "entry");
 	LLVMBasicBlockRef start = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "start");
+	cg->ret_bb = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "out");
+	LLVMPositionBuilderAtEnd(cg->b, cg->ret_bb);
+	LLVMBuildRet(cg->b, cg_const(cg, 0));
 	LLVMPositionBuilderAtEnd(cg->b, cg->entry);
 	LLVMBuildBr(cg->b, start);
 	LLVMPositionBuilderAtEnd(cg->b, start);
@@ -297,7 +325,7 @@ int compile_batch_add(struct compile_batch *b, const struct symtab *syms,
 	cg_function(&cg, b->nprogs);
 	cg_probe_body(&cg, p);
 	LLVMDisposeBuilder(cg.b);
-	int rc = cg.failed ? -EINVAL : stack_check(&cg, p);
+	int rc = cg.failed ? -EINVAL : space_check(&cg, p);
 	if (rc)
 		return rc;
 	b->building = p;

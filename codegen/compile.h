@@ -21,6 +21,7 @@ struct cg_maps {
 	const int *map_fds;	/* by map_info id */
 	int errors_fd;		/* per-CPU array of u64 counters, see ERR_SLOT_* */
 	int events_fd;		/* ring buffer: exit(), printf() */
+	int scratch_fd;		/* per-CPU array, one SCRATCH_SIZE entry */
 	int read_err_slot;	/* errors-map slot counting failed reads of
 				 * this program's string/hash arguments */
 	uint64_t start_ns;	/* CLOCK_MONOTONIC at start, for elapsed */

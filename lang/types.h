@@ -82,9 +82,9 @@ static inline bool type_grows(const struct type *t)
 	return t->kind == T_STR || t->kind == T_BUF;
 }
 
-/* Bytes kept of a bytes[] argument: a BPF stack slot is small.  The
+/* Bytes kept of a bytes[] argument (a P2P message read whole up to 4 KiB). The
  * value is the buffer's full length (u64), then its first BYTES_MAX bytes. */
-#define BYTES_MAX 64
+#define BYTES_MAX 4096
 #define BYTES_VALUE_SIZE (8 + BYTES_MAX)
 
 /* string[N] keeps N characters, "..." when cut, and the NUL. */

@@ -22,6 +22,12 @@ static int create_one(const struct map_info *m, uint32_t max_entries)
 	 * gets just the entries it can have: the kernel sizes a hash map's
 	 * bucket table by max_entries, and creating 32768 buckets for a
 	 * plain @h = hist(x) was most of a block's cost at start. */
+	if (map_kernel_key_size(m) > MAP_KEY_MAX)
+		return diag_error(&m->loc, "key it by something shorter: a payload's first "
+				  "bytes with buf(argN, 64), a smaller N in str(x, N), or a lower "
+				  "BPFTRACE_STRLEN",
+				  "the key of %s takes %d bytes; the kernel takes at most %d "
+				  "in a map key", m->name, map_kernel_key_size(m), MAP_KEY_MAX);
 	uint32_t n = map_is_hist(m) ? max_entries * 8 : max_entries;
 	if (m->nkeys == 0)
 		n = !map_is_hist(m) ? 1 : map_agg_kind(m) == AGG_HIST ? HIST_SLOTS
@@ -54,7 +60,9 @@ int maps_create(struct map_set *ms, const struct symtab *syms, uint32_t max_entr
 				       ms->nerr_slots, NULL);
 	ms->events_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "events", 0, 0,
 				       ringbuf_size ? ringbuf_size : 16u << 20, NULL);
-	if (ms->errors_fd < 0 || ms->events_fd < 0)
+	ms->scratch_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "scratch", 4, SCRATCH_SIZE,
+					1, NULL);
+	if (ms->errors_fd < 0 || ms->events_fd < 0 || ms->scratch_fd < 0)
 	{
 		int err = errno;
 		if (err == EPERM)
@@ -104,6 +112,8 @@ void maps_destroy(struct map_set *ms)
 		close(ms->errors_fd);
 	if (ms->events_fd >= 0)
 		close(ms->events_fd);
+	if (ms->scratch_fd >= 0)
+		close(ms->scratch_fd);
 	free(ms->fds);
 	ms->fds = NULL;
 	stacks_free(ms->stacks);

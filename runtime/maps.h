@@ -16,6 +16,7 @@ struct map_set {
 	int *fds;		/* by map id */
 	int errors_fd;
 	int events_fd;
+	int scratch_fd;		/* programs' strings and buffers (abi.h) */
 	int nerr_slots;
 	uint32_t max_entries;
 	int ncpu;

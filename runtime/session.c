@@ -177,7 +177,7 @@ static int session_stack_map(void *owner, int frames)
 struct cg_maps session_cg_maps(struct session *s, const char *name)
 {
 	return (struct cg_maps){ s->maps.fds, s->maps.errors_fd, s->maps.events_fd,
-				 read_slot(s, name), s->start_ns, session_kfunc_id, s,
+				 s->maps.scratch_fd, read_slot(s, name), s->start_ns, session_kfunc_id, s,
 				 session_stack_map, s, NULL };
 }
 

@@ -19,7 +19,7 @@
 #define MAX_ARGS 12
 #define HIST_SLOTS 66
 #define MAX_DISTINCT 256 /* string values tracked per argument */
-#define LOG_BYTES_MAX 64 /* payload bytes printed per log line */
+#define LOG_BYTES_MAX 4096 /* payload bytes printed per log line: as btctrace reads */
 
 struct argdesc {
     const char *name;

@@ -83,7 +83,7 @@ run log_raw_p2p_msgs p2p --seed 3 --count 10
 expect_eq "raw msgs: lines" "$(lines " (in|out)bound msg '" log_raw_p2p_msgs)" \
 	"$(( $(t log_raw_p2p_msgs net:inbound_message .fires) + $(t log_raw_p2p_msgs net:outbound_message .fires) ))"
 expect_eq "raw msgs: incomplete ones" "$(lines '^Warning: incomplete message' log_raw_p2p_msgs)" \
-	"$(awk '/_message / { for (i = 2; i <= NF; i++) if ($i ~ /^size=/ && substr($i, 6) + 0 > 64) n++ } END { print n + 0 }' "$TMP/log_raw_p2p_msgs.log")"
+	"$(awk '/_message / { for (i = 2; i <= NF; i++) if ($i ~ /^size=/ && substr($i, 6) + 0 > 4096) n++ } END { print n + 0 }' "$TMP/log_raw_p2p_msgs.log")"
 
 run p2p_monitor p2p --seed 3 --count 20
 expect_eq "p2p_monitor: inbound messages" "$(awk '/^@inbound_msgs\[/ { s += $NF } END { print s }' "$TMP/p2p_monitor.out")" \
