@@ -4,6 +4,7 @@
  * first as top sorts processes, histograms in bucket order; each map gets
  * its share of the window and says how many rows it could not show. */
 #include "output/live.h"
+#include "output/model.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -105,18 +106,7 @@ static char *key_text(const struct out_map *m, const struct out_entry *e)
 
 	if (!f)
 		return NULL;
-	for (int i = 0; i < m->nkey; i++) {
-		const struct out_field *k = &e->key[i];
-
-		if (i)
-			fputs(", ", f);
-		if (k->kind == OUT_STR)
-			fputs(k->s ? k->s : "", f);
-		else if (k->kind == OUT_UINT)
-			fprintf(f, "%llu", (unsigned long long)(uint64_t)k->i);
-		else
-			fprintf(f, "%lld", (long long)k->i);
-	}
+	out_put_key_fields(f, m, e);
 	return fclose(f) ? NULL : buf;
 }
 

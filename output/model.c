@@ -313,3 +313,18 @@ int out_utf8_len(const unsigned char *s)
 	return n;
 }
 
+void out_put_key_fields(FILE *f, const struct out_map *m, const struct out_entry *e)
+{
+	for (int i = 0; i < m->nkey; i++) {
+		const struct out_field *k = &e->key[i];
+
+		if (i)
+			fputs(", ", f);
+		if (k->kind == OUT_STR)
+			fputs(k->s ? k->s : "", f);
+		else if (k->kind == OUT_UINT)
+			fprintf(f, "%" PRIu64, (uint64_t)k->i);
+		else
+			fprintf(f, "%" PRId64, k->i);
+	}
+}

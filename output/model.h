@@ -35,6 +35,8 @@ void out_nonzero_range(const struct out_map *m, const struct out_entry *e,
 		       int *lo, int *hi, uint64_t *max);
 
 void out_put_i128(FILE *f, __int128 v);
+/* A key's fields as the text output writes them between [ and ]: "a, 7". */
+void out_put_key_fields(FILE *f, const struct out_map *m, const struct out_entry *e);
 
 /* Inclusive bounds of a histogram slot; has_min/has_max are false for the
  * open ends ((..., 0) has no minimum, lhist's [max, ...) no maximum). */

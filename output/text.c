@@ -18,18 +18,7 @@ static void text_key(FILE *f, const struct out_map *m, const struct out_entry *e
 	if (m->nkey <= 0 || !e->key)
 		return;
 	fputc('[', f);
-	for (int i = 0; i < m->nkey; i++) {
-		const struct out_field *k = &e->key[i];
-
-		if (i)
-			fputs(", ", f);
-		if (k->kind == OUT_STR)
-			fputs(k->s ? k->s : "", f);
-		else if (k->kind == OUT_UINT)
-			fprintf(f, "%" PRIu64, (uint64_t)k->i);
-		else
-			fprintf(f, "%" PRId64, k->i);
-	}
+	out_put_key_fields(f, m, e);
 	fputc(']', f);
 }
 
