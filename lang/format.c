@@ -24,12 +24,15 @@ static int fmt_error(const struct loc *loc, int at, int len, const char *msg)
 /* A width or precision: at most FMT_MAX_WIDTH, else snprintf() would fail
  * (or print megabytes) at every event.  Digits are copied to spec. */
 #define FMT_MAX_WIDTH 1024
+/* Digits copied per number: leading zeros do not raise the value, so
+ * they are bounded apart ("%.000...01d" overran spec before). */
+#define FMT_MAX_DIGITS 8
 static bool spec_number(const char *s, int *i, char *spec, int *n)
 {
 	long v = 0;
-	for (; s[*i] >= '0' && s[*i] <= '9'; (*i)++) {
+	for (int digits = 0; s[*i] >= '0' && s[*i] <= '9'; (*i)++) {
 		v = v * 10 + (s[*i] - '0');
-		if (v > FMT_MAX_WIDTH)
+		if (v > FMT_MAX_WIDTH || ++digits > FMT_MAX_DIGITS)
 			return false;
 		spec[(*n)++] = s[*i];
 	}

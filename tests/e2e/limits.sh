@@ -94,4 +94,10 @@ ms=$(( ($(date +%s%N) - start) / 1000000 ))
 printf 'BEGIN { @x = 1; exit(); }\0 BEGIN { @y = 2; }\n' >"$TMP/nul.btc"
 rejected "NUL byte in a file" "$TMP/nul.btc:1:26: error: NUL byte in the script" "$TMP/nul.btc"
 
+# Found by fuzz_frontend: leading zeros in a precision overran the buffer
+# the conversion is copied to (ASan: stack-buffer-overflow); its input is
+# in tests/fuzz/frontend/crash-leading-zeros-precision.
+rejected "precision of many zeros" "-e:1:17: error: printf width or precision over 1024" \
+	-e 'BEGIN { printf("%.0000000000000000000000000000000000001d|\n", 5); exit(); }'
+
 finish
