@@ -90,3 +90,20 @@ finish() {
 	echo "$CHECKS checks, $FAILS failed"
 	[ "$FAILS" = 0 ]
 }
+
+# A TCP port free on the loopback address now (the metrics tests).
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_for WHAT CMD...: up to 30 s until CMD succeeds, else a failure.
+wait_for() {
+	local what=$1
+	shift
+	for _ in $(seq 1 300); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	fail "timed out waiting for $what"
+	return 1
+}

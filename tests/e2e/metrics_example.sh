@@ -7,24 +7,9 @@
 source "$BTC_SRC/tests/e2e/lib.sh"
 need prometheus promtool curl jq python3
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # query PROMQL -> the JSON result vector
 query() {
 	curl -sf --get "http://127.0.0.1:$pport/api/v1/query" --data-urlencode "query=$1" | jq -c '.data.result'
-}
-
-wait_for() {
-	local what=$1
-	shift
-	for _ in $(seq 1 300); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	fail "timed out waiting for $what"
-	return 1
 }
 
 mport=$(free_port)
