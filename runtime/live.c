@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,6 +45,8 @@ struct live {
 	pthread_t thread;
 	bool running;		/* the thread */
 	bool on_screen;		/* the alternate screen is up */
+	int keys_fd;		/* the terminal's keys (q quits), or -1 */
+	struct termios saved;	/* its settings before, put back on leaving */
 };
 
 static void keep_line(struct live *lv, const char *text, size_t len)
@@ -159,19 +163,66 @@ static void print_maps(struct live *lv)
 	funlockfile(f);
 }
 
+/* Keys come one at a time, without echo, when the screen is up and
+ * standard input is the terminal; Ctrl-C still sends SIGINT (ISIG stays). */
+static void watch_keys(struct live *lv)
+{
+	struct termios raw;
+
+	lv->keys_fd = -1;
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &lv->saved))
+		return;
+	raw = lv->saved;
+	raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+	raw.c_cc[VMIN] = 1;
+	raw.c_cc[VTIME] = 0;
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0)
+		lv->keys_fd = STDIN_FILENO;
+}
+
+static void unwatch_keys(struct live *lv)
+{
+	if (lv->keys_fd >= 0)
+		tcsetattr(lv->keys_fd, TCSANOW, &lv->saved);
+	lv->keys_fd = -1;
+}
+
+/* q ends tracing as Ctrl-C does: the event loop reads the signal, so the
+ * exit maps print and the status is the usual one. */
+static void read_key(struct live *lv)
+{
+	char c;
+	ssize_t n = read(lv->keys_fd, &c, 1);
+
+	if (n <= 0 && !(n < 0 && errno == EINTR)) {
+		unwatch_keys(lv);	/* the terminal went away */
+		return;
+	}
+	if (n == 1 && (c == 'q' || c == 'Q'))
+		kill(getpid(), SIGINT);
+}
+
 static void *drawer(void *arg)
 {
 	struct live *lv = arg;
-	struct pollfd p = { .fd = lv->stop_fd, .events = POLLIN };
+	struct pollfd p[2] = { { .fd = lv->stop_fd, .events = POLLIN },
+			       { .fd = lv->keys_fd, .events = POLLIN } };
 	int wait = lv->opts.screen ? POLL_MS : (int)lv->opts.interval_ms;
 
 	for (;;) {
-		int n = poll(&p, 1, wait);
+		p[1].fd = lv->keys_fd;
+		int n = poll(p, 2, wait);
 
-		if (n > 0 || (n < 0 && errno != EINTR))
+		if (n < 0 && errno != EINTR)
 			return NULL;
 		if (n < 0)
 			continue;
+		if (p[0].revents)
+			return NULL;
+		if (p[1].revents) {
+			read_key(lv);
+			continue;
+		}
 		if (!lv->opts.screen) {
 			print_maps(lv);
 			continue;
@@ -210,6 +261,7 @@ static void stop(void *arg)
 	if (!lv->on_screen)
 		return;
 	lv->on_screen = false;
+	unwatch_keys(lv);
 	fputs("\033[?25h\033[?1049l", lv->term);
 	fflush(lv->term);
 	if (!lv->mem)
@@ -237,6 +289,7 @@ static int start_screen(struct live *lv)
 	}
 	fputs("\033[?1049h\033[?25l\033[2J", lv->term);
 	lv->on_screen = true;
+	watch_keys(lv);
 	window_changed(lv);
 	draw(lv);
 	return 0;
@@ -254,6 +307,7 @@ int live_start(struct session *s, const struct live_opts *opts, struct live **ou
 	lv->opts = *opts;
 	lv->start_ns = timings_now();
 	lv->stop_fd = -1;
+	lv->keys_fd = -1;
 	describe_target(lv);
 	if (opts->screen && (rc = start_screen(lv))) {
 		diag_errno(rc, NULL, NULL, "out of memory");

@@ -93,10 +93,20 @@ grep -Eq '^[0-9]{2}:[0-9]{2}:[0-9]{2} (added|removed|replaced|rejected) [0-9a-f]
 	fail "no mempool event under the counts"
 tm kill-session -t live
 # The peers dashboard (examples/contrib/p2p_monitor.btc): bytes by peer.
+# It runs until q is pressed: tracing ends as with Ctrl-C (exit maps,
+# status 0) and the terminal gets its line editing and echo back.
 tm new-session -d -s live -x 160 -y 40 \
-	"cd '$BUILD' && ./btctrace --live=1 $SRC/examples/contrib/p2p_monitor.btc -c './btcsim p2p --forever --delay-us 2000'; sleep 600"
+	"cd '$BUILD' && ./btctrace --live=1 $SRC/examples/contrib/p2p_monitor.btc -c './btcsim p2p --forever --delay-us 2000' 2>$TMP/q.err; echo STATUS=\$? >$TMP/q.status; stty -a >$TMP/q.stty; sleep 600"
 wait_screen '^@inbound_bytes  sum, [0-9]+ entries' 10
 wait_screen '^  [0-9]+, (inbound|outbound-full-relay), [^ ]+ +[0-9]+ +[0-9.]+/s$' 5
+tm send-keys -t live q
+for ((i = 0; i < 100; i++)); do [ -s "$TMP/q.stty" ] && break; sleep 0.1; done
+expect_eq "status after q" "$(cat "$TMP/q.status" 2>/dev/null)" "STATUS=0"
+CHECKS=$((CHECKS + 1))
+wait_screen '^@outbound_msgs\[[0-9]+, ' 5 || cat "$TMP/q.err" >&2
+CHECKS=$((CHECKS + 1))
+grep -Eq '(^| )icanon( |$)' "$TMP/q.stty" && grep -Eq '(^| )echo( |$)' "$TMP/q.stty" ||
+	fail "the terminal is left without icanon or echo: $(cat "$TMP/q.stty")"
 tm kill-server
 
 # 5. With -o FILE the screen shows maps only; printf lines go to the file.
