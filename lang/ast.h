@@ -34,6 +34,8 @@ enum node_kind {
 	N_PARAM,	/* $N (ival = N), $# (ival = -1)               */
 	N_UNROLL,	/* unroll (ival) then                          */
 	N_INCDEC,	/* lhs++ lhs-- (ival 1) ++lhs --lhs (ival 0); op ADD/SUB */
+	N_TUPLE,	/* (args...): two or more elements              */
+	N_TUPLE_INDEX,	/* lhs.ival: element ival of the tuple lhs      */
 };
 
 enum op {
