@@ -104,6 +104,8 @@ struct probe {
 	struct loc loc;
 	int nvars;		/* scratch variables, set by sema */
 	int var_sizes[64];	/* bytes of each variable's slot */
+	struct type var_types[64];	/* each variable's type at the block's end:
+					 * a tuple's slot is laid out as this one */
 	struct probe *next;
 };
 

@@ -638,6 +638,8 @@ static int sema_probe(struct sema *s, struct probe *p)
 		rc = -EINVAL;
 	p->nvars = s->nvars;
 	for (int i = 0; i < s->nvars; i++)
+		p->var_types[i] = s->vars[i].type;
+	for (int i = 0; i < s->nvars; i++)
 		p->var_sizes[i] = s->vars[i].type.kind == T_INT || s->vars[i].type.kind == T_PTR ?
 				  8 : s->vars[i].type.size;
 	return rc;
