@@ -109,8 +109,10 @@ static int element_merge(struct symtab *syms, const struct type *a, const struct
 	if (a->kind == T_TUPLE && b->kind == T_TUPLE)
 		return tuple_merge(syms, a, b, out);
 	*out = *a;
+	/* Every integer is a 64-bit word here, whatever its width; its sign
+	 * says how it prints, so two signs are two types (as in 0.17). */
 	if (type_is_word(a) && type_is_word(b))
-		return 0;
+		return type_word_signed(a) == type_word_signed(b) ? 0 : -EINVAL;
 	if (a->kind != b->kind)
 		return -EINVAL;
 	if (type_grows(a)) {
