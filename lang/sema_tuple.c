@@ -76,11 +76,17 @@ int sema_tuple(struct sema *s, struct node *n)
 			char t[64];
 			return diag_error(&e->loc, e->type.kind == T_TIME ?
 					  "strftime() is printed where it is called" : NULL,
-					  "a tuple cannot hold %s", type_name(&e->type, t, sizeof(t)));
+					  "a tuple cannot hold a value of type %s",
+					  type_name(&e->type, t, sizeof(t)));
 		}
 		shape.elem[shape.n++] = element_type(&e->type);
 	}
 	n->type = symtab_tuple(s->syms, &shape);
+	if (n->type.size > TUPLE_SIZE_MAX)
+		return diag_error(&n->loc, "keep large payloads out of tuples: print or store "
+				  "them on their own", "this tuple takes %d bytes; a tuple takes "
+				  "at most %d, half of the 32 KiB per-CPU scratch space it is "
+				  "built in", n->type.size, TUPLE_SIZE_MAX);
 	return 0;
 }
 
