@@ -127,4 +127,21 @@ six
 @t[1]: (5, (6, six))
 @x: 11
 '
+# Every command docs/language.md's "Tuples" shows ("$ btctrace ...") prints
+# what the page shows after it, run from a directory holding btcsim.
+mkdir "$TMP/work"
+ln -s "$BUILD/btcsim" "$TMP/work/btcsim"
+sed -n '/^## Tuples$/,/^## /p' "$SRC/docs/language.md" |
+	awk -v dir="$TMP/doc" '
+	/^```/ { inblock = !inblock; next }
+	inblock && /^\$ / { n++; print substr($0, 3) >(dir ".cmd" n); printf "" >(dir ".want" n); next }
+	inblock && n { print >>(dir ".want" n) }
+	END { print n + 0 >(dir ".n") }'
+ndoc=$(cat "$TMP/doc.n")
+[ "$ndoc" -ge 3 ] || fail "docs/language.md, Tuples: $ndoc commands found"
+for i in $(seq "$ndoc"); do
+	(cd "$TMP/work" && PATH="$BUILD:$PATH" bash -c "$(cat "$TMP/doc.cmd$i")") >"$TMP/doc.got$i" 2>&1 ||
+		fail "doc command $i failed: $(cat "$TMP/doc.cmd$i")"
+	expect_file_eq "doc command $i: $(cat "$TMP/doc.cmd$i")" "$TMP/doc.got$i" "$TMP/doc.want$i"
+done
 finish
