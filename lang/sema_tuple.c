@@ -98,13 +98,14 @@ int sema_tuple_index(struct sema *s, struct node *n)
 	if (t->kind != T_TUPLE) {
 		char name[64];
 		return diag_error(&n->loc, "only tuples have numbered elements: $t = (a, b); $t.0",
-				  "%s has no element .%lld", type_name(t, name, sizeof(name)),
-				  (long long)n->ival);
+				  "%s has no element .%llu", type_name(t, name, sizeof(name)),
+				  (unsigned long long)n->ival);
 	}
-	if (n->ival < 0 || n->ival >= t->tuple->n)
+	/* The index is a literal up to 2^64 - 1: unsigned, never negative. */
+	if ((uint64_t)n->ival >= (uint64_t)t->tuple->n)
 		return diag_error(&n->loc, "elements are numbered from .0",
-				  "element .%lld is out of range: the tuple has %d elements",
-				  (long long)n->ival, t->tuple->n);
+				  "element .%llu is out of range: the tuple has %d elements",
+				  (unsigned long long)n->ival, t->tuple->n);
 	n->type = t->tuple->elem[n->ival];
 	return 0;
 }
