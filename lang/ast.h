@@ -34,6 +34,8 @@ enum node_kind {
 	N_PARAM,	/* $N (ival = N), $# (ival = -1)               */
 	N_UNROLL,	/* unroll (ival) then                          */
 	N_INCDEC,	/* lhs++ lhs-- (ival 1) ++lhs --lhs (ival 0); op ADD/SUB */
+	N_TUPLE,	/* (args...): two or more elements              */
+	N_TUPLE_INDEX,	/* lhs.ival: element ival of the tuple lhs      */
 };
 
 enum op {
@@ -102,6 +104,8 @@ struct probe {
 	struct loc loc;
 	int nvars;		/* scratch variables, set by sema */
 	int var_sizes[64];	/* bytes of each variable's slot */
+	struct type var_types[64];	/* each variable's type at the block's end:
+					 * a tuple's slot is laid out as this one */
 	struct probe *next;
 };
 

@@ -114,6 +114,15 @@ static void unsupported_syntax(struct parse_ctx *ctx, YYLTYPE l, const char *wha
 		   what);
 }
 
+/* $t.0 = x: a tuple is made whole, as in bpftrace. */
+static void tuple_immutable(struct parse_ctx *ctx, YYLTYPE l)
+{
+	struct loc loc = LOC(l);
+	ctx->errors++;
+	diag_error(&loc, "assign a new tuple: $t = (x, $t.1)",
+		   "an element of a tuple cannot be assigned");
+}
+
 #define FIELDS "fields of variables and arguments ($x.f, $x->f, args.a.b)"
 
 static struct node *append(struct node *list, struct node *n)
@@ -146,6 +155,7 @@ static struct node *append(struct node *list, struct node *n)
 %token IF "if" ELSE "else" ARROW "->"
 %token TRACEPOINT "tracepoint" SINCE "since" UNTIL "until"
 %token UNROLL "unroll" INC "++" DEC "--" PARAM_COUNT "$#"
+%token <i> TUPLE_INDEX "tuple element (.N)"
 %token <i> TYPE "type" PARAM "positional parameter" OP_ASSIGN "compound assignment"
 %token EQ "==" NE "!=" LE "<=" GE ">=" LAND "&&" LOR "||" SHL "<<" SHR ">>"
 /* The lexer's first token: which of the two is read (parse_program,
@@ -283,6 +293,8 @@ stmt: map '=' expr		{ $$ = mk(N_ASSIGN_MAP, ctx, @2); $$->map = $1; $$->rhs = $3
 	| VAR '=' expr		{ $$ = mk(N_ASSIGN_VAR, ctx, @1); $$->name = $1; $$->rhs = $3; }
 	| assignable OP_ASSIGN expr	{ $$ = compound_assign(ctx, @2, $1, (enum op)$2, $3); }
 	| expr			{ $$ = mk(N_EXPR_STMT, ctx, @1); $$->lhs = $1; }
+	| primary TUPLE_INDEX '=' expr	{ node_free($1); node_free($4); tuple_immutable(ctx, @2);
+				  $$ = NULL; YYABORT; }
 	;
 
 assignable: map			{ $$ = $1; }
@@ -354,13 +366,14 @@ primary: INT			{ $$ = mk(N_INT, ctx, @1); $$->ival = $1; }
 				  DEEP($$); }
 	| arg_ref		{ $$ = $1; }
 	| '(' expr ')'		{ $$ = $2; }
-	| '(' expr ',' call_args ')'	{ node_free($2); node_free($4);
-				  unsupported_syntax(ctx, @1, "tuples"); $$ = NULL; YYABORT; }
+	| '(' expr ',' call_args ')'	{ $$ = mk(N_TUPLE, ctx, @1); $2->next = $4; $$->args = $2;
+				  DEEP($$); }
+	| primary TUPLE_INDEX	{ $$ = mk(N_TUPLE_INDEX, ctx, @2); $$->lhs = $1; $$->ival = $2;
+				  DEEP($$); }
 	| VAR '[' expr ']'	{ free($1); node_free($3);
 				  unsupported_syntax(ctx, @1, "indexing ($x[i])"); $$ = NULL; YYABORT; }
 	| VAR '.' IDENT		{ free($1); free($3); unsupported_syntax(ctx, @2, FIELDS);
 				  $$ = NULL; YYABORT; }
-	| VAR '.' INT		{ free($1); unsupported_syntax(ctx, @1, "tuples"); $$ = NULL; YYABORT; }
 	| VAR ARROW IDENT	{ free($1); free($3); unsupported_syntax(ctx, @2, FIELDS);
 				  $$ = NULL; YYABORT; }
 	| arg_ref '.' IDENT	{ node_free($1); free($3); unsupported_syntax(ctx, @2, FIELDS);
