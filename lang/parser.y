@@ -145,7 +145,8 @@ static struct node *append(struct node *list, struct node *n)
 %token PRED_OPEN "predicate '/'" PRED_CLOSE "end of predicate '/'"
 %token IF "if" ELSE "else" ARROW "->"
 %token TRACEPOINT "tracepoint" SINCE "since" UNTIL "until"
-%token UNROLL "unroll" INC "++" DEC "--" PARAM_COUNT "$#"
+%token UNROLL "unroll" FOR "for" BREAK "break" CONTINUE "continue" DOTDOT ".."
+%token INC "++" DEC "--" PARAM_COUNT "$#"
 %token <i> TYPE "type" PARAM "positional parameter" OP_ASSIGN "compound assignment"
 %token EQ "==" NE "!=" LE "<=" GE ">=" LAND "&&" LOR "||" SHL "<<" SHR ">>"
 /* The lexer's first token: which of the two is read (parse_program,
@@ -158,7 +159,7 @@ static struct node *append(struct node *list, struct node *n)
 %type <i> opt_until
 %type <ap> attach_list attach_point
 %type <node> pred block stmts stmt compound if_stmt expr primary map call_args opt_args
-%type <node> assignable map_ref arg_ref
+%type <node> assignable map_ref arg_ref for_stmt
 
 %destructor { free($$); } <s>
 %destructor { node_free($$); } <node>
@@ -267,6 +268,7 @@ stmts: %empty			{ $$ = NULL; }
 	;
 
 compound: if_stmt		{ $$ = $1; }
+	| for_stmt		{ $$ = $1; }
 	| UNROLL '(' INT ')' block	{ $$ = mk(N_UNROLL, ctx, @1); $$->ival = $3; $$->then = $5;
 				  DEEP($$); }
 	;
@@ -279,7 +281,20 @@ if_stmt: IF '(' expr ')' block	{ $$ = mk(N_IF, ctx, @1); $$->cond = $3; $$->then
 				  $$->then = $5; $$->els = $7; DEEP($$); }
 	;
 
-stmt: map '=' expr		{ $$ = mk(N_ASSIGN_MAP, ctx, @2); $$->map = $1; $$->rhs = $3; }
+/* The range is half-open, as bpftrace's: START..END runs END - START times. */
+for_stmt: FOR '(' VAR ':' expr DOTDOT expr ')' block	{ $$ = mk(N_FOR, ctx, @1);
+				  $$->name = $3; $$->lhs = $5; $$->rhs = $7; $$->then = $9;
+				  DEEP($$); }
+	| FOR '(' VAR ':' expr ')' block	{ free($3); node_free($7);
+				  struct loc l = LOC(@5); ctx->errors++;
+				  diag_error(&l, "write for ($i : START..END) { ... }",
+					     "a for loop runs over a range START..END");
+				  node_free($5); $$ = NULL; YYABORT; }
+	;
+
+stmt: BREAK			{ $$ = mk(N_BREAK, ctx, @1); }
+	| CONTINUE		{ $$ = mk(N_CONTINUE, ctx, @1); }
+	| map '=' expr		{ $$ = mk(N_ASSIGN_MAP, ctx, @2); $$->map = $1; $$->rhs = $3; }
 	| VAR '=' expr		{ $$ = mk(N_ASSIGN_VAR, ctx, @1); $$->name = $1; $$->rhs = $3; }
 	| assignable OP_ASSIGN expr	{ $$ = compound_assign(ctx, @2, $1, (enum op)$2, $3); }
 	| expr			{ $$ = mk(N_EXPR_STMT, ctx, @1); $$->lhs = $1; }

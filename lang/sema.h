@@ -66,8 +66,11 @@ struct sema {
 	struct probe *probe;		/* being checked */
 	struct probe_sig sig;		/* of its first USDT attach point */
 	bool has_sig;
-	struct { char *name; struct type type; } vars[64];
+	/* A loop's variable is `ended` after its loop: its slot stays, its
+	 * name is no longer found. */
+	struct { char *name; struct type type; bool ended; } vars[64];
 	int nvars;
+	int loop_depth;			/* for loops around the statement */
 	int errors;
 };
 
@@ -79,6 +82,16 @@ void symtab_free(struct symtab *syms);
 
 /* Forgets maps created after the first n (a rejected REPL entry). */
 void symtab_rollback(struct symtab *syms, int n);
+
+/* The variable named name, or -1 (lang/sema.c). */
+int sema_var_find(struct sema *s, const char *name);
+int sema_stmts(struct sema *s, struct node *n);
+/* for, break and continue (lang/sema_loops.c). */
+int sema_for(struct sema *s, struct node *st);
+int sema_loop_jump(struct sema *s, struct node *st);
+/* Why $name cannot be read here: its loop has ended, or it was never
+ * assigned. */
+int sema_var_unknown(struct sema *s, const struct node *n);
 
 /* Used by builtin type rules. */
 int sema_expr(struct sema *s, struct node *n);
