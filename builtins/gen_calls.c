@@ -53,8 +53,7 @@ static void send_record(struct cg *cg, const struct fmt_info *fi, struct node *a
 	for (i = 0; i < fi->nargs; i++) {
 		const struct fmt_arg *a = &fi->args[i];
 		LLVMValueRef dst = cg_gep(cg, rec, a->offset);
-		if (a->type.kind == T_STR || a->type.kind == T_HASH || a->type.kind == T_BYTES ||
-		    a->type.kind == T_BUF || a->type.kind == T_USYM)
+		if (cg_is_buffer(&a->type))
 			cg_copy(cg, dst, vals[i], a->type.size);
 		else
 			cg_store64(cg, vals[i], dst);

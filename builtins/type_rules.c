@@ -204,6 +204,23 @@ static int want_const(struct node *a, const char *what)
 			  what);
 }
 
+/* print(tuple): one argument, the tuple whole, which user space prints
+ * as text or JSON (output/tuple.c); printf() has no conversion for it. */
+static struct fmt_info *tuple_value_format(const struct node *a)
+{
+	struct fmt_info *fi = calloc(1, sizeof(*fi));
+	fi->nargs = 1;
+	fi->args[0] = (struct fmt_arg){ .type = a->type, .offset = 16, .conv = 's', .spec = "%" };
+	fi->nsegs = 2;
+	fi->segs = calloc(2, sizeof(*fi->segs));
+	fi->segs[0] = strdup("");
+	fi->segs[1] = strdup("\n");
+	fi->text = strdup("\n");
+	fi->record_size = 16 + a->type.size;
+	fi->is_value = true;
+	return fi;
+}
+
 /* print(@m[, top[, div]]) prints a map; print(value) prints a value. */
 int rule_print(struct sema *s, struct node *n)
 {
@@ -224,6 +241,10 @@ int rule_print(struct sema *s, struct node *n)
 				  "one argument");
 	if (sema_expr(s, a))
 		return -EINVAL;
+	if (a->type.kind == T_TUPLE) {
+		n->ival = symtab_add_format(s->syms, tuple_value_format(a));
+		return 0;
+	}
 	struct fmt_info *fi = calloc(1, sizeof(*fi));
 	bool text = a->type.kind == T_STR || a->type.kind == T_HASH || a->type.kind == T_USER ||
 		    a->type.kind == T_TIME || a->type.kind == T_USTACK || a->type.kind == T_USYM ||

@@ -74,6 +74,16 @@ struct cg {
 void cg_release_temps(struct cg *cg);
 
 LLVMValueRef cg_expr(struct cg *cg, struct node *n);
+/* Whether values of type t are handled by address (strings, tuples, ...)
+ * rather than as an i64. */
+bool cg_is_buffer(const struct type *t);
+/* Tuples (codegen/tuples.c). */
+LLVMValueRef cg_tuple(struct cg *cg, struct node *n);
+LLVMValueRef cg_tuple_index(struct cg *cg, struct node *n);
+void cg_store_as(struct cg *cg, LLVMValueRef dst, const struct type *dt, LLVMValueRef v,
+		 const struct type *st);
+LLVMValueRef cg_convert(struct cg *cg, LLVMValueRef v, const struct type *st,
+			const struct type *dt);
 LLVMValueRef cg_read_str(struct cg *cg, LLVMValueRef ptr, int size);
 void cg_store64(struct cg *cg, LLVMValueRef v, LLVMValueRef p);
 LLVMValueRef cg_helper(struct cg *cg, int id, LLVMTypeRef ret, LLVMValueRef *args, int nargs);

@@ -296,8 +296,7 @@ static LLVMValueRef cg_compare(struct cg *cg, struct node *n, LLVMValueRef a, LL
 
 static bool is_buffer(const struct type *t)
 {
-	return t->kind == T_STR || t->kind == T_HASH || t->kind == T_BYTES || t->kind == T_BUF ||
-	       t->kind == T_USYM;
+	return cg_is_buffer(t);
 }
 
 /* p + n and p - n move by n pointees, as in C. */
@@ -380,19 +379,23 @@ static LLVMValueRef cg_ternary(struct cg *cg, struct node *n)
 	LLVMBasicBlockRef bd = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "tdone");
 	LLVMBuildCondBr(cg->b, c, bt, be);
 	LLVMPositionBuilderAtEnd(cg->b, bt);
-	cg_copy(cg, out, a, n->then->type.size);
+	cg_store_as(cg, out, &n->type, a, &n->then->type);
 	LLVMBuildBr(cg->b, bd);
 	LLVMPositionBuilderAtEnd(cg->b, be);
-	cg_copy(cg, out, b, n->els->type.size);
+	cg_store_as(cg, out, &n->type, b, &n->els->type);
 	LLVMBuildBr(cg->b, bd);
 	LLVMPositionBuilderAtEnd(cg->b, bd);
 	return out;
 }
 
+/* A tuple variable's slot is laid out as its last type (its strings the
+ * longest assigned): read as the type it has here. */
 static LLVMValueRef cg_var(struct cg *cg, struct node *n)
 {
 	LLVMValueRef slot = cg->vars[n->var_slot];
-	return is_buffer(&n->type) ? slot : load64(cg, slot);
+	if (!is_buffer(&n->type))
+		return load64(cg, slot);
+	return cg_convert(cg, slot, &cg->probe->var_types[n->var_slot], &n->type);
 }
 
 static LLVMValueRef cg_cast(struct cg *cg, struct node *n)
@@ -432,7 +435,7 @@ static LLVMValueRef cg_map_read(struct cg *cg, struct node *n)
 	cg_copy(cg, out, p, size);
 	LLVMBuildBr(cg->b, done);
 	LLVMPositionBuilderAtEnd(cg->b, done);
-	return is_buffer(&m->value) ? out : load64(cg, out);
+	return is_buffer(&m->value) ? cg_convert(cg, out, &m->value, &n->type) : load64(cg, out);
 }
 
 
@@ -485,6 +488,8 @@ LLVMValueRef cg_expr(struct cg *cg, struct node *n)
 	case N_DEREF: return cg_deref(cg, n);
 	case N_MAP: return cg_map_read(cg, n);
 	case N_INCDEC: return cg_incdec(cg, n);
+	case N_TUPLE: return cg_tuple(cg, n);
+	case N_TUPLE_INDEX: return cg_tuple_index(cg, n);
 	default: return cg_const(cg, 0);
 	}
 }
@@ -556,7 +561,7 @@ static void cg_assign_plain(struct cg *cg, struct node *st)
 	LLVMValueRef val;
 	if (is_buffer(&m->value)) {
 		val = cg_alloca_zero(cg, m->value.size, "mval");
-		cg_copy(cg, val, v, st->rhs->type.size);
+		cg_store_as(cg, val, &m->value, v, &st->rhs->type);
 	} else {
 		val = cg_alloca(cg, 8, "mval");
 		store64(cg, v, val);
@@ -579,7 +584,11 @@ static void cg_assign_var(struct cg *cg, struct node *st)
 	int size = is_buffer(&st->type) ? st->type.size : 8;
 	LLVMValueRef slot = cg_var_slot(cg, st->var_slot, size);
 	LLVMValueRef v = cg_expr(cg, st->rhs);
-	if (is_buffer(&st->type)) {
+	if (st->type.kind == T_TUPLE) {
+		const struct type *home = &cg->probe->var_types[st->var_slot];
+		cg_zero(cg, slot, home->size, 1);
+		cg_store_as(cg, slot, home, v, &st->rhs->type);
+	} else if (is_buffer(&st->type)) {
 		cg_zero(cg, slot, st->type.size, 1);
 		cg_copy(cg, slot, v, st->rhs->type.size);
 	} else {

@@ -38,6 +38,8 @@ enum node_kind {
 			 * $name's, ival the loops it is nested in (sema) */
 	N_BREAK,	/* break: leaves the innermost for loop */
 	N_CONTINUE,	/* continue: its next iteration */
+	N_TUPLE,	/* (args...): two or more elements              */
+	N_TUPLE_INDEX,	/* lhs.ival: element ival of the tuple lhs      */
 };
 
 enum op {
@@ -110,6 +112,8 @@ struct probe {
 	struct loc loc;
 	int nvars;		/* scratch variables, set by sema */
 	int var_sizes[64];	/* bytes of each variable's slot */
+	struct type var_types[64];	/* each variable's type at the block's end:
+					 * a tuple's slot is laid out as this one */
 	struct probe *next;
 };
 

@@ -17,7 +17,8 @@ static int64_t list_cost(const struct node *n);
 
 static bool is_buffer_type(const struct type *t)
 {
-	return t->kind == T_STR || t->kind == T_HASH || t->kind == T_BYTES || t->kind == T_BUF;
+	return t->kind == T_STR || t->kind == T_HASH || t->kind == T_BYTES || t->kind == T_BUF ||
+	       t->kind == T_TUPLE;
 }
 
 static int64_t buffer_cost(const struct node *n)

@@ -49,6 +49,13 @@ int lex_int(struct parse_ctx *ctx, YYLTYPE *lloc, YYSTYPE *lval, const char *tex
 	return INT;
 }
 
+/* `.N` after a tuple: the element's number, without the dot. */
+int lex_tuple_index(struct parse_ctx *ctx, YYLTYPE *lloc, YYSTYPE *lval, const char *text)
+{
+	int tok = lex_int(ctx, lloc, lval, text + 1, 10);
+	return tok == INT ? TUPLE_INDEX : tok;
+}
+
 /* bpftrace accepts 1e6 as an integer: mantissa times a power of ten. */
 int lex_sci(struct parse_ctx *ctx, YYLTYPE *lloc, YYSTYPE *lval, const char *text)
 {

@@ -32,6 +32,8 @@ int lex_error(struct parse_ctx *ctx, struct YYLTYPE *lloc, const char *msg, cons
 int lex_unsupported(struct parse_ctx *ctx, struct YYLTYPE *lloc, const char *what);
 int lex_int(struct parse_ctx *ctx, struct YYLTYPE *lloc, union YYSTYPE *lval,
 	    const char *text, int base);
+int lex_tuple_index(struct parse_ctx *ctx, struct YYLTYPE *lloc, union YYSTYPE *lval,
+		    const char *text);
 int lex_sci(struct parse_ctx *ctx, struct YYLTYPE *lloc, union YYSTYPE *lval, const char *text);
 int lex_string(struct parse_ctx *ctx, struct YYLTYPE *lloc, union YYSTYPE *lval,
 	       const char *text, int len);

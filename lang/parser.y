@@ -147,6 +147,7 @@ static struct node *append(struct node *list, struct node *n)
 %token TRACEPOINT "tracepoint" SINCE "since" UNTIL "until"
 %token UNROLL "unroll" FOR "for" BREAK "break" CONTINUE "continue" DOTDOT ".."
 %token INC "++" DEC "--" PARAM_COUNT "$#"
+%token <i> TUPLE_INDEX "tuple element (.N)"
 %token <i> TYPE "type" PARAM "positional parameter" OP_ASSIGN "compound assignment"
 %token EQ "==" NE "!=" LE "<=" GE ">=" LAND "&&" LOR "||" SHL "<<" SHR ">>"
 /* The lexer's first token: which of the two is read (parse_program,
@@ -369,13 +370,14 @@ primary: INT			{ $$ = mk(N_INT, ctx, @1); $$->ival = $1; }
 				  DEEP($$); }
 	| arg_ref		{ $$ = $1; }
 	| '(' expr ')'		{ $$ = $2; }
-	| '(' expr ',' call_args ')'	{ node_free($2); node_free($4);
-				  unsupported_syntax(ctx, @1, "tuples"); $$ = NULL; YYABORT; }
+	| '(' expr ',' call_args ')'	{ $$ = mk(N_TUPLE, ctx, @1); $2->next = $4; $$->args = $2;
+				  DEEP($$); }
+	| primary TUPLE_INDEX	{ $$ = mk(N_TUPLE_INDEX, ctx, @2); $$->lhs = $1; $$->ival = $2;
+				  DEEP($$); }
 	| VAR '[' expr ']'	{ free($1); node_free($3);
 				  unsupported_syntax(ctx, @1, "indexing ($x[i])"); $$ = NULL; YYABORT; }
 	| VAR '.' IDENT		{ free($1); free($3); unsupported_syntax(ctx, @2, FIELDS);
 				  $$ = NULL; YYABORT; }
-	| VAR '.' INT		{ free($1); unsupported_syntax(ctx, @1, "tuples"); $$ = NULL; YYABORT; }
 	| VAR ARROW IDENT	{ free($1); free($3); unsupported_syntax(ctx, @2, FIELDS);
 				  $$ = NULL; YYABORT; }
 	| arg_ref '.' IDENT	{ node_free($1); free($3); unsupported_syntax(ctx, @2, FIELDS);

@@ -65,7 +65,8 @@ static bool is_value_type(const struct type *t)
 {
 	return t->kind == T_INT || t->kind == T_STR || t->kind == T_HASH || t->kind == T_PTR ||
 	       t->kind == T_BYTES || t->kind == T_USER || t->kind == T_BUF ||
-	       t->kind == T_USTACK || t->kind == T_USYM || t->kind == T_DEC;
+	       t->kind == T_USTACK || t->kind == T_USYM || t->kind == T_DEC ||
+	       t->kind == T_TUPLE;
 }
 
 /* Why a value cannot be kept, when there is more to say than that. */
@@ -97,6 +98,9 @@ static int check_keys(struct sema *s, struct map_info *m, struct node *n)
 	for (struct node *k = n->args; k; k = k->next, nkeys++) {
 		if (sema_expr(s, k))
 			return -EINVAL;
+		if (k->type.kind == T_TUPLE)	/* as bpftrace 0.17 */
+			return diag_error(&k->loc, "give its elements as keys: @m[a, b]",
+					  "a tuple cannot be a map key");
 		if (!is_value_type(&k->type))
 			return diag_error(&k->loc, "keys are integers, strings or hashes",
 					  "this cannot be a map key");
@@ -150,6 +154,21 @@ int sema_map_ref(struct sema *s, struct node *n)
 	return check_keys(s, m, n);
 }
 
+/* A tuple stored where tuples were: the map's type grows to hold both
+ * (longer strings), in a map not yet created. */
+static int assign_map_tuple(struct sema *s, struct map_info *m, struct node *rhs,
+			    const char *where)
+{
+	struct type merged;
+	if (tuple_merge(s->syms, &m->value, &rhs->type, &merged))
+		return tuple_mismatch(rhs, m->name, &m->value, where);
+	if (merged.tuple != m->value.tuple && m->created)
+		return diag_error(&rhs->loc, "use a new map for longer strings",
+				  "%s's tuples hold shorter strings", m->name);
+	m->value = merged;
+	return 0;
+}
+
 static int assign_map(struct sema *s, struct node *st)
 {
 	struct node *target = st->map, *rhs = st->rhs;
@@ -199,6 +218,8 @@ static int assign_map(struct sema *s, struct node *st)
 				  m->agg ? m->agg->name : "a value", m->agg ? "()" : "",
 				  agg ? agg->name : "a plain value", agg ? "()" : "");
 	struct type rt = stored_type(&rhs->type);
+	if (!agg && (m->value.kind == T_TUPLE || rt.kind == T_TUPLE))
+		return assign_map_tuple(s, m, rhs, where);
 	if (!agg && !same_kind(&m->value, &rt))
 	{
 		char t[32];
@@ -420,10 +441,12 @@ static int sema_ternary(struct sema *s, struct node *n)
 		return -EINVAL;
 	if (need_int(n->cond, "the condition"))
 		return -EINVAL;
-	if (n->then->type.kind != n->els->type.kind)
+	struct type both = n->then->type;
+	if (n->then->type.kind != n->els->type.kind ||
+	    (both.kind == T_TUPLE && tuple_merge(s->syms, &n->then->type, &n->els->type, &both)))
 		return diag_error(&n->loc, "both branches need the same type",
 				  "the branches of ?: differ in type");
-	n->type = n->then->type;
+	n->type = both;
 	if (type_grows(&n->type) && n->els->type.size > n->type.size)
 		n->type.size = n->els->type.size;
 	if (n->type.kind == T_INT)
@@ -484,6 +507,10 @@ int sema_expr(struct sema *s, struct node *n)
 		return 0;
 	case N_TERNARY:
 		return sema_ternary(s, n);
+	case N_TUPLE:
+		return sema_tuple(s, n);
+	case N_TUPLE_INDEX:
+		return sema_tuple_index(s, n);
 	default:
 		return diag_error(&n->loc, NULL, "internal error: statement used as expression");
 	}
@@ -507,6 +534,10 @@ static int assign_var(struct sema *s, struct node *st)
 		s->vars[i].name = st->name;
 		s->vars[i].ended = false;
 		s->vars[i].type = st->rhs->type;
+	} else if (st->rhs->type.kind == T_TUPLE && s->vars[i].type.kind == T_TUPLE) {
+		if (tuple_merge(s->syms, &s->vars[i].type, &st->rhs->type, &s->vars[i].type))
+			return tuple_mismatch(st->rhs, st->name, &s->vars[i].type,
+					      "use another variable");
 	} else if (s->vars[i].type.kind != st->rhs->type.kind) {
 		char t[32];
 		return diag_error(&st->rhs->loc, "use another variable",
@@ -618,6 +649,8 @@ static int sema_probe(struct sema *s, struct probe *p)
 		rc = -EINVAL;
 	p->nvars = s->nvars;
 	for (int i = 0; i < s->nvars; i++)
+		p->var_types[i] = s->vars[i].type;
+	for (int i = 0; i < s->nvars; i++)
 		p->var_sizes[i] = s->vars[i].type.kind == T_INT || s->vars[i].type.kind == T_PTR ?
 				  8 : s->vars[i].type.size;
 	return rc;
@@ -672,6 +705,7 @@ void symtab_free(struct symtab *syms)
 	}
 	syms->maps = NULL;
 	syms->nmaps = 0;
+	symtab_free_tuples(syms);
 	format_free(syms->fmts);
 	syms->fmts = NULL;
 	syms->nfmts = 0;

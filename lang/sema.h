@@ -54,6 +54,7 @@ struct symtab {
 	const char *const *params;	/* $1..$N (script arguments) */
 	int nparams;
 	uint64_t params_warned;		/* $1..$64 not given, already warned about */
+	struct tuple_type *tuples;	/* every tuple type, each once (symtab_tuple) */
 };
 
 /* Registers a format; returns its id. */
@@ -92,6 +93,20 @@ int sema_loop_jump(struct sema *s, struct node *st);
 /* Why $name cannot be read here: its loop has ended, or it was never
  * assigned. */
 int sema_var_unknown(struct sema *s, const struct node *n);
+/* Tuples (lang/sema_tuple.c).  symtab_tuple() gives the type of a tuple
+ * of shape's elements (its layout computed), the same pointer for equal
+ * shapes; the symtab keeps it until symtab_free(). */
+struct type symtab_tuple(struct symtab *syms, const struct tuple_type *shape);
+void symtab_free_tuples(struct symtab *syms);
+int sema_tuple(struct sema *s, struct node *n);
+int sema_tuple_index(struct sema *s, struct node *n);
+/* The tuple type holding values of tuple types a and b (same elements,
+ * strings as long as the longer): 0, or -EINVAL with no message. */
+int tuple_merge(struct symtab *syms, const struct type *a, const struct type *b,
+		struct type *out);
+/* "HOLDER holds (int64, string[2]), this is (...)" at n. */
+int tuple_mismatch(const struct node *n, const char *holder, const struct type *held,
+		   const char *hint);
 
 /* Used by builtin type rules. */
 int sema_expr(struct sema *s, struct node *n);

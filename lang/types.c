@@ -5,9 +5,43 @@
 
 #include "types.h"
 
+void tuple_layout(struct tuple_type *tt)
+{
+	int at = 0;
+	for (int i = 0; i < tt->n; i++) {
+		tt->offset[i] = at;
+		at += type_stored_size(&tt->elem[i]);
+	}
+	tt->size = at;
+}
+
+bool type_equal(const struct type *a, const struct type *b)
+{
+	return a->kind == b->kind && a->size == b->size && a->is_signed == b->is_signed &&
+	       a->tuple == b->tuple &&
+	       a->stack_frames == b->stack_frames && a->stack_mode == b->stack_mode &&
+	       a->scale == b->scale;
+}
+
+/* "(int64, string[4])": each element's name, cut where buf ends. */
+static void tuple_name(const struct tuple_type *tt, char *buf, int len)
+{
+	int at = snprintf(buf, len, "(");
+	for (int i = 0; i < tt->n && at < len; i++) {
+		char elem[128];
+		type_name(&tt->elem[i], elem, sizeof(elem));
+		at += snprintf(buf + at, len - at, "%s%s", i ? ", " : "", elem);
+	}
+	if (at < len)
+		snprintf(buf + at, len - at, ")");
+}
+
 const char *type_name(const struct type *t, char *buf, int len)
 {
 	switch (t->kind) {
+	case T_TUPLE:
+		tuple_name(t->tuple, buf, len);
+		break;
 	case T_INT:
 		snprintf(buf, len, "%sint%d", t->is_signed ? "" : "u", t->size * 8);
 		break;

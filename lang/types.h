@@ -24,7 +24,11 @@ enum type_kind {
 	T_USYM,		/* usym(): an address and the pid it belongs to (u64 each);
 			 * prints as the symbol, or the address in hex */
 	T_DEC,		/* dec(): a 64-bit integer printed with `scale` decimal places */
+	T_TUPLE,	/* (a, b, ...): `tuple` says its elements and where each
+			 * lies; size: all of them, each padded to 8 bytes */
 };
+
+struct tuple_type;
 
 /* How a user stack prints (bpftrace's ustack modes). */
 enum stack_mode { STACK_BPFTRACE, STACK_PERF };
@@ -36,6 +40,25 @@ struct type {
 	short stack_frames;	/* T_USTACK: frames kept, 1..STACK_FRAMES_MAX */
 	unsigned char stack_mode;	/* T_USTACK: enum stack_mode */
 	int scale;		/* T_DEC: digits after the decimal point */
+	const struct tuple_type *tuple;	/* T_TUPLE: its elements; owned by the
+					 * symtab, which makes equal ones one
+					 * (symtab_tuple): same pointer, same type */
+};
+
+/* Elements a tuple holds at most: each is a field of the records and
+ * map values that carry it. */
+#define TUPLE_ELEMS_MAX 16
+
+/* A tuple's elements, each kept as a map value keeps it (an integer or
+ * a pointer as a 64-bit word), one after the other from offset 0, each
+ * padded to 8 bytes: the same layout in scratch space, variables, map
+ * values and event records. */
+struct tuple_type {
+	int n;
+	struct type elem[TUPLE_ELEMS_MAX];
+	int offset[TUPLE_ELEMS_MAX];
+	int size;
+	struct tuple_type *next;	/* the symtab's list */
 };
 
 /* Frames a user stack keeps at most and by default, as bpftrace 0.17
@@ -93,6 +116,23 @@ static inline int str_buffer_size(int max_chars)
 	return max_chars + 4;
 }
 
+/* Bytes a value of type t takes in a record, a variable or a map value:
+ * a word is 8, a buffer its size rounded up to 8. */
+static inline int type_stored_size(const struct type *t)
+{
+	if (type_is_word(t))
+		return 8;
+	return (t->size + 7) & ~7;
+}
+
+/* Sets tt's offsets and size from its n elements. */
+void tuple_layout(struct tuple_type *tt);
+
+/* Whether a and b are one type: a string's size and an integer's
+ * width and sign count (they print differently). */
+bool type_equal(const struct type *a, const struct type *b);
+
+/* Names "(int64, string[4])" as bpftrace's messages do, cut to len. */
 const char *type_name(const struct type *t, char *buf, int len);
 
 /* The name the passwd database gives user `uid`, or the number when it

@@ -94,7 +94,10 @@ static void json_value(FILE *f, const struct out_map *m,
 {
 	switch (m->kind) {
 	case AGG_STR:
-		out_json_string(f, e->str);
+		if (e->json)
+			fputs(e->json, f);
+		else
+			out_json_string(f, e->str);
 		break;
 	case AGG_HIST:
 	case AGG_LHIST:
@@ -173,12 +176,12 @@ static void json_time(struct output *o, const char *text, size_t len)
 	json_text(o->f, "time", text);
 }
 
-/* print(value): a number stays a number. */
-static void json_print_value(struct output *o, const char *text, bool number)
+/* print(value): a number stays a number, a tuple an array. */
+static void json_print_value(struct output *o, const char *text, const char *json)
 {
 	fputs("{\"type\": \"value\", \"data\": ", o->f);
-	if (number)
-		fputs(text, o->f);
+	if (json)
+		fputs(json, o->f);
 	else
 		out_json_string(o->f, text);
 	fputs("}\n", o->f);

@@ -77,10 +77,10 @@ void output_time(struct output *o, const char *text, size_t len)
 		o->ops->time_text(o, text, len);
 }
 
-void output_value(struct output *o, const char *text, bool number)
+void output_value(struct output *o, const char *text, const char *json)
 {
 	if (o->ops->value)
-		o->ops->value(o, text, number);
+		o->ops->value(o, text, json);
 }
 
 void output_map(struct output *o, const struct out_map *m, int top, int div)

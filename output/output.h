@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "abi/abi.h"
+#include "lang/types.h"
 
 /* ------------------------------------------------------ the map model */
 
@@ -31,7 +32,9 @@ struct out_entry {
 	__int128 value;		/* INT COUNT SUM MIN MAX; AVG/STATS: total */
 	uint64_t count;		/* AVG STATS: number of samples */
 	uint64_t *buckets;	/* HIST: HIST_SLOTS; LHIST: lhist_slots() */
-	const char *str;	/* STR */
+	const char *str;	/* STR: the value's text */
+	const char *json;	/* STR: its JSON when it is not a JSON string
+				 * (a tuple: [1,"a"]); NULL otherwise */
 };
 
 struct out_map {
@@ -84,8 +87,9 @@ struct output_ops {
 	/* A time() record, as strftime() wrote it. */
 	void (*time_text)(struct output *o, const char *text, size_t len);
 	/* A print(value) record: the value's text without the newline that
-	 * text output ends it with; number: an integer, not a string. */
-	void (*value)(struct output *o, const char *text, bool number);
+	 * text output ends it with; json: the value as JSON when it is not
+	 * a JSON string (an integer, a tuple), NULL when it is. */
+	void (*value)(struct output *o, const char *text, const char *json);
 	/* One map: print(@m, top, div) while tracing, and every map at exit
 	 * (top 0 = all entries, div 0 or 1 = values as they are). */
 	void (*map)(struct output *o, const struct out_map *m, int top, int div);
@@ -133,7 +137,7 @@ void output_set_stream(struct output *o, FILE *f);
 void output_attached(struct output *o, int nprobes);
 void output_printf(struct output *o, const char *text, size_t len);
 void output_time(struct output *o, const char *text, size_t len);
-void output_value(struct output *o, const char *text, bool number);
+void output_value(struct output *o, const char *text, const char *json);
 void output_map(struct output *o, const struct out_map *m, int top, int div);
 void output_exit_maps(struct output *o);
 void output_lost(struct output *o, uint64_t events);
@@ -152,6 +156,21 @@ FILE *output_scratch(struct output *o);
 char *output_scratch_text(struct output *o, size_t *len);
 
 /* ------------------------------------------- helpers shared by sinks */
+
+/* Tuples (output/tuple.c): text "(1, two)" and JSON [1,"two"] of the
+ * tuple of type t at p.  An element neither integer, string nor tuple
+ * prints as text(ctx, its type, its bytes), malloc'd (NULL: ""). */
+struct out_value_text {
+	char *(*text)(void *ctx, const struct type *t, const void *value);
+	void *ctx;
+};
+void out_tuple_text(FILE *f, const struct type *t, const char *p,
+		    const struct out_value_text *vt);
+void out_tuple_json(FILE *f, const struct type *t, const char *p,
+		    const struct out_value_text *vt);
+/* Both, malloc'd: 0 or -ENOMEM. */
+int out_tuple_strings(const struct type *t, const char *p, const struct out_value_text *vt,
+		      char **text, char **json);
 
 /* Labels as bpftrace writes them: "[4, 8)", "[1K, 2K)", "(..., 0)", ... */
 void out_hist_label(char *buf, size_t len, int slot);

@@ -108,9 +108,9 @@ static void text_raw(struct output *o, const char *text, size_t len)
 	fwrite(text, 1, len, o->f);
 }
 
-static void text_print_value(struct output *o, const char *text, bool number)
+static void text_print_value(struct output *o, const char *text, const char *json)
 {
-	(void)number;
+	(void)json;
 	fputs(text, o->f);
 	fputc('\n', o->f);
 }

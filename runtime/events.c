@@ -32,6 +32,20 @@ static char *resolved_text(void *ctx, const struct type *t, const void *value)
 	return stacks_text(s->maps.stacks, t, value, 8);
 }
 
+/* print(tuple): its text, and its JSON an array. */
+static void on_print_tuple(struct session *s, const struct type *t, const char *data,
+			   size_t size)
+{
+	if (size < 16 + (size_t)t->size)
+		return;	/* a short record: never read past it */
+	const struct out_value_text vt = { resolved_text, s };
+	char *text, *json;
+	if (out_tuple_strings(t, data + 16, &vt, &text, &json) == 0)
+		output_value(out(s), text, json);
+	free(text);
+	free(json);
+}
+
 static void on_printf(struct session *s, const char *data, size_t size)
 {
 	uint64_t id;
@@ -41,6 +55,10 @@ static void on_printf(struct session *s, const char *data, size_t size)
 	FILE *m = fi ? output_scratch(o) : NULL;
 	if (!m)
 		return;
+	if (fi->is_value && fi->args[0].type.kind == T_TUPLE) {
+		on_print_tuple(s, &fi->args[0].type, data, size);
+		return;
+	}
 	const struct fmt_resolver resolver = { resolved_text, s };
 	format_print_with(m, fi, data + 16, (int)size - 16, &resolver);
 	size_t len;
@@ -52,7 +70,8 @@ static void on_printf(struct session *s, const char *data, size_t size)
 	/* print(value): the text of one value and a newline */
 	if (len && text[len - 1] == '\n')
 		text[--len] = 0;
-	output_value(o, text, fi->args[0].type.kind == T_INT || fi->args[0].type.kind == T_PTR);
+	bool number = fi->args[0].type.kind == T_INT || fi->args[0].type.kind == T_PTR;
+	output_value(o, text, number ? text : NULL);
 }
 
 static void on_time(struct session *s, const char *data)

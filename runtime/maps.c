@@ -216,6 +216,11 @@ static char *text_of(struct map_set *ms, const struct type *t, const char *p, in
 	return t->kind == T_HASH ? hash_hex(p) : strndup(p, t->size);
 }
 
+static char *element_text(void *ms, const struct type *t, const void *p)
+{
+	return text_of(ms, t, p, 8);
+}
+
 static void decode_key(struct map_set *ms, const struct map_info *m, const char *raw,
 		       struct out_entry *e)
 {
@@ -270,6 +275,12 @@ static void add_value(struct map_set *ms, const struct map_info *m, struct entri
 	if (m->agg) {
 		size_t stride = (map_value_size(m) + 7) / 8 * 8;
 		m->agg->fold(m, vals, ms->ncpu, stride, e);
+	} else if (m->value.kind == T_TUPLE) {
+		const struct out_value_text vt = { element_text, ms };
+		char *text, *json;
+		out_tuple_strings(&m->value, vals, &vt, &text, &json);
+		e->str = text;
+		e->json = json;
 	} else if (!type_is_word(&m->value)) {
 		e->str = text_of(ms, &m->value, vals, 8);
 	} else {
@@ -356,6 +367,7 @@ static void free_entries(const struct map_info *m, struct out_entry *v, int n)
 		free(e->key);
 		free(e->buckets);
 		free((char *)e->str);
+		free((char *)e->json);
 	}
 	free(v);
 }

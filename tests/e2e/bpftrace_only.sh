@@ -21,9 +21,6 @@ cat >"$TMP/programs" <<'PROGRAMS'
 1:1	kretfunc:vfs_read { @ = count(); }
 1:1	watchpoint:0x10000000:8:rw { printf("hit\n"); }
 1:1	iter:task { printf("%s\n", comm); }
-1:15	BEGIN { print((1, 2)); }
-1:14	BEGIN { @t = (1, "two"); }
-1:32	BEGIN { $t = 1; printf("%d\n", $t.0); }
 1:1	#include <linux/sched.h>
 1:1	struct Foo { int x; }
 1:15	BEGIN { $x = (struct task_struct *)curtask; }

@@ -705,8 +705,8 @@ static char *render_session(enum out_format fmt)
 		return NULL;
 	output_attached(o, fmt == FMT_TEXT ? 2 : 1);
 	output_printf(o, printf_text, sizeof(printf_text) - 1);
-	output_value(o, "42", true);
-	output_value(o, "say \"hi\"", false);
+	output_value(o, "42", "42");
+	output_value(o, "say \"hi\"", NULL);
 	output_time(o, "01:29\n", 6);
 	output_exit_maps(o);
 	output_lost(o, 17);
