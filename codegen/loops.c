@@ -186,6 +186,115 @@ static LLVMValueRef range_body(struct cg *cg, struct node *st, uint64_t used)
 	return fn;
 }
 
+/* bpf_for_each_map_elem(map, callback, ctx, flags), Linux 5.13, and
+ * bpf_map_lookup_percpu_elem(map, key, cpu), Linux 5.19. */
+#define HELPER_FOR_EACH 164
+#define HELPER_LOOKUP_PERCPU 195
+
+/* An aggregation's value as it prints: its CPUs' values folded.  The
+ * kernel hands a loop over a per-CPU map only the value of the CPU it
+ * runs on; the others are looked up one by one (a loop the verifier
+ * walks once per CPU). */
+struct fold {
+	enum agg_kind kind;
+	bool is_signed;
+	LLVMValueRef acc, seen, cpu;
+};
+
+static void fold_one(struct cg *cg, const struct fold *f, LLVMValueRef p)
+{
+	LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->i64, cg_ptr_to(cg, p, cg->i64), "");
+	LLVMValueRef acc = LLVMBuildLoad2(cg->b, cg->i64, f->acc, "");
+	if (f->kind == AGG_COUNT || f->kind == AGG_SUM) {
+		LLVMBuildStore(cg->b, LLVMBuildAdd(cg->b, acc, v, ""), f->acc);
+		return;
+	}
+	/* min, max: the value, then whether this CPU has one. */
+	LLVMValueRef set = LLVMBuildLoad2(cg->b, cg->i64, cg_ptr_to(cg, cg_gep(cg, p, 8), cg->i64), "");
+	LLVMValueRef seen = LLVMBuildLoad2(cg->b, cg->i64, f->seen, "");
+	LLVMIntPredicate pred = f->kind == AGG_MAX ? (f->is_signed ? LLVMIntSGT : LLVMIntUGT)
+						   : (f->is_signed ? LLVMIntSLT : LLVMIntULT);
+	LLVMValueRef better = LLVMBuildOr(cg->b, LLVMBuildICmp(cg->b, LLVMIntEQ, seen, cg_const(cg, 0), ""),
+					  LLVMBuildICmp(cg->b, pred, v, acc, ""), "");
+	LLVMValueRef take = LLVMBuildAnd(cg->b, better, LLVMBuildICmp(cg->b, LLVMIntNE, set,
+								      cg_const(cg, 0), ""), "");
+	LLVMBuildStore(cg->b, LLVMBuildSelect(cg->b, take, v, acc, ""), f->acc);
+	LLVMBuildStore(cg->b, LLVMBuildSelect(cg->b, take, cg_const(cg, 1), seen, ""), f->seen);
+}
+
+static LLVMValueRef fold_cpus(struct cg *cg, const struct map_info *m, LLVMValueRef key)
+{
+	struct fold f = { .kind = map_agg_kind(m), .is_signed = !m->value_unsigned,
+			  .acc = cg_ptr_to(cg, cg_new_slot(cg, 8, "acc"), cg->i64),
+			  .seen = cg_ptr_to(cg, cg_new_slot(cg, 8, "seen"), cg->i64),
+			  .cpu = cg_ptr_to(cg, cg_new_slot(cg, 8, "cpu"), cg->i64) };
+	LLVMBuildStore(cg->b, cg_const(cg, 0), f.acc);
+	LLVMBuildStore(cg->b, cg_const(cg, 0), f.seen);
+	LLVMBuildStore(cg->b, cg_const(cg, 0), f.cpu);
+	LLVMBasicBlockRef head = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "cpu_head");
+	LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "cpu_body");
+	LLVMBasicBlockRef add = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "cpu_add");
+	LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "cpu_next");
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "cpu_done");
+	LLVMBuildBr(cg->b, head);
+	LLVMPositionBuilderAtEnd(cg->b, head);
+	LLVMValueRef cpu = LLVMBuildLoad2(cg->b, cg->i64, f.cpu, "");
+	int ncpus = cg->maps->ncpus > 0 ? cg->maps->ncpus : 1;
+	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntULT, cpu, cg_const(cg, ncpus), ""),
+			body, done);
+	LLVMPositionBuilderAtEnd(cg->b, body);
+	LLVMValueRef args[3] = { cg_map_ptr(cg, cg->maps->map_fds[m->id]), key,
+				 LLVMBuildTrunc(cg->b, cpu, cg->i32, "") };
+	LLVMValueRef p = cg_helper(cg, HELPER_LOOKUP_PERCPU, cg->i8p, args, 3);
+	LLVMBuildCondBr(cg->b, LLVMBuildIsNull(cg->b, p, ""), next, add);
+	LLVMPositionBuilderAtEnd(cg->b, add);
+	fold_one(cg, &f, p);
+	LLVMBuildBr(cg->b, next);
+	LLVMPositionBuilderAtEnd(cg->b, next);
+	LLVMBuildStore(cg->b, LLVMBuildAdd(cg->b, cpu, cg_const(cg, 1), ""), f.cpu);
+	LLVMBuildBr(cg->b, head);
+	LLVMPositionBuilderAtEnd(cg->b, done);
+	return LLVMBuildLoad2(cg->b, cg->i64, f.acc, "");
+}
+
+/* $kv = (key, value): the key's bytes as the kernel keeps them (a key's
+ * fields are laid out as a tuple's elements), then the value. */
+static void fill_pair(struct cg *cg, const struct map_info *m, const struct type *kv,
+		      LLVMValueRef home, LLVMValueRef key, LLVMValueRef value)
+{
+	const struct tuple_type *tt = kv->tuple;
+	int ksize = map_kernel_key_size(m), kroom = type_stored_size(&tt->elem[0]);
+	cg_copy(cg, cg_gep(cg, home, tt->offset[0]), key, ksize < kroom ? ksize : kroom);
+	LLVMValueRef dst = cg_gep(cg, home, tt->offset[1]);
+	if (m->agg) {
+		cg_store64(cg, fold_cpus(cg, m, key), dst);
+		return;
+	}
+	int vsize = map_value_size(m), vroom = type_stored_size(&tt->elem[1]);
+	cg_copy(cg, dst, value, vsize < vroom ? vsize : vroom);
+}
+
+/* long body(map, const void *key, void *value, void *ctx): sets the loop's
+ * variable to (key, value), runs the statements; 0 goes on, 1 stops. */
+static LLVMValueRef map_body(struct cg *cg, struct node *st, uint64_t used)
+{
+	char name[96];
+	snprintf(name, sizeof(name), "%s_loop%d", LLVMGetValueName(cg->fn), ++cg->nloops);
+	LLVMTypeRef params[4] = { cg->i8p, cg->i8p, cg->i8p, cg->i8p };
+	LLVMValueRef fn = LLVMAddFunction(cg->mod, name, LLVMFunctionType(cg->i64, params, 4, 0));
+	LLVMSetLinkage(fn, LLVMInternalLinkage);
+	LLVMSetSection(fn, LLVMGetSection(cg->fn));
+	struct saved_fn sv;
+	enter_fn(cg, &sv, fn);
+	unpack_context(cg, LLVMGetParam(fn, 3), used);
+	fill_pair(cg, st->map->mapinfo, &cg->probe->var_types[st->var_slot],
+		  cg->vars[st->var_slot], LLVMGetParam(fn, 1), LLVMGetParam(fn, 2));
+	cg_stmts(cg, st->then);
+	LLVMBuildRet(cg->b, cg_const(cg, 0));
+	leave_fn(cg, &sv);
+	return fn;
+}
+
 /* After the loop: the body left the program, so does its caller. */
 static void after_loop(struct cg *cg, LLVMValueRef ctx)
 {
@@ -233,6 +342,16 @@ void cg_for(struct cg *cg, struct node *st)
 	for (int i = 0; i < MAX_VARS; i++)
 		if (used & (1ull << i))
 			cg_var_slot(cg, i, 8);	/* made before the body needs them */
+	if (st->map) {
+		LLVMValueRef ctx = loop_context(cg, used, cg_const(cg, 0));
+		LLVMValueRef fn = map_body(cg, st, used);
+		LLVMValueRef args[4] = { cg_map_ptr(cg, cg->maps->map_fds[st->map->mapinfo->id]),
+					 LLVMBuildBitCast(cg->b, fn, cg->i8p, ""), ctx,
+					 cg_const(cg, 0) };
+		cg_helper(cg, HELPER_FOR_EACH, cg->i64, args, 4);
+		after_loop(cg, ctx);
+		return;
+	}
 	LLVMValueRef from = cg_expr(cg, st->lhs), to = cg_expr(cg, st->rhs);
 	LLVMValueRef ctx = loop_context(cg, used, from);
 	LLVMValueRef fn = range_body(cg, st, used);

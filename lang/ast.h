@@ -34,7 +34,8 @@ enum node_kind {
 	N_PARAM,	/* $N (ival = N), $# (ival = -1)               */
 	N_UNROLL,	/* unroll (ival) then                          */
 	N_INCDEC,	/* lhs++ lhs-- (ival 1) ++lhs --lhs (ival 0); op ADD/SUB */
-	N_FOR,		/* for ($name : lhs..rhs) then: a range loop; var_slot is
+	N_FOR,		/* for ($name : lhs..rhs) then: a range loop; or
+			 * for ($name : map) then: a map loop; var_slot is
 			 * $name's, ival the loops it is nested in (sema) */
 	N_BREAK,	/* break: leaves the innermost for loop */
 	N_CONTINUE,	/* continue: its next iteration */

@@ -42,6 +42,29 @@ static struct node *binary(struct parse_ctx *ctx, YYLTYPE l, enum op op,
 	return n;
 }
 
+/* for ($kv : @m): the whole map, no keys; anything else is neither form
+ * of a loop.  NULL after the error. */
+static struct node *map_loop(struct parse_ctx *ctx, YYLTYPE l, char *var, struct node *over,
+			     struct node *body)
+{
+	if (over->kind != N_MAP || over->args) {
+		struct loc at = over->loc;
+		ctx->errors++;
+		diag_error(&at, "write for ($kv : @m) { ... } or for ($i : START..END) { ... }",
+			   over->kind == N_MAP ? "a for loop runs over a whole map, without keys"
+			   : "a for loop runs over a map or a range START..END");
+		free(var);
+		node_free(over);
+		node_free(body);
+		return NULL;
+	}
+	struct node *n = mk(N_FOR, ctx, l);
+	n->name = var;
+	n->map = over;
+	n->then = body;
+	return n;
+}
+
 static void add_probe(struct program *prog, struct probe *p)
 {
 	struct probe **pp = &prog->probes;
@@ -282,15 +305,13 @@ if_stmt: IF '(' expr ')' block	{ $$ = mk(N_IF, ctx, @1); $$->cond = $3; $$->then
 				  $$->then = $5; $$->els = $7; DEEP($$); }
 	;
 
-/* The range is half-open, as bpftrace's: START..END runs END - START times. */
+/* The range is half-open, as bpftrace's: START..END runs END - START
+ * times.  A map loop's variable is a (key, value) tuple. */
 for_stmt: FOR '(' VAR ':' expr DOTDOT expr ')' block	{ $$ = mk(N_FOR, ctx, @1);
 				  $$->name = $3; $$->lhs = $5; $$->rhs = $7; $$->then = $9;
 				  DEEP($$); }
-	| FOR '(' VAR ':' expr ')' block	{ free($3); node_free($7);
-				  struct loc l = LOC(@5); ctx->errors++;
-				  diag_error(&l, "write for ($i : START..END) { ... }",
-					     "a for loop runs over a range START..END");
-				  node_free($5); $$ = NULL; YYABORT; }
+	| FOR '(' VAR ':' expr ')' block	{ $$ = map_loop(ctx, @1, $3, $5, $7);
+				  if (!$$) YYABORT; DEEP($$); }
 	;
 
 stmt: BREAK			{ $$ = mk(N_BREAK, ctx, @1); }

@@ -4,6 +4,8 @@
  * bpf_loop(): what is checked here is what that allows. */
 #include "sema.h"
 
+#include "builtin.h"
+
 #include <errno.h>
 #include <string.h>
 
@@ -39,8 +41,8 @@ static int check_bounds(struct sema *s, struct node *st)
 	return 0;
 }
 
-/* The loop's variable: a new integer, found only inside the loop. */
-static int loop_var(struct sema *s, struct node *st)
+/* The loop's variable: a new one of type t, found only inside the loop. */
+static int loop_var(struct sema *s, struct node *st, struct type t)
 {
 	if (sema_var_find(s, st->name) >= 0)
 		return diag_error(&st->loc, "name the loop's variable differently",
@@ -50,9 +52,57 @@ static int loop_var(struct sema *s, struct node *st)
 		return diag_error(&st->loc, NULL, "too many variables in one probe");
 	int i = s->nvars++;
 	s->vars[i].name = st->name;
-	s->vars[i].type = type_int(8, true);
+	s->vars[i].type = t;
 	s->vars[i].ended = false;
 	st->var_slot = i;
+	return 0;
+}
+
+/* Aggregations whose value is more than one number: bpftrace does not
+ * loop over them either. */
+static const char *const not_iterable[] = { "avg", "stats", "hist", "lhist", NULL };
+
+/* What $kv.0 is: the key, a tuple of the keys when there are several, 0
+ * for a map without keys (its one entry's key). */
+static struct type key_type(struct sema *s, const struct map_info *m)
+{
+	if (m->nkeys == 0)
+		return type_int(8, false);
+	if (m->nkeys == 1)
+		return m->keys[0];
+	struct tuple_type shape = { .n = m->nkeys };
+	for (int i = 0; i < m->nkeys && i < TUPLE_ELEMS_MAX; i++)
+		shape.elem[i] = m->keys[i];
+	return symtab_tuple(s->syms, &shape);
+}
+
+/* $kv.1: a plain map's value; an aggregation's, as it prints (its CPUs'
+ * values folded, codegen/loops.c). */
+static struct type value_type(const struct map_info *m)
+{
+	if (!m->agg)
+		return m->value;
+	return type_int(8, !m->value_unsigned && strcmp(m->agg->name, "count"));
+}
+
+static int map_loop_type(struct sema *s, struct node *st, struct type *out)
+{
+	struct node *map = st->map;
+	if (sema_map_whole(s, map))
+		return -EINVAL;
+	const struct map_info *m = map->mapinfo;
+	if (m->nkeys < 0)
+		return diag_error(&map->loc, "assign the map in a statement or block before "
+				  "the loop", "%s is looped over before it is assigned", m->name);
+	for (int i = 0; m->agg && not_iterable[i]; i++)
+		if (!strcmp(m->agg->name, not_iterable[i]))
+			return diag_error(&map->loc, "loop over a count(), sum(), min() or max() "
+					  "map, or a map of values", "%s holds %s(): its "
+					  "entries cannot be looped over", m->name, m->agg->name);
+	struct tuple_type shape = { .n = 2 };
+	shape.elem[0] = key_type(s, m);
+	shape.elem[1] = value_type(m);
+	*out = symtab_tuple(s->syms, &shape);
 	return 0;
 }
 
@@ -62,9 +112,11 @@ int sema_for(struct sema *s, struct node *st)
 		return diag_error(&st->loc, "move the inner loops' work to another block, or "
 				  "unroll(N) { ... } a short inner loop",
 				  "for loops are nested more than %d deep", LIMIT_LOOP_NESTING);
-	if (sema_expr(s, st->lhs) || sema_expr(s, st->rhs) || check_bounds(s, st))
+	struct type t = type_int(8, true);
+	if (st->map ? map_loop_type(s, st, &t)
+		    : sema_expr(s, st->lhs) || sema_expr(s, st->rhs) || check_bounds(s, st))
 		return -EINVAL;
-	if (loop_var(s, st))
+	if (loop_var(s, st, t))
 		return -EINVAL;
 	st->ival = s->loop_depth;
 	s->loop_depth++;
