@@ -5,6 +5,7 @@
  * section as they are.  One context, pass pipeline and emission for the
  * whole script is what makes a block cost little more than its code. */
 #include "cg.h"
+#include "subprogs.h"
 
 #include <errno.h>
 #include <gelf.h>
@@ -189,7 +190,7 @@ struct prog_scn {
 
 /* The sections named PROG_SECTION<i> and .rel<those>, by i: one pass
  * over the object. */
-static int find_programs(Elf *elf, struct prog_scn *progs, int n)
+static int find_programs(Elf *elf, struct prog_scn *progs, int n, Elf_Scn **symtab)
 {
 	size_t shstrndx;
 	if (elf_getshdrstrndx(elf, &shstrndx))
@@ -198,6 +199,8 @@ static int find_programs(Elf *elf, struct prog_scn *progs, int n)
 		GElf_Shdr sh;
 		gelf_getshdr(scn, &sh);
 		const char *name = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (sh.sh_type == SHT_SYMTAB)
+			*symtab = scn;
 		bool rel = name && !strncmp(name, ".rel", 4);
 		if (rel)
 			name += 4;
@@ -250,6 +253,17 @@ static int apply_relocs(Elf *elf, const struct prog_scn *ps, struct bpf_insn *in
 	return rels && syms ? 0 : RELOC_BUG("unreadable");
 }
 
+/* Loop bodies no live code takes the address of: cut (codegen/subprogs.c). */
+static int prune(Elf_Scn *symtab, const struct prog_scn *ps, struct bpf_insn *insns,
+		 size_t *ninsns)
+{
+	GElf_Shdr ssh;
+	Elf_Data *syms = symtab ? elf_getdata(symtab, NULL) : NULL;
+	if (!syms || !gelf_getshdr(symtab, &ssh) || !ssh.sh_entsize)
+		return 0;	/* no symbols: no functions but the program */
+	return cg_prune_subprogs(syms, ssh.sh_size / ssh.sh_entsize, ps->shndx, insns, ninsns);
+}
+
 /* Code calls a kernel function as a helper whose id is the function's BTF
  * id (builtins/gen_maps.c); helper ids stay below __BPF_FUNC_MAX_ID, so a
  * larger one is a kernel function's. */
@@ -266,7 +280,8 @@ static int extract_programs(struct compile_batch *b, const char *obj, size_t siz
 	elf_version(EV_CURRENT);
 	Elf *elf = elf_memory((char *)obj, size);
 	struct prog_scn *ps = calloc(b->nprogs, sizeof(*ps));
-	int rc = !elf || !ps ? -ENOMEM : find_programs(elf, ps, b->nprogs);
+	Elf_Scn *symtab = NULL;
+	int rc = !elf || !ps ? -ENOMEM : find_programs(elf, ps, b->nprogs, &symtab);
 	for (int i = 0; i < b->nprogs && !rc; i++) {
 		struct batch_prog *bp = &b->progs[i];
 		if (!ps[i].text || !ps[i].text->d_size) {
@@ -283,6 +298,8 @@ static int extract_programs(struct compile_batch *b, const char *obj, size_t siz
 		bp->ninsns = ps[i].text->d_size / 8;
 		if (ps[i].rel)
 			rc = apply_relocs(elf, &ps[i], bp->insns, bp->ninsns);
+		if (!rc)
+			rc = prune(symtab, &ps[i], bp->insns, &bp->ninsns);
 		mark_kfunc_calls(bp->insns, bp->ninsns);
 	}
 	free(ps);
