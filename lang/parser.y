@@ -45,10 +45,10 @@ static struct node *binary(struct parse_ctx *ctx, YYLTYPE l, enum op op,
 /* for ($kv : @m): the whole map, no keys; anything else is neither form
  * of a loop.  NULL after the error. */
 static struct node *map_loop(struct parse_ctx *ctx, YYLTYPE l, char *var, struct node *over,
-			     struct node *body)
+			     YYLTYPE over_at, struct node *body)
 {
 	if (over->kind != N_MAP || over->args) {
-		struct loc at = over->loc;
+		struct loc at = loc_from(ctx, &over_at);
 		ctx->errors++;
 		diag_error(&at, "write for ($kv : @m) { ... } or for ($i : START..END) { ... }",
 			   over->kind == N_MAP ? "a for loop runs over a whole map, without keys"
@@ -310,7 +310,7 @@ if_stmt: IF '(' expr ')' block	{ $$ = mk(N_IF, ctx, @1); $$->cond = $3; $$->then
 for_stmt: FOR '(' VAR ':' expr DOTDOT expr ')' block	{ $$ = mk(N_FOR, ctx, @1);
 				  $$->name = $3; $$->lhs = $5; $$->rhs = $7; $$->then = $9;
 				  DEEP($$); }
-	| FOR '(' VAR ':' expr ')' block	{ $$ = map_loop(ctx, @1, $3, $5, $7);
+	| FOR '(' VAR ':' expr ')' block	{ $$ = map_loop(ctx, @1, $3, $5, @5, $7);
 				  if (!$$) YYABORT; DEEP($$); }
 	;
 
