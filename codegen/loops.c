@@ -163,16 +163,25 @@ static void unpack_context(struct cg *cg, LLVMValueRef ctx, uint64_t used)
 			cg->vars[i] = load_ptr(cg, ctx, w++);
 }
 
+/* A loop's body: a function returning long, internal (the verifier takes
+ * only a static function's address), in its program's section. */
+static LLVMValueRef body_fn(struct cg *cg, LLVMTypeRef *params, unsigned n)
+{
+	char name[96];
+	size_t len;
+	snprintf(name, sizeof(name), "%s_loop%d", LLVMGetValueName2(cg->fn, &len), ++cg->nloops);
+	LLVMValueRef fn = LLVMAddFunction(cg->mod, name, LLVMFunctionType(cg->i64, params, n, 0));
+	LLVMSetLinkage(fn, LLVMInternalLinkage);
+	LLVMSetSection(fn, LLVMGetSection(cg->fn));
+	return fn;
+}
+
 /* long body(u64 index, void *ctx): sets the loop's variable to START +
  * index, runs the statements; 0 goes on, 1 stops (break, exit). */
 static LLVMValueRef range_body(struct cg *cg, struct node *st, uint64_t used)
 {
-	char name[96];
-	snprintf(name, sizeof(name), "%s_loop%d", LLVMGetValueName(cg->fn), ++cg->nloops);
 	LLVMTypeRef params[2] = { cg->i64, cg->i8p };
-	LLVMValueRef fn = LLVMAddFunction(cg->mod, name, LLVMFunctionType(cg->i64, params, 2, 0));
-	LLVMSetLinkage(fn, LLVMInternalLinkage);
-	LLVMSetSection(fn, LLVMGetSection(cg->fn));
+	LLVMValueRef fn = body_fn(cg, params, 2);
 	struct saved_fn sv;
 	enter_fn(cg, &sv, fn);
 	LLVMValueRef ctx = LLVMGetParam(fn, 1);
@@ -278,12 +287,8 @@ static void fill_pair(struct cg *cg, const struct map_info *m, const struct type
  * variable to (key, value), runs the statements; 0 goes on, 1 stops. */
 static LLVMValueRef map_body(struct cg *cg, struct node *st, uint64_t used)
 {
-	char name[96];
-	snprintf(name, sizeof(name), "%s_loop%d", LLVMGetValueName(cg->fn), ++cg->nloops);
 	LLVMTypeRef params[4] = { cg->i8p, cg->i8p, cg->i8p, cg->i8p };
-	LLVMValueRef fn = LLVMAddFunction(cg->mod, name, LLVMFunctionType(cg->i64, params, 4, 0));
-	LLVMSetLinkage(fn, LLVMInternalLinkage);
-	LLVMSetSection(fn, LLVMGetSection(cg->fn));
+	LLVMValueRef fn = body_fn(cg, params, 4);
 	struct saved_fn sv;
 	enter_fn(cg, &sv, fn);
 	unpack_context(cg, LLVMGetParam(fn, 3), used);
