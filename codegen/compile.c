@@ -342,6 +342,28 @@ static int check_jumps(const struct probe *p, const char *name, const struct bpf
 	return 0;
 }
 
+/* A program's IR: its function, then its loops' bodies, the functions of
+ * its section made after it. */
+static char *program_ir(LLVMValueRef fn)
+{
+	const char *section = LLVMGetSection(fn);
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	if (!f)
+		return NULL;
+	for (LLVMValueRef g = fn; g; g = LLVMGetNextFunction(g)) {
+		const char *s = LLVMGetSection(g);
+		if (g != fn && (!s || strcmp(s, section)))
+			continue;
+		char *text = LLVMPrintValueToString(g);
+		fputs(text, f);
+		LLVMDisposeMessage(text);
+	}
+	fclose(f);
+	return out;
+}
+
 int compile_batch_new(struct compiler *c, bool quiet, bool keep_ir, struct compile_batch **out)
 {
 	struct compile_batch *b = calloc(1, sizeof(*b));
@@ -364,8 +386,7 @@ void compile_batch_free(struct compile_batch *b)
 		return;
 	for (int i = 0; i < b->nprogs; i++) {
 		free(b->progs[i].name);
-		if (b->progs[i].ir)
-			LLVMDisposeMessage(b->progs[i].ir);
+		free(b->progs[i].ir);
 		free(b->progs[i].insns);
 	}
 	free(b->progs);
@@ -396,7 +417,7 @@ int compile_batch_add(struct compile_batch *b, const struct symtab *syms,
 		return rc;
 	b->building = p;
 	/* Printed now: emitting rewrites the IR (CodeGenPrepare). */
-	char *ir = b->keep_ir ? LLVMPrintValueToString(cg.fn) : NULL;
+	char *ir = b->keep_ir ? program_ir(cg.fn) : NULL;
 	b->progs[b->nprogs++] = (struct batch_prog){ .probe = p, .name = strdup(name), .ir = ir };
 	return b->nprogs - 1;
 }
