@@ -159,6 +159,31 @@ static const char *tail_lines(char *text, int lines)
 	return text;
 }
 
+/* A program with for loops on a kernel without the helpers they call:
+ * said as such, not as a verifier failure.  Whether the program calls
+ * each helper does not matter: a kernel without bpf_loop (5.17) lacks
+ * the others too, or has them all. */
+static bool loops_unsupported(const char *name, const struct bpf_insn *insns, size_t ninsns)
+{
+	uint32_t starts[MAX_FUNCS];
+	if (func_starts(insns, ninsns, starts) < 2)
+		return false;
+	static const struct { int id; const char *name, *since; } helpers[] = {
+		{ BPF_FUNC_loop, "bpf_loop", "5.17" },
+		{ BPF_FUNC_for_each_map_elem, "bpf_for_each_map_elem", "5.13" },
+		{ BPF_FUNC_map_lookup_percpu_elem, "bpf_map_lookup_percpu_elem", "5.19" },
+	};
+	for (size_t i = 0; i < sizeof(helpers) / sizeof(helpers[0]); i++)
+		if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, helpers[i].id, NULL) == 0) {
+			diag_error(NULL, "repeat a block with unroll(N) { ... } instead",
+				   "the program for %s has for loops, which need the kernel "
+				   "helper %s (Linux %s); this kernel has none", name,
+				   helpers[i].name, helpers[i].since);
+			return true;
+		}
+	return false;
+}
+
 static int report_load_error(enum prog_kind kind, const char *name,
 			     const char *kname, const struct bpf_insn *insns,
 			     size_t ninsns, int err)
@@ -177,6 +202,8 @@ static int report_load_error(enum prog_kind kind, const char *name,
 			   "file descriptor per program and per map)", name, strerror(-err));
 		return err;
 	}
+	if (loops_unsupported(name, insns, ninsns))
+		return err;
 	int fd = -1;
 	char *log = load_with_log(kind, kname, insns, ninsns, &fd);
 	if (fd >= 0) {
