@@ -137,6 +137,15 @@ static void unsupported_syntax(struct parse_ctx *ctx, YYLTYPE l, const char *wha
 		   what);
 }
 
+/* $t.0 = x: a tuple is made whole, as in bpftrace. */
+static void tuple_immutable(struct parse_ctx *ctx, YYLTYPE l)
+{
+	struct loc loc = LOC(l);
+	ctx->errors++;
+	diag_error(&loc, "assign a new tuple: $t = (x, $t.1)",
+		   "an element of a tuple cannot be assigned");
+}
+
 #define FIELDS "fields of variables and arguments ($x.f, $x->f, args.a.b)"
 
 static struct node *append(struct node *list, struct node *n)
@@ -320,6 +329,8 @@ stmt: BREAK			{ $$ = mk(N_BREAK, ctx, @1); }
 	| VAR '=' expr		{ $$ = mk(N_ASSIGN_VAR, ctx, @1); $$->name = $1; $$->rhs = $3; }
 	| assignable OP_ASSIGN expr	{ $$ = compound_assign(ctx, @2, $1, (enum op)$2, $3); }
 	| expr			{ $$ = mk(N_EXPR_STMT, ctx, @1); $$->lhs = $1; }
+	| primary TUPLE_INDEX '=' expr	{ node_free($1); node_free($4); tuple_immutable(ctx, @2);
+				  $$ = NULL; YYABORT; }
 	;
 
 assignable: map			{ $$ = $1; }

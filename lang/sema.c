@@ -534,7 +534,7 @@ static int assign_var(struct sema *s, struct node *st)
 		s->vars[i].name = st->name;
 		s->vars[i].ended = false;
 		s->vars[i].type = st->rhs->type;
-	} else if (st->rhs->type.kind == T_TUPLE && s->vars[i].type.kind == T_TUPLE) {
+	} else if (st->rhs->type.kind == T_TUPLE || s->vars[i].type.kind == T_TUPLE) {
 		if (tuple_merge(s->syms, &s->vars[i].type, &st->rhs->type, &s->vars[i].type))
 			return tuple_mismatch(st->rhs, st->name, &s->vars[i].type,
 					      "use another variable");

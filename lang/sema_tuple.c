@@ -76,11 +76,17 @@ int sema_tuple(struct sema *s, struct node *n)
 			char t[64];
 			return diag_error(&e->loc, e->type.kind == T_TIME ?
 					  "strftime() is printed where it is called" : NULL,
-					  "a tuple cannot hold %s", type_name(&e->type, t, sizeof(t)));
+					  "a tuple cannot hold a value of type %s",
+					  type_name(&e->type, t, sizeof(t)));
 		}
 		shape.elem[shape.n++] = element_type(&e->type);
 	}
 	n->type = symtab_tuple(s->syms, &shape);
+	if (n->type.size > TUPLE_SIZE_MAX)
+		return diag_error(&n->loc, "keep large payloads out of tuples: print or store "
+				  "them on their own", "this tuple takes %d bytes; a tuple takes "
+				  "at most %d, half of the 32 KiB per-CPU scratch space it is "
+				  "built in", n->type.size, TUPLE_SIZE_MAX);
 	return 0;
 }
 
@@ -92,13 +98,14 @@ int sema_tuple_index(struct sema *s, struct node *n)
 	if (t->kind != T_TUPLE) {
 		char name[64];
 		return diag_error(&n->loc, "only tuples have numbered elements: $t = (a, b); $t.0",
-				  "%s has no element .%lld", type_name(t, name, sizeof(name)),
-				  (long long)n->ival);
+				  "%s has no element .%llu", type_name(t, name, sizeof(name)),
+				  (unsigned long long)n->ival);
 	}
-	if (n->ival < 0 || n->ival >= t->tuple->n)
+	/* The index is a literal up to 2^64 - 1: unsigned, never negative. */
+	if ((uint64_t)n->ival >= (uint64_t)t->tuple->n)
 		return diag_error(&n->loc, "elements are numbered from .0",
-				  "element .%lld is out of range: the tuple has %d elements",
-				  (long long)n->ival, t->tuple->n);
+				  "element .%llu is out of range: the tuple has %d elements",
+				  (unsigned long long)n->ival, t->tuple->n);
 	n->type = t->tuple->elem[n->ival];
 	return 0;
 }
@@ -109,8 +116,10 @@ static int element_merge(struct symtab *syms, const struct type *a, const struct
 	if (a->kind == T_TUPLE && b->kind == T_TUPLE)
 		return tuple_merge(syms, a, b, out);
 	*out = *a;
+	/* Every integer is a 64-bit word here, whatever its width; its sign
+	 * says how it prints, so two signs are two types (as in 0.17). */
 	if (type_is_word(a) && type_is_word(b))
-		return 0;
+		return type_word_signed(a) == type_word_signed(b) ? 0 : -EINVAL;
 	if (a->kind != b->kind)
 		return -EINVAL;
 	if (type_grows(a)) {

@@ -49,6 +49,12 @@ struct type {
  * map values that carry it. */
 #define TUPLE_ELEMS_MAX 16
 
+/* Bytes a tuple takes at most.  It is built in the scratch space, one
+ * per-CPU array value, which the kernel holds to 32 KiB
+ * (PCPU_MIN_UNIT_SIZE), and may be copied once more there (into a map
+ * value, or widened): half of it. */
+#define TUPLE_SIZE_MAX (16 << 10)
+
 /* A tuple's elements, each kept as a map value keeps it (an integer or
  * a pointer as a 64-bit word), one after the other from offset 0, each
  * padded to 8 bytes: the same layout in scratch space, variables, map

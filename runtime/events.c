@@ -32,13 +32,19 @@ static char *resolved_text(void *ctx, const struct type *t, const void *value)
 	return stacks_text(s->maps.stacks, t, value, 8);
 }
 
+static char *element_text(void *ctx, const struct type *t, const void *value)
+{
+	struct session *s = ctx;
+	return value_text(s->maps.stacks, t, value, 8);
+}
+
 /* print(tuple): its text, and its JSON an array. */
 static void on_print_tuple(struct session *s, const struct type *t, const char *data,
 			   size_t size)
 {
 	if (size < 16 + (size_t)t->size)
 		return;	/* a short record: never read past it */
-	const struct out_value_text vt = { resolved_text, s };
+	const struct out_value_text vt = { element_text, s };
 	char *text, *json;
 	if (out_tuple_strings(t, data + 16, &vt, &text, &json) == 0)
 		output_value(out(s), text, json);

@@ -191,10 +191,11 @@ static struct out_entry *entry_for(struct entries *es, const void *ukey)
 
 /* A stack is indented by 4 spaces in a map key, by 8 as a map's value, as
  * bpftrace prints them. */
-static char *text_of(struct map_set *ms, const struct type *t, const char *p, int indent)
+char *value_text(struct stacks *st, const struct type *t, const void *value, int indent)
 {
+	const char *p = value;
 	if (t->kind == T_USTACK || t->kind == T_USYM) {
-		char *text = stacks_text(ms->stacks, t, p, indent);
+		char *text = stacks_text(st, t, p, indent);
 		return text ? text : strdup("");
 	}
 	if (t->kind == T_USER) {
@@ -218,7 +219,7 @@ static char *text_of(struct map_set *ms, const struct type *t, const char *p, in
 
 static char *element_text(void *ms, const struct type *t, const void *p)
 {
-	return text_of(ms, t, p, 8);
+	return value_text(((struct map_set *)ms)->stacks, t, p, 8);
 }
 
 static void decode_key(struct map_set *ms, const struct map_info *m, const char *raw,
@@ -232,7 +233,7 @@ static void decode_key(struct map_set *ms, const struct map_info *m, const char 
 		struct out_field *f = &e->key[i];
 		if (m->keys[i].kind != T_INT) {
 			f->kind = OUT_STR;
-			f->s = text_of(ms, &m->keys[i], p, 4);
+			f->s = value_text(ms->stacks, &m->keys[i], p, 4);
 		} else {
 			f->kind = m->keys[i].is_signed ? OUT_INT : OUT_UINT;
 			memcpy(&f->i, p, 8);
@@ -282,7 +283,7 @@ static void add_value(struct map_set *ms, const struct map_info *m, struct entri
 		e->str = text;
 		e->json = json;
 	} else if (!type_is_word(&m->value)) {
-		e->str = text_of(ms, &m->value, vals, 8);
+		e->str = value_text(ms->stacks, &m->value, vals, 8);
 	} else {
 		int64_t v;
 		memcpy(&v, vals, 8);

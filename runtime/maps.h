@@ -38,6 +38,12 @@ int maps_sync(struct map_set *ms);
 void maps_forget_from(struct map_set *ms, int first_id);
 
 /* Prints one map in the exit layout (top/div as print(@m, top, div)). */
+struct stacks;
+/* A value of a type that is neither an integer nor a tuple as it prints
+ * (a string, a hash in RPC's order, a user's name, a stack indented by
+ * indent spaces, ...), malloc'd. */
+char *value_text(struct stacks *st, const struct type *t, const void *value, int indent);
+
 int maps_print_one(struct map_set *ms, const struct map_info *m, FILE *f,
 		   enum out_format fmt, int top, int div);
 

@@ -112,6 +112,28 @@ for b in $(grep -o '\.name = "[a-z_]*"' "$SRC/builtins/table.c" | cut -d'"' -f2)
 	done
 done
 
+# Tuples (not builtins, so not in the table): long strings, every element
+# kind, many elements, payloads and nesting, in each statement kind.
+many=$(for _ in $(seq 15); do printf '%s, ' "$L"; done)
+deep='(arg0, "in")'
+for _ in $(seq 12); do deep="($deep, arg4)"; done
+TUPLES=(
+	"\$t = ($L, $L2, arg4, args.msg_type); printf(\"%s %s %d\\n\", \$t.0, \$t.1, \$t.2); @tv[arg0] = \$t; print(\$t); @tu = (\$t, ($L, (arg0, $L2)));"
+	"\$t = (${many}arg4); print(\$t); @tm[arg0] = \$t; \$u = \$t; printf(\"%s\\n\", \$u.14);"
+	"\$t = (args.msg, args.msg, arg4); print(\$t); @tp = \$t; print((args.msg, \$t.2));"
+	"\$t = $deep; print(\$t); @td = \$t; print(\$t.0.0);"
+	"\$t = (ustack(3), usym(arg1), username, hash(\"0000000000000000000320283a032748cef8227873ff4872689bf23f1cda83a5\"), btc(arg4), buf(arg5, arg4), cgroup); print(\$t); @tk[arg0] = \$t;"
+	"\$t = (1, \"a\"); \$t = ((int64)arg4, $L); @tg = (2, \"b\"); @tg = ((int64)arg4, $L2); print(\$t); print(@tg);"
+)
+for i in "${!TUPLES[@]}"; do
+	for w in "${WRAPS[@]}"; do
+		# shellcheck disable=SC2059
+		body=$(printf "$w" "${TUPLES[$i]}" "${TUPLES[$i]}")
+		printf '%s { %s }\n' "$P" "$body" >"$TMP/prog.btc"
+		run_usdt "tuple snippet $i in '${w:0:30}'"
+	done
+done
+
 # A long default string length, and payloads printed whole: 4 KiB each.
 printf '%s { printf("%%s %%s %%s %%s %%s\\n", str(arg1), str(arg2), str(arg3), str(arg1), str(arg2)); @s[str(arg3)] = count(); }\n' \
 	"$P" >"$TMP/prog.btc"
@@ -152,6 +174,15 @@ for b in BEGIN END interval:ms:20; do
 	timeout 60 "$BTCTRACE" -q "$TMP/prog.btc" >"$TMP/out" 2>"$TMP/err" || rc=$?
 	check "$b with long strings" "$rc"
 	grep -q '^(unreadable) (unreadable) xxx' "$TMP/out" || fail "$b: printed $(head -c 300 "$TMP/out")"
+done
+
+for b in BEGIN END interval:ms:20; do
+	printf '%s { $a = str(0, 300); $t = ($a, %s, (comm, 7)); print($t); @kt[comm] = $t; }\ninterval:ms:50 { exit(); }\n' \
+		"$b" "$LIT" >"$TMP/prog.btc"
+	rc=0
+	timeout 60 "$BTCTRACE" -q "$TMP/prog.btc" >"$TMP/out" 2>"$TMP/err" || rc=$?
+	check "$b with tuples of long strings" "$rc"
+	grep -q '^((unreadable), xxx.*x, (btctrace, 7))$' "$TMP/out" || fail "$b: printed $(head -c 300 "$TMP/out")"
 done
 
 echo "$ran programs, $refused refused at their place"
