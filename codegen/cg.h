@@ -32,13 +32,15 @@ struct cg {
 	const int *var_sizes;	/* of the probe being compiled */
 	/* Temporaries (keys, values, strings) are reused statement after
 	 * statement: BPF has 512 bytes of stack. */
-	struct { LLVMValueRef p; int off; int size; bool busy; } temps[64];
+	struct cg_temp { LLVMValueRef p; int off; int size; bool busy; } temps[64];
 	int ntemps;
 	bool failed;	/* a generator reported an error (at its place) */
 	/* BPF stack: bytes of every slot made so far, and the statement being
 	 * compiled (NULL in the predicate), so the one that goes past
 	 * BPF_STACK is named at its location. */
-	int stack_used;
+	int stack_used;		/* of the function being built */
+	int stack_base;		/* the frames that call it (loops' bodies) */
+	int stack_deepest;	/* the deepest chain of loop bodies it calls */
 	const struct node *stmt;
 	const struct node *stack_over;	/* where the stack overflowed */
 	int stack_over_used;
@@ -54,6 +56,12 @@ struct cg {
 	int scratch_over_used;
 	bool scratch_over_pred;
 	LLVMBasicBlockRef ret_bb;	/* every way out of the body */
+	/* Inside a for loop's body, a function of its own (codegen/loops.c):
+	 * the context its caller passed; NULL in the program's function. */
+	LLVMValueRef loop_ctx;
+	int nloops;	/* loop functions made for this program, for names */
+	LLVMValueRef loop_slot;	/* the function's loops' context, and its words */
+	int loop_slot_words;
 	/* A ring-buffer record past EVENT_RECORD_MAX, and its size. */
 	const struct node *record_over;
 	int record_over_size;
@@ -82,6 +90,9 @@ LLVMValueRef cg_helper(struct cg *cg, int id, LLVMTypeRef ret, LLVMValueRef *arg
 LLVMValueRef cg_map_ptr(struct cg *cg, int fd);
 LLVMValueRef cg_alloca(struct cg *cg, int size, const char *name);
 LLVMValueRef cg_alloca_zero(struct cg *cg, int size, const char *name);
+/* Names the statement that takes a chain of frames past BPF_STACK. */
+void cg_stack_check(struct cg *cg);
+int cg_frame_bytes(int used);
 /* A stack slot of its own in the entry block. */
 LLVMValueRef cg_new_slot(struct cg *cg, int size, const char *name);
 /* A variable's zeroed home for the whole program. */
@@ -89,8 +100,22 @@ LLVMValueRef cg_var_home(struct cg *cg, int size);
 /* Zeroes or copies size bytes of kernel memory, whatever the size. */
 void cg_zero(struct cg *cg, LLVMValueRef dst, int size, unsigned align);
 void cg_copy(struct cg *cg, LLVMValueRef dst, LLVMValueRef src, int size);
-/* Leaves the program (return 0), through its one way out. */
+/* Leaves the program (return 0), through its one way out; in a loop's
+ * body, leaves the loop and has its caller leave too. */
 void cg_return(struct cg *cg);
+/* The scratch entry's address, looked up and claimed on first need. */
+LLVMValueRef cg_scratch_base(struct cg *cg);
+/* A variable's home (made in the program's function on first need). */
+LLVMValueRef cg_var_slot(struct cg *cg, int slot, int size);
+void cg_stmts(struct cg *cg, struct node *n);
+/* for loops, break and continue (codegen/loops.c). */
+void cg_for(struct cg *cg, struct node *st);
+void cg_loop_jump(struct cg *cg, struct node *st);
+/* cg_return inside a loop's body. */
+void cg_loop_leave(struct cg *cg);
+/* Carries on building in a new block no branch reaches: what follows a
+ * statement that leaves (exit, break, continue). */
+void cg_dead_block(struct cg *cg, const char *name);
 /* Ends the program: the way out lets the scratch space go. */
 void cg_finish(struct cg *cg);
 LLVMValueRef cg_gep(struct cg *cg, LLVMValueRef base, int off);

@@ -438,7 +438,6 @@ static LLVMValueRef cg_map_read(struct cg *cg, struct node *n)
 	return is_buffer(&m->value) ? cg_convert(cg, out, &m->value, &n->type) : load64(cg, out);
 }
 
-static LLVMValueRef var_slot(struct cg *cg, int slot, int size);
 
 /* x++ / ++x: x is updated, the old or the new value is the result. */
 static LLVMValueRef cg_incdec(struct cg *cg, struct node *n)
@@ -446,7 +445,7 @@ static LLVMValueRef cg_incdec(struct cg *cg, struct node *n)
 	struct node *t = n->lhs;
 	LLVMValueRef old, slot = NULL, key = NULL, found = NULL;
 	if (t->kind == N_VAR) {
-		slot = var_slot(cg, t->var_slot, 8);
+		slot = cg_var_slot(cg, t->var_slot, 8);
 		old = load64(cg, slot);
 	} else {
 		key = cg_map_key(cg, t);
@@ -553,7 +552,6 @@ void cg_agg_update(struct cg *cg, const struct map_info *m, LLVMValueRef key,
 
 /* ---- statements ---- */
 
-static void cg_stmts(struct cg *cg, struct node *n);
 
 static void cg_assign_plain(struct cg *cg, struct node *st)
 {
@@ -571,7 +569,7 @@ static void cg_assign_plain(struct cg *cg, struct node *st)
 	cg_map_store(cg, m, key, val);
 }
 
-static LLVMValueRef var_slot(struct cg *cg, int slot, int size)
+LLVMValueRef cg_var_slot(struct cg *cg, int slot, int size)
 {
 	if (cg->vars[slot])
 		return cg->vars[slot];
@@ -584,7 +582,7 @@ static LLVMValueRef var_slot(struct cg *cg, int slot, int size)
 static void cg_assign_var(struct cg *cg, struct node *st)
 {
 	int size = is_buffer(&st->type) ? st->type.size : 8;
-	LLVMValueRef slot = var_slot(cg, st->var_slot, size);
+	LLVMValueRef slot = cg_var_slot(cg, st->var_slot, size);
 	LLVMValueRef v = cg_expr(cg, st->rhs);
 	if (st->type.kind == T_TUPLE) {
 		const struct type *home = &cg->probe->var_types[st->var_slot];
@@ -636,12 +634,19 @@ static void cg_stmt(struct cg *cg, struct node *st)
 	case N_EXPR_STMT:
 		cg_expr(cg, st->lhs);
 		break;
+	case N_FOR:
+		cg_for(cg, st);
+		break;
+	case N_BREAK:
+	case N_CONTINUE:
+		cg_loop_jump(cg, st);
+		break;
 	default:
 		break;
 	}
 }
 
-static void cg_stmts(struct cg *cg, struct node *n)
+void cg_stmts(struct cg *cg, struct node *n)
 {
 	for (; n; n = n->next) {
 		cg->stmt = n;

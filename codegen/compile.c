@@ -5,6 +5,7 @@
  * section as they are.  One context, pass pipeline and emission for the
  * whole script is what makes a block cost little more than its code. */
 #include "cg.h"
+#include "subprogs.h"
 
 #include <errno.h>
 #include <gelf.h>
@@ -179,8 +180,17 @@ static void cg_function(struct cg *cg, int index)
 	LLVMPositionBuilderAtEnd(cg->b, start);
 }
 
-/* The sections named PROG_SECTION<i>, by i: one pass over the object. */
-static int find_programs(Elf *elf, Elf_Data **text, int n)
+/* A program's section in the object: its code, and its relocations when
+ * its loops' bodies are named in it (codegen/loops.c). */
+struct prog_scn {
+	Elf_Data *text;
+	size_t shndx;
+	Elf_Scn *rel;
+};
+
+/* The sections named PROG_SECTION<i> and .rel<those>, by i: one pass
+ * over the object. */
+static int find_programs(Elf *elf, struct prog_scn *progs, int n, Elf_Scn **symtab)
 {
 	size_t shstrndx;
 	if (elf_getshdrstrndx(elf, &shstrndx))
@@ -189,18 +199,69 @@ static int find_programs(Elf *elf, Elf_Data **text, int n)
 		GElf_Shdr sh;
 		gelf_getshdr(scn, &sh);
 		const char *name = elf_strptr(elf, shstrndx, sh.sh_name);
-		if (!name)
-			continue;
-		if (!strncmp(name, ".rel", 4) && strstr(name, PROG_SECTION))
-			return diag_error(NULL, "this is a btctrace bug; please report the script",
-					  "internal error: a program needs relocations (%s)", name);
-		if (strncmp(name, PROG_SECTION, strlen(PROG_SECTION)))
+		if (sh.sh_type == SHT_SYMTAB)
+			*symtab = scn;
+		bool rel = name && !strncmp(name, ".rel", 4);
+		if (rel)
+			name += 4;
+		if (!name || strncmp(name, PROG_SECTION, strlen(PROG_SECTION)))
 			continue;
 		int i = atoi(name + strlen(PROG_SECTION));
-		if (i >= 0 && i < n)
-			text[i] = elf_getdata(scn, NULL);
+		if (i < 0 || i >= n)
+			continue;
+		if (rel) {
+			progs[i].rel = scn;
+		} else {
+			progs[i].text = elf_getdata(scn, NULL);
+			progs[i].shndx = elf_ndxscn(scn);
+		}
 	}
 	return 0;
+}
+
+#define RELOC_BUG(what) diag_error(NULL, "this is a btctrace bug; please report the script", \
+				   "internal error: a program needs a relocation (%s)", what)
+
+/* The one relocation a program may carry: the address of one of its
+ * loops' bodies, a function of the same section, as a 64-bit immediate
+ * (what bpf_loop takes).  The kernel reads it as an instruction offset
+ * marked BPF_PSEUDO_FUNC, as libbpf would write it. */
+static int apply_relocs(Elf *elf, const struct prog_scn *ps, struct bpf_insn *insns, size_t n)
+{
+	GElf_Shdr rsh;
+	gelf_getshdr(ps->rel, &rsh);
+	Elf_Data *rels = elf_getdata(ps->rel, NULL);
+	Elf_Data *syms = elf_getdata(elf_getscn(elf, rsh.sh_link), NULL);
+	for (size_t r = 0; rels && syms && r < rsh.sh_size / sizeof(GElf_Rel); r++) {
+		GElf_Rel rel;
+		GElf_Sym sym;
+		if (!gelf_getrel(rels, (int)r, &rel) ||
+		    !gelf_getsym(syms, (int)GELF_R_SYM(rel.r_info), &sym))
+			return RELOC_BUG("unreadable");
+		size_t at = rel.r_offset / 8;
+		if (at + 1 >= n || insns[at].code != (BPF_LD | BPF_IMM | BPF_DW) ||
+		    sym.st_shndx != ps->shndx)
+			return RELOC_BUG("not a loop's body");
+		uint64_t target = (GELF_ST_TYPE(sym.st_info) == STT_SECTION ? 0 : sym.st_value) +
+				  (uint32_t)insns[at].imm;
+		if (target % 8 || target / 8 >= n)
+			return RELOC_BUG("outside the program");
+		insns[at].src_reg = BPF_PSEUDO_FUNC;
+		insns[at].imm = (int32_t)(target / 8 - at - 1);
+		insns[at + 1].imm = 0;
+	}
+	return rels && syms ? 0 : RELOC_BUG("unreadable");
+}
+
+/* Loop bodies no live code takes the address of: cut (codegen/subprogs.c). */
+static int prune(Elf_Scn *symtab, const struct prog_scn *ps, struct bpf_insn *insns,
+		 size_t *ninsns)
+{
+	GElf_Shdr ssh;
+	Elf_Data *syms = symtab ? elf_getdata(symtab, NULL) : NULL;
+	if (!syms || !gelf_getshdr(symtab, &ssh) || !ssh.sh_entsize)
+		return 0;	/* no symbols: no functions but the program */
+	return cg_prune_subprogs(syms, ssh.sh_size / ssh.sh_entsize, ps->shndx, insns, ninsns);
 }
 
 /* Code calls a kernel function as a helper whose id is the function's BTF
@@ -218,25 +279,30 @@ static int extract_programs(struct compile_batch *b, const char *obj, size_t siz
 {
 	elf_version(EV_CURRENT);
 	Elf *elf = elf_memory((char *)obj, size);
-	Elf_Data **text = calloc(b->nprogs, sizeof(*text));
-	int rc = !elf || !text ? -ENOMEM : find_programs(elf, text, b->nprogs);
+	struct prog_scn *ps = calloc(b->nprogs, sizeof(*ps));
+	Elf_Scn *symtab = NULL;
+	int rc = !elf || !ps ? -ENOMEM : find_programs(elf, ps, b->nprogs, &symtab);
 	for (int i = 0; i < b->nprogs && !rc; i++) {
 		struct batch_prog *bp = &b->progs[i];
-		if (!text[i] || !text[i]->d_size) {
+		if (!ps[i].text || !ps[i].text->d_size) {
 			rc = diag_error(NULL, NULL, "internal error: no BPF code emitted for %s",
 					bp->name);
 			break;
 		}
-		bp->insns = malloc(text[i]->d_size);
+		bp->insns = malloc(ps[i].text->d_size);
 		if (!bp->insns) {
 			rc = -ENOMEM;
 			break;
 		}
-		memcpy(bp->insns, text[i]->d_buf, text[i]->d_size);
-		bp->ninsns = text[i]->d_size / 8;
+		memcpy(bp->insns, ps[i].text->d_buf, ps[i].text->d_size);
+		bp->ninsns = ps[i].text->d_size / 8;
+		if (ps[i].rel)
+			rc = apply_relocs(elf, &ps[i], bp->insns, bp->ninsns);
+		if (!rc)
+			rc = prune(symtab, &ps[i], bp->insns, &bp->ninsns);
 		mark_kfunc_calls(bp->insns, bp->ninsns);
 	}
-	free(text);
+	free(ps);
 	if (elf)
 		elf_end(elf);
 	return rc;
@@ -276,6 +342,28 @@ static int check_jumps(const struct probe *p, const char *name, const struct bpf
 	return 0;
 }
 
+/* A program's IR: its function, then its loops' bodies, the functions of
+ * its section made after it. */
+static char *program_ir(LLVMValueRef fn)
+{
+	const char *section = LLVMGetSection(fn);
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	if (!f)
+		return NULL;
+	for (LLVMValueRef g = fn; g; g = LLVMGetNextFunction(g)) {
+		const char *s = LLVMGetSection(g);
+		if (g != fn && (!s || strcmp(s, section)))
+			continue;
+		char *text = LLVMPrintValueToString(g);
+		fputs(text, f);
+		LLVMDisposeMessage(text);
+	}
+	fclose(f);
+	return out;
+}
+
 int compile_batch_new(struct compiler *c, bool quiet, bool keep_ir, struct compile_batch **out)
 {
 	struct compile_batch *b = calloc(1, sizeof(*b));
@@ -298,8 +386,7 @@ void compile_batch_free(struct compile_batch *b)
 		return;
 	for (int i = 0; i < b->nprogs; i++) {
 		free(b->progs[i].name);
-		if (b->progs[i].ir)
-			LLVMDisposeMessage(b->progs[i].ir);
+		free(b->progs[i].ir);
 		free(b->progs[i].insns);
 	}
 	free(b->progs);
@@ -330,7 +417,7 @@ int compile_batch_add(struct compile_batch *b, const struct symtab *syms,
 		return rc;
 	b->building = p;
 	/* Printed now: emitting rewrites the IR (CodeGenPrepare). */
-	char *ir = b->keep_ir ? LLVMPrintValueToString(cg.fn) : NULL;
+	char *ir = b->keep_ir ? program_ir(cg.fn) : NULL;
 	b->progs[b->nprogs++] = (struct batch_prog){ .probe = p, .name = strdup(name), .ir = ir };
 	return b->nprogs - 1;
 }

@@ -36,6 +36,7 @@ struct cg_maps {
 	void *stack_owner;
 	const char *probe_name;	/* the `probe` builtin's value: the attach
 				 * point's full name (ap->full_name) */
+	int ncpus;		/* possible CPUs: a per-CPU map's values */
 };
 
 /* One compiler instance: LLVM initialised once, reused for every probe

@@ -30,12 +30,29 @@ LLVMValueRef cg_new_slot(struct cg *cg, int size, const char *name)
 	LLVMValueRef p = LLVMBuildBitCast(eb, a, cg->i8p, "");
 	LLVMDisposeBuilder(eb);
 	cg->stack_used += round8(size);
-	if (cg->stack_used > BPF_STACK && !cg->stack_over && !cg->stack_over_pred) {
+	cg_stack_check(cg);
+	return p;
+}
+
+/* The kernel counts the stack of a call chain: the frames of the program
+ * and of the loop bodies running inside one another, each rounded up to
+ * 32 bytes.  A frame grows after its loops were made, so the deepest
+ * chain below it is kept and added. */
+int cg_frame_bytes(int used)
+{
+	return (used + 31) / 32 * 32;
+}
+
+void cg_stack_check(struct cg *cg)
+{
+	int total = cg->stack_base + (cg->stack_base || cg->stack_deepest
+				      ? cg_frame_bytes(cg->stack_used) : cg->stack_used) +
+		    cg->stack_deepest;
+	if (total > BPF_STACK && !cg->stack_over && !cg->stack_over_pred) {
 		cg->stack_over = cg->stmt;
 		cg->stack_over_pred = !cg->stmt;
-		cg->stack_over_used = cg->stack_used;
+		cg->stack_over_used = total;
 	}
-	return p;
 }
 
 /* The scratch entry is looked up once, at the program's start.  Its busy
@@ -87,6 +104,12 @@ static void ensure_scratch(struct cg *cg)
 	cg->scratch = base;
 	scratch_guard(cg, base, start);
 	LLVMPositionBuilderAtEnd(cg->b, here);
+}
+
+LLVMValueRef cg_scratch_base(struct cg *cg)
+{
+	ensure_scratch(cg);
+	return cg->scratch;
 }
 
 /* Bytes [off, off + size) of the scratch entry for this program; going
@@ -194,7 +217,15 @@ void cg_copy(struct cg *cg, LLVMValueRef dst, LLVMValueRef src, int size)
 
 void cg_return(struct cg *cg)
 {
-	LLVMBuildBr(cg->b, cg->ret_bb);
+	if (cg->loop_ctx)
+		cg_loop_leave(cg);
+	else
+		LLVMBuildBr(cg->b, cg->ret_bb);
+}
+
+void cg_dead_block(struct cg *cg, const char *name)
+{
+	LLVMPositionBuilderAtEnd(cg->b, LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, name));
 }
 
 /* Every way out of the body passes here: the scratch entry is let go. */

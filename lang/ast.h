@@ -34,6 +34,11 @@ enum node_kind {
 	N_PARAM,	/* $N (ival = N), $# (ival = -1)               */
 	N_UNROLL,	/* unroll (ival) then                          */
 	N_INCDEC,	/* lhs++ lhs-- (ival 1) ++lhs --lhs (ival 0); op ADD/SUB */
+	N_FOR,		/* for ($name : lhs..rhs) then: a range loop; or
+			 * for ($name : map) then: a map loop; var_slot is
+			 * $name's, ival the loops it is nested in (sema) */
+	N_BREAK,	/* break: leaves the innermost for loop */
+	N_CONTINUE,	/* continue: its next iteration */
 	N_TUPLE,	/* (args...): two or more elements              */
 	N_TUPLE_INDEX,	/* lhs.ival: element ival of the tuple lhs      */
 };
@@ -79,6 +84,10 @@ struct node {
 #define LIMIT_DEPTH 100		/* nesting of expressions and blocks */
 #define LIMIT_STRING 1024	/* bytes of a string literal */
 #define LIMIT_UNROLLED 4000	/* nodes of a probe block, its unrolls repeated */
+#define LIMIT_LOOP_NESTING 4	/* for loops inside one another: each is a BPF call
+				 * frame, and the kernel allows 8 frames and 512
+				 * bytes of stack for all of them together */
+#define LIMIT_LOOP_ITERATIONS (1 << 23)	/* bpf_loop's own limit */
 
 enum attach_kind { ATTACH_BEGIN, ATTACH_END, ATTACH_USDT, ATTACH_INTERVAL };
 

@@ -42,6 +42,29 @@ static struct node *binary(struct parse_ctx *ctx, YYLTYPE l, enum op op,
 	return n;
 }
 
+/* for ($kv : @m): the whole map, no keys; anything else is neither form
+ * of a loop.  NULL after the error. */
+static struct node *map_loop(struct parse_ctx *ctx, YYLTYPE l, char *var, struct node *over,
+			     YYLTYPE over_at, struct node *body)
+{
+	if (over->kind != N_MAP || over->args) {
+		struct loc at = loc_from(ctx, &over_at);
+		ctx->errors++;
+		diag_error(&at, "write for ($kv : @m) { ... } or for ($i : START..END) { ... }",
+			   over->kind == N_MAP ? "a for loop runs over a whole map, without keys"
+			   : "a for loop runs over a map or a range START..END");
+		free(var);
+		node_free(over);
+		node_free(body);
+		return NULL;
+	}
+	struct node *n = mk(N_FOR, ctx, l);
+	n->name = var;
+	n->map = over;
+	n->then = body;
+	return n;
+}
+
 static void add_probe(struct program *prog, struct probe *p)
 {
 	struct probe **pp = &prog->probes;
@@ -154,7 +177,8 @@ static struct node *append(struct node *list, struct node *n)
 %token PRED_OPEN "predicate '/'" PRED_CLOSE "end of predicate '/'"
 %token IF "if" ELSE "else" ARROW "->"
 %token TRACEPOINT "tracepoint" SINCE "since" UNTIL "until"
-%token UNROLL "unroll" INC "++" DEC "--" PARAM_COUNT "$#"
+%token UNROLL "unroll" FOR "for" BREAK "break" CONTINUE "continue" DOTDOT ".."
+%token INC "++" DEC "--" PARAM_COUNT "$#"
 %token <i> TUPLE_INDEX "tuple element (.N)"
 %token <i> TYPE "type" PARAM "positional parameter" OP_ASSIGN "compound assignment"
 %token EQ "==" NE "!=" LE "<=" GE ">=" LAND "&&" LOR "||" SHL "<<" SHR ">>"
@@ -168,7 +192,7 @@ static struct node *append(struct node *list, struct node *n)
 %type <i> opt_until
 %type <ap> attach_list attach_point
 %type <node> pred block stmts stmt compound if_stmt expr primary map call_args opt_args
-%type <node> assignable map_ref arg_ref
+%type <node> assignable map_ref arg_ref for_stmt
 
 %destructor { free($$); } <s>
 %destructor { node_free($$); } <node>
@@ -277,6 +301,7 @@ stmts: %empty			{ $$ = NULL; }
 	;
 
 compound: if_stmt		{ $$ = $1; }
+	| for_stmt		{ $$ = $1; }
 	| UNROLL '(' INT ')' block	{ $$ = mk(N_UNROLL, ctx, @1); $$->ival = $3; $$->then = $5;
 				  DEEP($$); }
 	;
@@ -289,7 +314,18 @@ if_stmt: IF '(' expr ')' block	{ $$ = mk(N_IF, ctx, @1); $$->cond = $3; $$->then
 				  $$->then = $5; $$->els = $7; DEEP($$); }
 	;
 
-stmt: map '=' expr		{ $$ = mk(N_ASSIGN_MAP, ctx, @2); $$->map = $1; $$->rhs = $3; }
+/* The range is half-open, as bpftrace's: START..END runs END - START
+ * times.  A map loop's variable is a (key, value) tuple. */
+for_stmt: FOR '(' VAR ':' expr DOTDOT expr ')' block	{ $$ = mk(N_FOR, ctx, @1);
+				  $$->name = $3; $$->lhs = $5; $$->rhs = $7; $$->then = $9;
+				  DEEP($$); }
+	| FOR '(' VAR ':' expr ')' block	{ $$ = map_loop(ctx, @1, $3, $5, @5, $7);
+				  if (!$$) YYABORT; DEEP($$); }
+	;
+
+stmt: BREAK			{ $$ = mk(N_BREAK, ctx, @1); }
+	| CONTINUE		{ $$ = mk(N_CONTINUE, ctx, @1); }
+	| map '=' expr		{ $$ = mk(N_ASSIGN_MAP, ctx, @2); $$->map = $1; $$->rhs = $3; }
 	| VAR '=' expr		{ $$ = mk(N_ASSIGN_VAR, ctx, @1); $$->name = $1; $$->rhs = $3; }
 	| assignable OP_ASSIGN expr	{ $$ = compound_assign(ctx, @2, $1, (enum op)$2, $3); }
 	| expr			{ $$ = mk(N_EXPR_STMT, ctx, @1); $$->lhs = $1; }

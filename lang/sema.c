@@ -18,7 +18,7 @@ static const char *const bpftrace_only[] = {
 	"kstack", "ksym", "kaddr", "uaddr", "kptr", "uptr", "reg",
 	"retval", "func", "curtask",
 	"join", "ntop", "system", "cat", "signal", "override", "sizeof",
-	"offsetof", "macaddr", "cgroupid", "path", "while", "for",
+	"offsetof", "macaddr", "cgroupid", "path", "while",
 	"skboutput", "pton", "bswap", "percpu_kaddr", "jiffies",
 	"args", "ctx", "sarg0", "sarg1", "sarg2", NULL,
 };
@@ -27,8 +27,8 @@ static int unsupported(const struct node *n)
 {
 	for (int i = 0; bpftrace_only[i]; i++)
 		if (!strcmp(n->name, bpftrace_only[i]))
-			return diag_error(&n->loc, !strcmp(n->name, "while") || !strcmp(n->name, "for")
-					  ? "loops are written unroll(N) { ... }" :
+			return diag_error(&n->loc, !strcmp(n->name, "while")
+					  ? "loop with for ($i : 0..N) { ... }" :
 					  DIAG_HINT_UNSUPPORTED,
 					  "'%s' is a bpftrace feature btctrace does not support", n->name);
 	return 0;
@@ -282,6 +282,7 @@ static int sema_incdec(struct sema *s, struct node *n)
 			return diag_error(&t->loc, NULL, "too many variables in one probe");
 		i = s->nvars++;
 		s->vars[i].name = t->name;
+		s->vars[i].ended = false;
 		s->vars[i].type = type_int(8, true);
 	}
 	if (!type_is_word(&s->vars[i].type))
@@ -295,9 +296,14 @@ static int sema_incdec(struct sema *s, struct node *n)
 static int var_find(struct sema *s, const char *name)
 {
 	for (int i = 0; i < s->nvars; i++)
-		if (!strcmp(s->vars[i].name, name))
+		if (!s->vars[i].ended && !strcmp(s->vars[i].name, name))
 			return i;
 	return -1;
+}
+
+int sema_var_find(struct sema *s, const char *name)
+{
+	return var_find(s, name);
 }
 
 static int sema_builtin_value(struct sema *s, struct node *n)
@@ -480,8 +486,7 @@ int sema_expr(struct sema *s, struct node *n)
 	case N_VAR: {
 		int i = var_find(s, n->name);
 		if (i < 0)
-			return diag_error(&n->loc, "assign it first: $x = ...",
-					  "variable %s is used before it is assigned", n->name);
+			return sema_var_unknown(s, n);
 		n->var_slot = i;
 		n->type = s->vars[i].type;
 		return 0;
@@ -513,7 +518,6 @@ int sema_expr(struct sema *s, struct node *n)
 
 /* ---- statements ---- */
 
-static int sema_stmts(struct sema *s, struct node *n);
 
 static int assign_var(struct sema *s, struct node *st)
 {
@@ -528,6 +532,7 @@ static int assign_var(struct sema *s, struct node *st)
 			return diag_error(&st->loc, NULL, "too many variables in one probe");
 		i = s->nvars++;
 		s->vars[i].name = st->name;
+		s->vars[i].ended = false;
 		s->vars[i].type = st->rhs->type;
 	} else if (st->rhs->type.kind == T_TUPLE || s->vars[i].type.kind == T_TUPLE) {
 		if (tuple_merge(s->syms, &s->vars[i].type, &st->rhs->type, &s->vars[i].type))
@@ -558,6 +563,11 @@ static int sema_stmt(struct sema *s, struct node *st)
 			return diag_error(&st->loc, "use a count from 1 to 100",
 					  "unroll(%lld) is out of range", (long long)st->ival);
 		return sema_stmts(s, st->then);
+	case N_FOR:
+		return sema_for(s, st);
+	case N_BREAK:
+	case N_CONTINUE:
+		return sema_loop_jump(s, st);
 	case N_IF:
 		if (sema_expr(s, st->cond) || need_int(st->cond, "if"))
 			return -EINVAL;
@@ -577,7 +587,7 @@ static int sema_stmt(struct sema *s, struct node *st)
 	}
 }
 
-static int sema_stmts(struct sema *s, struct node *n)
+int sema_stmts(struct sema *s, struct node *n)
 {
 	int rc = 0;
 	for (; n; n = n->next)
@@ -628,6 +638,7 @@ static int sema_probe(struct sema *s, struct probe *p)
 {
 	s->probe = p;
 	s->nvars = 0;
+	s->loop_depth = 0;
 	s->has_sig = false;
 	if (sema_attach(s, p))
 		return -EINVAL;

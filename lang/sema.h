@@ -67,8 +67,11 @@ struct sema {
 	struct probe *probe;		/* being checked */
 	struct probe_sig sig;		/* of its first USDT attach point */
 	bool has_sig;
-	struct { char *name; struct type type; } vars[64];
+	/* A loop's variable is `ended` after its loop: its slot stays, its
+	 * name is no longer found. */
+	struct { char *name; struct type type; bool ended; } vars[64];
 	int nvars;
+	int loop_depth;			/* for loops around the statement */
 	int errors;
 };
 
@@ -81,6 +84,15 @@ void symtab_free(struct symtab *syms);
 /* Forgets maps created after the first n (a rejected REPL entry). */
 void symtab_rollback(struct symtab *syms, int n);
 
+/* The variable named name, or -1 (lang/sema.c). */
+int sema_var_find(struct sema *s, const char *name);
+int sema_stmts(struct sema *s, struct node *n);
+/* for, break and continue (lang/sema_loops.c). */
+int sema_for(struct sema *s, struct node *st);
+int sema_loop_jump(struct sema *s, struct node *st);
+/* Why $name cannot be read here: its loop has ended, or it was never
+ * assigned. */
+int sema_var_unknown(struct sema *s, const struct node *n);
 /* Tuples (lang/sema_tuple.c).  symtab_tuple() gives the type of a tuple
  * of shape's elements (its layout computed), the same pointer for equal
  * shapes; the symtab keeps it until symtab_free(). */

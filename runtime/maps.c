@@ -468,6 +468,13 @@ bool maps_report_losses(struct map_set *ms, struct output *out)
 			  "be taken (a stack map full or two stacks in one of its buckets): they "
 			  "print as no frames", (unsigned long long)st, st == 1 ? "" : "s");
 	}
+	uint64_t lp = maps_error_count(ms, ERR_SLOT_LOOP_TOO_LONG);
+	if (lp) {
+		lost = true;
+		diag_warn(NULL, "split the range into shorter ones", "%llu for loop%s did not run: "
+			  "a range runs at most %d times", (unsigned long long)lp,
+			  lp == 1 ? "" : "s", LIMIT_LOOP_ITERATIONS);
+	}
 	uint64_t ev = maps_error_count(ms, ERR_SLOT_LOST_EVENTS);
 	if (ev) {
 		lost = true;

@@ -2,6 +2,7 @@
 /* Loading BPF programs, running the ones btctrace runs itself (BEGIN,
  * END, interval), and their run counts. */
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <linux/bpf.h>
@@ -40,6 +41,60 @@ static enum bpf_prog_type prog_type(enum prog_kind kind)
 				     : BPF_PROG_TYPE_KPROBE;
 }
 
+/* A program's functions: the program itself at 0, then the bodies of its
+ * for loops (codegen/loops.c), each where an instruction takes its
+ * address.  Returns their number, starts sorted. */
+#define MAX_FUNCS 64
+
+static int func_starts(const struct bpf_insn *insns, size_t n, uint32_t starts[MAX_FUNCS])
+{
+	int nf = 1;
+	starts[0] = 0;
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (insns[i].code != (BPF_LD | BPF_IMM | BPF_DW) || insns[i].src_reg != BPF_PSEUDO_FUNC)
+			continue;
+		uint32_t at = (uint32_t)((long)i + 1 + insns[i].imm);
+		int j = nf;
+		while (j > 0 && starts[j - 1] > at)
+			j--;
+		if ((j > 0 && starts[j - 1] == at) || nf == MAX_FUNCS)
+			continue;
+		memmove(&starts[j + 1], &starts[j], (nf - j) * sizeof(starts[0]));
+		starts[j] = at;
+		nf++;
+	}
+	return nf;
+}
+
+/* The kernel takes a function's address (bpf_loop's callback) only in a
+ * program that describes its functions in BTF: one prototype, the
+ * program global, the loops' bodies static.  The verifier types their
+ * arguments itself. */
+static struct btf *funcs_btf(int nf, const uint32_t *starts, struct bpf_func_info *info)
+{
+	struct btf *btf = btf__new_empty();
+	if (!btf)
+		return NULL;
+	int word = btf__add_int(btf, "long", 8, BTF_INT_SIGNED);
+	int proto = btf__add_func_proto(btf, word);
+	const char *params[] = { "a", "b", "c", "d" };
+	for (int i = 0; i < 4; i++)
+		btf__add_func_param(btf, params[i], word);
+	for (int i = 0; i < nf; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), i ? "loop%d" : "prog", i);
+		info[i].insn_off = starts[i];
+		info[i].type_id = btf__add_func(btf, name, i ? BTF_FUNC_STATIC : BTF_FUNC_GLOBAL,
+						proto);
+	}
+	if (word < 0 || proto < 0 || (int)info[nf - 1].type_id < 0 ||
+	    btf__load_into_kernel(btf)) {
+		btf__free(btf);
+		return NULL;
+	}
+	return btf;
+}
+
 static int load(enum prog_kind kind, const char *kname,
 		const struct bpf_insn *insns, size_t ninsns,
 		char *log, uint32_t log_size)
@@ -51,7 +106,22 @@ static int load(enum prog_kind kind, const char *kname,
 	if (kind == PROG_UPROBE_MULTI)
 		opts.expected_attach_type =
 			(enum bpf_attach_type)ATTACH_UPROBE_MULTI;
-	return bpf_prog_load(prog_type(kind), kname, "GPL", insns, ninsns, &opts);
+	uint32_t starts[MAX_FUNCS];
+	struct bpf_func_info info[MAX_FUNCS];
+	struct btf *btf = NULL;
+	int nf = func_starts(insns, ninsns, starts);
+	if (nf > 1) {
+		btf = funcs_btf(nf, starts, info);
+		if (!btf)
+			return -errno ? -errno : -EINVAL;
+		opts.prog_btf_fd = btf__fd(btf);
+		opts.func_info = info;
+		opts.func_info_cnt = nf;
+		opts.func_info_rec_size = sizeof(info[0]);
+	}
+	int fd = bpf_prog_load(prog_type(kind), kname, "GPL", insns, ninsns, &opts);
+	btf__free(btf);
+	return fd;
 }
 
 /* Reloads with the verifier log on, growing the buffer while the kernel
@@ -89,6 +159,31 @@ static const char *tail_lines(char *text, int lines)
 	return text;
 }
 
+/* A program with for loops on a kernel without the helpers they call:
+ * said as such, not as a verifier failure.  Whether the program calls
+ * each helper does not matter: a kernel without bpf_loop (5.17) lacks
+ * the others too, or has them all. */
+static bool loops_unsupported(const char *name, const struct bpf_insn *insns, size_t ninsns)
+{
+	uint32_t starts[MAX_FUNCS];
+	if (func_starts(insns, ninsns, starts) < 2)
+		return false;
+	static const struct { int id; const char *name, *since; } helpers[] = {
+		{ BPF_FUNC_loop, "bpf_loop", "5.17" },
+		{ BPF_FUNC_for_each_map_elem, "bpf_for_each_map_elem", "5.13" },
+		{ BPF_FUNC_map_lookup_percpu_elem, "bpf_map_lookup_percpu_elem", "5.19" },
+	};
+	for (size_t i = 0; i < sizeof(helpers) / sizeof(helpers[0]); i++)
+		if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, helpers[i].id, NULL) == 0) {
+			diag_error(NULL, "repeat a block with unroll(N) { ... } instead",
+				   "the program for %s has for loops, which need the kernel "
+				   "helper %s (Linux %s); this kernel has none", name,
+				   helpers[i].name, helpers[i].since);
+			return true;
+		}
+	return false;
+}
+
 static int report_load_error(enum prog_kind kind, const char *name,
 			     const char *kname, const struct bpf_insn *insns,
 			     size_t ninsns, int err)
@@ -107,6 +202,8 @@ static int report_load_error(enum prog_kind kind, const char *name,
 			   "file descriptor per program and per map)", name, strerror(-err));
 		return err;
 	}
+	if (loops_unsupported(name, insns, ninsns))
+		return err;
 	int fd = -1;
 	char *log = load_with_log(kind, kname, insns, ninsns, &fd);
 	if (fd >= 0) {

@@ -178,7 +178,7 @@ struct cg_maps session_cg_maps(struct session *s, const char *name)
 {
 	return (struct cg_maps){ s->maps.fds, s->maps.errors_fd, s->maps.events_fd,
 				 s->maps.scratch_fd, read_slot(s, name), s->start_ns, session_kfunc_id, s,
-				 session_stack_map, s, NULL };
+				 session_stack_map, s, NULL, s->maps.ncpu };
 }
 
 struct attached_probe *session_add_probe(struct session *s, const struct probe_kind *kind,

@@ -64,6 +64,7 @@ WRAPS=(
 	'if (arg4 > 10) { %s } else { %s }'
 	"unroll(2) { if (arg4 >= 0) { if (arg0 >= 0) { if ($L != \"\") { @inc[$L]++; \$i++; %s } } } }"
 	"\$x = arg4 > 100 ? $L : $L2; @tern[\$x] = count(); @v[$L] = $L2; @w = @v[$L]; printf(\"%%s %%s\\\\n\", @w, @v[$L]); %s"
+	"@lm[$L, arg0] = count(); \$o = $L2; for (\$kv : @lm) { for (\$j : 0..arg0 %% 3 + 1) { if (\$j == 1) { continue; } if (\$kv.0.0 == \$o) { break; } %s } }"
 )
 
 # The sanitized run (ASAN_OPTIONS set, scripts/test.sh) is several times
@@ -150,6 +151,20 @@ printf '%s { @m[args.msg] = count(); }\n' "$P" >"$TMP/prog.btc"
 run_usdt "a payload as a key"
 grep -q 'error: the key of @m takes 4104 bytes; the kernel takes at most 512 in a map key' "$TMP/err" ||
 	fail "a payload as a key: $(cat "$TMP/err")"
+
+# Loops nested as deep as they go, each level with long strings, and one
+# level too deep: it runs or is refused at its place.
+inner="printf(\"%s %s %s\\n\", $L, $L2, \$s); @deep[$L, \$a, \$b] = count();"
+for depth in 4 5; do
+	body=$inner
+	for lvl in $(seq "$depth"); do
+		body="for (\$l$lvl : 0..2) { \$s = $L; \$a = \$l$lvl; \$b = \$a + 1; $body }"
+	done
+	printf '%s { $s = ""; $a = 0; $b = 0; %s }\n' "$P" "$body" >"$TMP/prog.btc"
+	run_usdt "loops nested $depth deep"
+done
+grep -q 'error: for loops are nested more than 4 deep' "$TMP/err" ||
+	fail "5 nested loops: $(cat "$TMP/err")"
 
 # The probes run by btctrace itself: BEGIN, END and interval.
 for b in BEGIN END interval:ms:20; do

@@ -312,8 +312,41 @@ static void test_literals(void)
 		"hint: use a value below 2^64\n");
 }
 
+static void test_loops(void)
+{
+	accepts("BEGIN { $s = 0; for ($i : 0..10) { $s += $i; if ($i > 5) { break; } continue; } }");
+	accepts("BEGIN { $n = 3; for ($i : -$n..$n * 2) { for ($j : $i..10) { @m[$i, $j] = $j; } } }");
+	accepts("BEGIN { @m[1, \"a\"] = 5; $t = 0; for ($kv : @m) { if ($kv.0.1 == \"a\") "
+		"{ $t += $kv.1 + $kv.0.0; } } }");
+	accepts("BEGIN { @s = \"v\"; for ($kv : @s) { @k[$kv.0] = $kv.1; } }");
+	/* The loop's variable ends with its loop: the name is free again. */
+	accepts("BEGIN { for ($i : 0..2) { } for ($i : 0..3) { } $i = 5; }");
+	rejects("BEGIN { continue; }",
+		"t.btc:1:9: error: continue outside a loop\n"
+		"BEGIN { continue; }\n"
+		"        ^~~~~~~~\n"
+		"hint: use it inside for (...) { ... }\n");
+	rejects("BEGIN { for ($i : 0..3) { } @x = $i; }",
+		"t.btc:1:34: error: $i is the variable of a loop that has ended: it is found "
+		"only inside its loop\n"
+		"BEGIN { for ($i : 0..3) { } @x = $i; }\n"
+		"                                 ^~\n"
+		"hint: copy it to another variable inside the loop\n");
+	rejects("BEGIN { @x = 1; for ($i : @x + 1) { } }",
+		"t.btc:1:27: error: a for loop runs over a map or a range START..END\n"
+		"BEGIN { @x = 1; for ($i : @x + 1) { } }\n"
+		"                          ^~~~~~\n"
+		"hint: write for ($kv : @m) { ... } or for ($i : START..END) { ... }\n");
+	rejects("BEGIN { for ($i : 0..9000000) { } }",
+		"t.btc:1:22: error: this range runs 9000000 times; a loop runs at most 8388608\n"
+		"BEGIN { for ($i : 0..9000000) { } }\n"
+		"                     ^~~~~~~\n"
+		"hint: split the range, or count in bigger steps\n");
+}
+
 int main(void)
 {
+	test_loops();
 	fixture_builtins = &no_builtins;
 	test_bpftrace_features();
 	test_named_args();
