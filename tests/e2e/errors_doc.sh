@@ -29,8 +29,11 @@ check_example() {
 	# A process that changed its user is not dumpable, and LeakSanitizer
 	# cannot stop it to look (the sanitized run, docs/testing.md).
 	[[ $2 == *setpriv* ]] && asan+="${asan:+:}detect_leaks=0"
+	# Each example its own output file: a process an earlier one left
+	# behind cannot write into this one's.
+	local out=$TMP/out.$1
 	(cd "$TMP/work" && PATH="$BUILD:$PATH" ASAN_OPTIONS=$asan timeout 120 bash -c "$2") \
-		>"$TMP/out" 2>&1 || :
+		>"$out" 2>&1 || :
 	while IFS= read -r want; do
 		CHECKS=$((CHECKS + 1))
 		local pattern found=0
@@ -38,9 +41,9 @@ check_example() {
 		while IFS= read -r got; do
 			# shellcheck disable=SC2053
 			[[ $got == $pattern ]] && { found=1; break; }
-		done <"$TMP/out"
+		done <"$out"
 		[ "$found" = 1 ] || fail "example $1: no line '$want' in:
-$(head -20 "$TMP/out")"
+$(head -20 "$out")"
 	done <<<"$3"
 }
 
