@@ -389,6 +389,12 @@ int maps_read(struct map_set *ms, const struct map_info *m, struct out_map *om)
 	read_entries(ms, m, &es);
 	free(es.keys);
 	free(es.slots);
+	/* A keyless count() nothing fired for reads as 0, as bpftrace 0.17
+	 * prints it: "@misbehaving: 0" says no event came, an empty line
+	 * does not.  Its other kinds stay empty there too. */
+	if (!es.n && m->agg && m->agg->agg_kind == AGG_COUNT && m->nkeys <= 0 &&
+	    (es.v = calloc(1, sizeof(*es.v))))
+		es.n = 1;
 	*om = (struct out_map){
 		.name = m->name,
 		.kind = m->agg ? m->agg->agg_kind : (type_is_word(&m->value) ? AGG_INT : AGG_STR),
