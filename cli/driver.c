@@ -17,6 +17,7 @@
 #include "cli/driver.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 
@@ -62,7 +63,7 @@ struct point_job {
 	const struct attach_point *ap;
 	struct probe_variant *v;
 	int nv;
-	int first;	/* its first program's index in the batch */
+	int first;	/* its first program's index in its batch */
 };
 
 struct plan {
@@ -142,10 +143,11 @@ static int compile_alone(struct session *s, const struct plan *pl)
 			  "internal error: LLVM failed on the script, on no block alone");
 }
 
-/* Every program of the plan, in one LLVM module and one emission. */
-static int compile_plan(struct session *s, struct plan *pl, struct compile_batch *b)
+/* Jobs [from, to) of the plan into batch b. */
+static int add_jobs(struct session *s, struct plan *pl, int from, int to,
+		    struct compile_batch *b)
 {
-	for (int i = 0; i < pl->n; i++) {
+	for (int i = from; i < to; i++) {
 		struct point_job *j = &pl->jobs[i];
 		struct cg_maps cm = session_cg_maps(s, j->ap->spec);
 		cm.probe_name = j->ap->full_name;
@@ -158,16 +160,16 @@ static int compile_plan(struct session *s, struct plan *pl, struct compile_batch
 				j->first = idx;
 		}
 	}
-	int rc = compile_batch_emit(b);
-	return rc == -EAGAIN ? compile_alone(s, pl) : rc;
+	return 0;
 }
 
-/* Loads and attaches every program, in plan order. */
-static int load_plan(struct session *s, const struct plan *pl, const struct compile_batch *b)
+/* Loads and attaches the programs of jobs [from, to), in plan order. */
+static int load_jobs(struct session *s, const struct plan *pl, int from, int to,
+		     const struct compile_batch *b)
 {
 	int rc = 0;
 	uint64_t t0 = timings_now();
-	for (int i = 0; i < pl->n && !rc; i++) {
+	for (int i = from; i < to && !rc; i++) {
 		const struct point_job *j = &pl->jobs[i];
 		const struct probe_kind *kind = probe_kind_of(j->ap->kind);
 		for (int k = 0; k < j->nv && !rc; k++) {
@@ -188,20 +190,122 @@ static int load_plan(struct session *s, const struct plan *pl, const struct comp
 	return rc;
 }
 
+/* From this many programs on, a script's LLVM work is split in two: the
+ * later jobs are emitted by a second thread, with a compiler (LLVM target
+ * machine) of its own, while this one emits the earlier jobs and loads
+ * them, so LLVM's work runs on two CPUs and the kernel's verifier overlaps
+ * it.  Fewer programs (a one-liner, a REPL entry) are not worth the
+ * second compiler's setup (~1 ms). */
+#define SPLIT_MIN_PROGRAMS 8
+
+/* A script's programs as one or two batches: jobs [0, split) in b[0], the
+ * rest in b[1] (NULL when not split). */
+struct build {
+	struct compile_batch *b[2];
+	struct compiler *aux;	/* b[1]'s */
+	int split;
+	pthread_t thread;
+	bool threaded;		/* b[1] emitting in .thread */
+};
+
+/* The first job of the second batch: this thread also loads the first
+ * batch's programs, so it takes a little less than half of them. */
+static int split_point(const struct plan *pl)
+{
+	int total = 0, sum = 0, i = 0;
+	for (int k = 0; k < pl->n; k++)
+		total += pl->jobs[k].nv;
+	if (total < SPLIT_MIN_PROGRAMS)
+		return pl->n;
+	while (i < pl->n && 20 * sum < 9 * total)
+		sum += pl->jobs[i++].nv;
+	return i;
+}
+
+static void *emit_in_thread(void *batch)
+{
+	compile_batch_emit_object(batch);
+	return NULL;
+}
+
+/* Builds every program's IR and starts the second batch's emission. */
+static int build_start(struct session *s, struct plan *pl, struct build *bd)
+{
+	bool keep_ir = s->opts.interactive;
+	bd->split = split_point(pl);
+	int rc = compile_batch_new(s->comp, true, keep_ir, &bd->b[0]);
+	if (!rc)
+		rc = add_jobs(s, pl, 0, bd->split, bd->b[0]);
+	if (rc || bd->split == pl->n)
+		return rc;
+	rc = compiler_new(&bd->aux);
+	if (!rc)
+		rc = compile_batch_new(bd->aux, true, keep_ir, &bd->b[1]);
+	if (!rc)
+		rc = add_jobs(s, pl, bd->split, pl->n, bd->b[1]);
+	if (!rc)	/* without a thread, b[1] is emitted in build_join() */
+		bd->threaded = !pthread_create(&bd->thread, NULL, emit_in_thread, bd->b[1]);
+	return rc;
+}
+
+/* Waits for the second batch, if any: 0, -EAGAIN or -errno after a diag. */
+static int build_join(struct build *bd)
+{
+	if (!bd->b[1])
+		return 0;
+	if (bd->threaded)
+		pthread_join(bd->thread, NULL);
+	else
+		compile_batch_emit_object(bd->b[1]);
+	bd->threaded = false;
+	return compile_batch_finish(bd->b[1]);
+}
+
+static void build_free(struct build *bd)
+{
+	if (bd->threaded)
+		pthread_join(bd->thread, NULL);
+	compile_batch_free(bd->b[0]);
+	compile_batch_free(bd->b[1]);
+	compiler_free(bd->aux);
+}
+
+/* Compiles, loads and attaches every program.  A batch LLVM failed on
+ * (-EAGAIN) has each block compiled alone to say where. */
+static int compile_and_load(struct session *s, struct plan *pl)
+{
+	struct build bd = { 0 };
+	uint64_t t0 = timings_now();
+	int rc = build_start(s, pl, &bd);
+	if (!rc) {
+		compile_batch_emit_object(bd.b[0]);
+		rc = compile_batch_finish(bd.b[0]);
+	}
+	timings_add(&s->timings, PH_CODEGEN, &t0);
+	if (!rc)
+		rc = load_jobs(s, pl, 0, bd.split, bd.b[0]);
+	t0 = timings_now();
+	if (!rc || rc == -EAGAIN) {
+		int rc1 = build_join(&bd);
+		rc = rc ? rc : rc1;
+	}
+	if (rc == -EAGAIN)
+		rc = compile_alone(s, pl);
+	timings_add(&s->timings, PH_CODEGEN, &t0);
+	if (!rc)
+		rc = load_jobs(s, pl, bd.split, pl->n, bd.b[1]);
+	build_free(&bd);
+	return rc;
+}
+
 static int load_program(struct session *s, const struct program *prog)
 {
 	struct plan pl = { 0 };
-	struct compile_batch *b = NULL;
 	uint64_t t0 = timings_now();
 	int rc = plan_program(s, &pl, prog);
-	if (!rc)
-		rc = compile_batch_new(s->comp, true, s->opts.interactive, &b);
-	if (!rc)
-		rc = compile_plan(s, &pl, b);
 	timings_add(&s->timings, PH_CODEGEN, &t0);
 	if (!rc)
-		rc = load_plan(s, &pl, b);
-	compile_batch_free(b);
+		rc = compile_and_load(s, &pl);
 	plan_free(&pl);
 	return rc;
 }

@@ -122,6 +122,9 @@ struct compile_batch {
 	bool keep_ir;		/* each program's IR, for the REPL's .ir */
 	bool llvm_error;
 	const struct probe *building;	/* for LLVM's errors, alone */
+	/* What emit_object() made or met, for finish() to report. */
+	LLVMMemoryBufferRef obj;
+	char *invalid_ir, *emit_err;
 };
 
 /* LLVM reports some backend errors (stack overflow) through the context's
@@ -390,6 +393,10 @@ void compile_batch_free(struct compile_batch *b)
 		free(b->progs[i].insns);
 	}
 	free(b->progs);
+	if (b->obj)
+		LLVMDisposeMemoryBuffer(b->obj);
+	LLVMDisposeMessage(b->invalid_ir);
+	LLVMDisposeMessage(b->emit_err);
 	LLVMDisposeModule(b->mod);
 	LLVMContextDispose(b->ctx);
 	free(b);
@@ -422,30 +429,43 @@ int compile_batch_add(struct compile_batch *b, const struct symtab *syms,
 	return b->nprogs - 1;
 }
 
-/* Verifies and emits the module once, then splits it into programs. */
-int compile_batch_emit(struct compile_batch *b)
+/* Verifies and emits the module: LLVM's work alone, printing nothing, so
+ * that another thread may do it; finish() reports what it met. */
+void compile_batch_emit_object(struct compile_batch *b)
 {
 	char *err = NULL;
 	if (LLVMVerifyModule(b->mod, LLVMReturnStatusAction, &err)) {
-		int rc = diag_error(NULL, "this is a btctrace bug; please report the script",
-				    "internal error: invalid IR: %s", err);
-		LLVMDisposeMessage(err);
-		return rc;
+		b->invalid_ir = err;
+		return;
 	}
 	LLVMDisposeMessage(err);
-	LLVMMemoryBufferRef buf;
-	if (LLVMTargetMachineEmitToMemoryBuffer(b->c->tm, b->mod, LLVMObjectFile, &err, &buf)) {
-		int rc = diag_error(NULL, NULL, "LLVM could not compile the script: %s", err);
-		LLVMDisposeMessage(err);
-		return rc;
-	}
-	int rc = b->llvm_error ? -EAGAIN
-			       : extract_programs(b, LLVMGetBufferStart(buf), LLVMGetBufferSize(buf));
-	LLVMDisposeMemoryBuffer(buf);
+	if (LLVMTargetMachineEmitToMemoryBuffer(b->c->tm, b->mod, LLVMObjectFile, &err, &b->obj))
+		b->emit_err = err;
+}
+
+/* The emitted object split into programs, each checked. */
+int compile_batch_finish(struct compile_batch *b)
+{
+	int rc;
+	if (b->invalid_ir)
+		return diag_error(NULL, "this is a btctrace bug; please report the script",
+				  "internal error: invalid IR: %s", b->invalid_ir);
+	if (b->emit_err)
+		return diag_error(NULL, NULL, "LLVM could not compile the script: %s",
+				  b->emit_err);
+	rc = b->llvm_error ? -EAGAIN
+			   : extract_programs(b, LLVMGetBufferStart(b->obj), LLVMGetBufferSize(b->obj));
 	for (int i = 0; i < b->nprogs && !rc; i++)
 		rc = check_jumps(b->progs[i].probe, b->progs[i].name, b->progs[i].insns,
 				 b->progs[i].ninsns);
 	return rc;
+}
+
+/* Verifies and emits the module once, then splits it into programs. */
+int compile_batch_emit(struct compile_batch *b)
+{
+	compile_batch_emit_object(b);
+	return compile_batch_finish(b);
 }
 
 const struct bpf_insn *compile_batch_program(const struct compile_batch *b, int i, size_t *n)

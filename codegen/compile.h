@@ -67,6 +67,12 @@ int compile_batch_add(struct compile_batch *b, const struct symtab *syms,
 		      const struct cg_maps *maps, const struct probe *p,
 		      const struct usdt_location *loc, const char *name);
 int compile_batch_emit(struct compile_batch *b);
+/* emit() in two steps: emit_object() is LLVM's work and prints nothing
+ * (a batch's, in a thread of its own, with a compiler of its own while
+ * no other thread uses that compiler); finish() then reports its errors
+ * and splits the object into programs, as emit() does. */
+void compile_batch_emit_object(struct compile_batch *b);
+int compile_batch_finish(struct compile_batch *b);
 const struct bpf_insn *compile_batch_program(const struct compile_batch *b, int i, size_t *n);
 const char *compile_batch_ir(const struct compile_batch *b, int i);
 void compile_batch_free(struct compile_batch *b);

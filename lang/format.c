@@ -427,6 +427,57 @@ void format_print_with(FILE *f, const struct fmt_info *fi, const void *data, int
 	fputs(fi->segs[fi->nargs], f);
 }
 
+/* An integer argument print_plain_int() would print: the others need stdio. */
+static bool is_plain_int(const struct fmt_arg *a)
+{
+	return (a->type.kind == T_INT || a->type.kind == T_PTR) && !strcmp(a->spec, "%") &&
+	       (a->conv == 'd' || a->conv == 'i' || a->conv == 'u');
+}
+
+/* Appends n bytes of s to buf at *at, if they fit (and a NUL after). */
+static bool put(char *buf, size_t cap, size_t *at, const char *s, size_t n)
+{
+	if (n >= cap - *at)
+		return false;
+	memcpy(buf + *at, s, n);
+	*at += n;
+	return true;
+}
+
+int format_plain_text(const struct fmt_info *fi, const void *data, int size, char *buf,
+		      size_t cap)
+{
+	const char *rec = data;
+	size_t at = 0;
+	if (!cap)
+		return -1;
+	for (int i = 0; i < fi->nargs; i++) {
+		const struct fmt_arg *a = &fi->args[i];
+		if (!is_plain_int(a) || !put(buf, cap, &at, fi->segs[i], strlen(fi->segs[i])))
+			return -1;
+		if (a->offset + value_size(&a->type) > size + 16)
+			break;	/* a short record, as format_print_with() */
+		int64_t v;
+		memcpy(&v, rec + a->offset - 16, 8);
+		bool is_unsigned = a->conv == 'u';
+		int64_t n = narrowed(a, v, is_unsigned);
+		bool neg = !is_unsigned && n < 0;
+		uint64_t u = neg ? -(uint64_t)n : (uint64_t)n;
+		char digits[24], *p = digits + sizeof(digits);
+		do
+			*--p = (char)('0' + u % 10);
+		while ((u /= 10));
+		if (neg)
+			*--p = '-';
+		if (!put(buf, cap, &at, p, (size_t)(digits + sizeof(digits) - p)))
+			return -1;
+	}
+	if (!put(buf, cap, &at, fi->segs[fi->nargs], strlen(fi->segs[fi->nargs])))
+		return -1;
+	buf[at] = 0;
+	return (int)at;
+}
+
 void format_free(struct fmt_info *fi)
 {
 	while (fi) {

@@ -54,6 +54,13 @@ struct fmt_resolver {
 void format_print_with(FILE *f, const struct fmt_info *fi, const void *data, int size,
 		       const struct fmt_resolver *r);
 
+/* The record's text into buf, NUL-terminated, when every conversion is
+ * a plain %d, %i or %u of an integer (a printf flood's usual line): the
+ * same text as format_print(), without stdio.  Its length, or -1 when a
+ * conversion needs format_print() or the text does not fit in cap. */
+int format_plain_text(const struct fmt_info *fi, const void *data, int size, char *buf,
+		      size_t cap);
+
 void format_free(struct fmt_info *fi);
 
 /* A hash as Bitcoin's RPC and block explorers show it: its 32 bytes

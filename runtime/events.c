@@ -58,17 +58,24 @@ static void on_printf(struct session *s, const char *data, size_t size)
 	memcpy(&id, data + 8, 8);
 	const struct fmt_info *fi = symtab_format(&s->syms, (int)id);
 	struct output *o = out(s);
-	FILE *m = fi ? output_scratch(o) : NULL;
-	if (!m)
+	if (!fi)
 		return;
 	if (fi->is_value && fi->args[0].type.kind == T_TUPLE) {
 		on_print_tuple(s, &fi->args[0].type, data, size);
 		return;
 	}
-	const struct fmt_resolver resolver = { resolved_text, s };
-	format_print_with(m, fi, data + 16, (int)size - 16, &resolver);
-	size_t len;
-	char *text = output_scratch_text(o, &len);
+	char plain[512];	/* a line of numbers: formatted without stdio */
+	int n = format_plain_text(fi, data + 16, (int)size - 16, plain, sizeof(plain));
+	char *text = plain;
+	size_t len = n > 0 ? (size_t)n : 0;
+	if (n < 0) {
+		FILE *m = output_scratch(o);
+		if (!m)
+			return;
+		const struct fmt_resolver resolver = { resolved_text, s };
+		format_print_with(m, fi, data + 16, (int)size - 16, &resolver);
+		text = output_scratch_text(o, &len);
+	}
 	if (!fi->is_value) {
 		output_printf(o, text, len);
 		return;

@@ -2,10 +2,15 @@
 /* --metrics [ADDR:]PORT: /metrics served by libmicrohttpd from its own
  * thread.  GET (and HEAD) of /metrics only, nothing else is served;
  * requests are bounded in size, connections in number and time.  The
- * scraper's Accept header chooses OpenMetrics or Prometheus 0.0.4. */
+ * scraper's Accept header chooses OpenMetrics or Prometheus 0.0.4.
+ *
+ * libmicrohttpd is opened with dlopen() only when --metrics is given:
+ * linked, it and the TLS stack it needs (gnutls, p11-kit, nettle, ...)
+ * cost every run ~15 ms of loading and library constructors. */
 #include "runtime/metrics_internal.h"
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -19,7 +24,29 @@
 #define CONNECTIONS_MAX 16
 #define IDLE_SECONDS_MAX 10
 
+#define MHD_LIBRARY "libmicrohttpd.so.12"	/* Debian's libmicrohttpd12 */
+
+/* The calls made into the library, found by dlsym(). */
+struct mhd_api {
+	void *lib;
+	struct MHD_Daemon *(*start_daemon)(unsigned int flags, uint16_t port,
+					   MHD_AcceptPolicyCallback apc, void *apc_cls,
+					   MHD_AccessHandlerCallback dh, void *dh_cls, ...);
+	void (*stop_daemon)(struct MHD_Daemon *daemon);
+	struct MHD_Response *(*create_response_from_buffer)(size_t size, void *buffer,
+							    enum MHD_ResponseMemoryMode mode);
+	enum MHD_Result (*add_response_header)(struct MHD_Response *r, const char *header,
+					       const char *content);
+	enum MHD_Result (*queue_response)(struct MHD_Connection *c, unsigned int status,
+					  struct MHD_Response *r);
+	void (*destroy_response)(struct MHD_Response *r);
+	const char *(*lookup_connection_value)(struct MHD_Connection *c,
+					       enum MHD_ValueKind kind, const char *key);
+};
+
 struct metrics_http {
+	struct mhd_api mhd;
+	struct metrics *mx;
 	struct MHD_Daemon *daemon;
 	int fd;
 };
@@ -70,30 +97,56 @@ int metrics_check_listen(const char *listen)
 	return 0;
 }
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, char *body,
-			     size_t len, const char *type)
+/* 0, or -ENOENT after a message when the library or a call is missing. */
+static int mhd_open(struct mhd_api *m)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, body,
-								  MHD_RESPMEM_MUST_FREE);
+	static const char hint[] = "install Debian's libmicrohttpd12 package";
+	void **calls[] = { (void **)&m->start_daemon, (void **)&m->stop_daemon,
+			   (void **)&m->create_response_from_buffer,
+			   (void **)&m->add_response_header, (void **)&m->queue_response,
+			   (void **)&m->destroy_response, (void **)&m->lookup_connection_value };
+	static const char *const names[] = { "MHD_start_daemon", "MHD_stop_daemon",
+		"MHD_create_response_from_buffer", "MHD_add_response_header",
+		"MHD_queue_response", "MHD_destroy_response", "MHD_lookup_connection_value" };
+
+	m->lib = dlopen(MHD_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+	if (!m->lib)
+		return diag_errno(-ENOENT, NULL, hint, "--metrics needs %s: %s", MHD_LIBRARY,
+				  dlerror());
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!(*calls[i] = dlsym(m->lib, names[i]))) {
+			dlclose(m->lib);
+			return diag_errno(-ENOENT, NULL, hint, "--metrics needs %s: %s",
+					  MHD_LIBRARY, "a call is missing");
+		}
+	return 0;
+}
+
+static enum MHD_Result reply(const struct mhd_api *m, struct MHD_Connection *c,
+			     unsigned status, char *body, size_t len, const char *type)
+{
+	struct MHD_Response *r = m->create_response_from_buffer(len, body,
+								MHD_RESPMEM_MUST_FREE);
 	enum MHD_Result ok;
 
 	if (!r) {
 		free(body);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	m->add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-	ok = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
+		m->add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	ok = m->queue_response(c, status, r);
+	m->destroy_response(r);
 	return ok;
 }
 
-static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, const char *msg)
+static enum MHD_Result reply_text(const struct mhd_api *m, struct MHD_Connection *c,
+				  unsigned status, const char *msg)
 {
 	char *body = strdup(msg);
 
-	return body ? reply(c, status, body, strlen(body), "text/plain; charset=utf-8")
+	return body ? reply(m, c, status, body, strlen(body), "text/plain; charset=utf-8")
 		    : MHD_NO;
 }
 
@@ -102,7 +155,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 				  const char *method, const char *version,
 				  const char *upload, size_t *upload_size, void **state)
 {
-	struct metrics *mx = cls;
+	const struct metrics_http *h = cls;
+	const struct mhd_api *m = &h->mhd;
 	const char *accept;
 	enum out_format fmt;
 	char *text;
@@ -110,17 +164,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 	(void)version, (void)upload, (void)state;
 	if (*upload_size)
-		return reply_text(c, MHD_HTTP_BAD_REQUEST, "a scrape has no body\n");
+		return reply_text(m, c, MHD_HTTP_BAD_REQUEST, "a scrape has no body\n");
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
-		return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET /metrics\n");
+		return reply_text(m, c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET /metrics\n");
 	if (strcmp(url, "/metrics"))
-		return reply_text(c, MHD_HTTP_NOT_FOUND, "btctrace serves /metrics only\n");
-	accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+		return reply_text(m, c, MHD_HTTP_NOT_FOUND, "btctrace serves /metrics only\n");
+	accept = m->lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
 	fmt = accept && strstr(accept, "application/openmetrics-text") ? FMT_OPENMETRICS
 								    : FMT_PROMETHEUS;
-	if (metrics_render(mx, fmt, &text, &len))
-		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
-	return reply(c, MHD_HTTP_OK, text, len, fmt == FMT_OPENMETRICS ? om_type : prom_type);
+	if (metrics_render(h->mx, fmt, &text, &len))
+		return reply_text(m, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+	return reply(m, c, MHD_HTTP_OK, text, len, fmt == FMT_OPENMETRICS ? om_type : prom_type);
 }
 
 /* The listening socket, bound here so that a port in use is reported
@@ -174,24 +228,32 @@ static void say_where(int fd, bool quiet)
 int metrics_http_start(struct metrics *mx, const char *listen, bool quiet)
 {
 	struct metrics_http *h = calloc(1, sizeof(*h));
+	int rc;
 
 	if (!h)
 		return diag_errno(-ENOMEM, NULL, NULL, "out of memory");
-	if ((h->fd = listen_socket(listen)) < 0) {
-		int rc = h->fd;
-
+	h->mx = mx;
+	if ((rc = mhd_open(&h->mhd))) {
 		free(h);
 		return rc;
 	}
-	h->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0, NULL,
-				     NULL, on_request, mx,
-				     MHD_OPTION_LISTEN_SOCKET, h->fd,
-				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)REQUEST_BYTES_MAX,
-				     MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTIONS_MAX,
-				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_SECONDS_MAX,
-				     MHD_OPTION_END);
+	if ((h->fd = listen_socket(listen)) < 0) {
+		rc = h->fd;
+		dlclose(h->mhd.lib);
+		free(h);
+		return rc;
+	}
+	h->daemon = h->mhd.start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0,
+					NULL, NULL, on_request, h,
+					MHD_OPTION_LISTEN_SOCKET, h->fd,
+					MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+					(size_t)REQUEST_BYTES_MAX,
+					MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTIONS_MAX,
+					MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_SECONDS_MAX,
+					MHD_OPTION_END);
 	if (!h->daemon) {
 		close(h->fd);
+		dlclose(h->mhd.lib);
 		free(h);
 		return diag_errno(-EIO, NULL, NULL, "cannot start the metrics server on %s",
 				  listen);
@@ -205,7 +267,8 @@ void metrics_http_stop(struct metrics_http *h)
 {
 	if (!h)
 		return;
-	MHD_stop_daemon(h->daemon);
+	h->mhd.stop_daemon(h->daemon);
 	close(h->fd);
+	dlclose(h->mhd.lib);
 	free(h);
 }
