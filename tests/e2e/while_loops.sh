@@ -54,6 +54,10 @@ run "strings in the condition and the block" 'BEGIN { $s = "go"; $n = 0; while (
 expect_eq "three rounds printed" "$(count_lines '^[0-9] btctrace$' "$TMP/out")" 3
 grep -qx 'after stop 3' "$TMP/out" || fail "a string written in the loop is lost: $(cat "$TMP/out")"
 
+rc=0
+"$BTCTRACE" -e 'BEGIN { $i = 0; while (1) { $i++; if ($i == 5) { exit(7); } } }' >"$TMP/out" 2>"$TMP/err" || rc=$?
+expect_eq "exit(7) in a while loop: the status" "$rc" 7
+
 # A loop that ends by itself in the last round bpf_loop runs is not one
 # stopped at the limit.
 run "break in round 2^23" 'BEGIN { $i = 0; while (1) { $i++; if ($i == 8388608) { break; } } printf("%d\n", $i); exit(); }'
