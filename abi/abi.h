@@ -16,15 +16,17 @@ struct map_info;
 
 /* Counter slots of the errors map (a per-CPU array of u64): events lost,
  * then one "map full" counter per map id, then failed reads of user
- * memory per probe name, the for loops not run as their range was too
- * long, and last the user stacks not taken (ustack).  Sized once, so maps can be added to a live
+ * memory per probe name, the while loops stopped at bpf_loop's limit, the
+ * for loops not run as their range was too long, and last the user
+ * stacks not taken (ustack).  Sized once, so maps can be added to a live
  * session (REPL) without recreating it. */
 #define ERR_SLOT_LOST_EVENTS 0
 #define ERR_SLOT_MAP_FULL(id) (1 + (id))
 #define ERR_SLOTS 1024
 #define MAX_MAPS 511
 #define ERR_SLOT_READ(i) (1 + MAX_MAPS + (i))
-#define MAX_READ_SLOTS (ERR_SLOTS - 3 - MAX_MAPS)
+#define MAX_READ_SLOTS (ERR_SLOTS - 4 - MAX_MAPS)
+#define ERR_SLOT_WHILE_STOPPED (ERR_SLOTS - 3)	/* while loops at the limit (codegen/loops.c) */
 #define ERR_SLOT_LOOP_TOO_LONG (ERR_SLOTS - 2)	/* for ranges not run (codegen/loops.c) */
 #define ERR_SLOT_STACK_LOST (ERR_SLOTS - 1)
 

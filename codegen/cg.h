@@ -108,8 +108,9 @@ LLVMValueRef cg_scratch_base(struct cg *cg);
 /* A variable's home (made in the program's function on first need). */
 LLVMValueRef cg_var_slot(struct cg *cg, int slot, int size);
 void cg_stmts(struct cg *cg, struct node *n);
-/* for loops, break and continue (codegen/loops.c). */
+/* for and while loops, break and continue (codegen/loops.c). */
 void cg_for(struct cg *cg, struct node *st);
+void cg_while(struct cg *cg, struct node *st);
 void cg_loop_jump(struct cg *cg, struct node *st);
 /* cg_return inside a loop's body. */
 void cg_loop_leave(struct cg *cg);

@@ -637,6 +637,9 @@ static void cg_stmt(struct cg *cg, struct node *st)
 	case N_FOR:
 		cg_for(cg, st);
 		break;
+	case N_WHILE:
+		cg_while(cg, st);
+		break;
 	case N_BREAK:
 	case N_CONTINUE:
 		cg_loop_jump(cg, st);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* for loops.  A loop's body is a static function of the same section as
- * its program, run by the kernel's bpf_loop() helper: the verifier checks
- * the body once, whatever the number of iterations, where an unrolled or
- * bounded loop would be checked iteration by iteration.
+/* for and while loops.  A loop's body is a static function of the same
+ * section as its program, run by the kernel's bpf_loop() helper: the
+ * verifier checks the body once, whatever the number of iterations, where
+ * an unrolled or bounded loop would be checked iteration by iteration.
  *
  * The body reaches the program's state through the context its caller
  * passes, an array of words:
@@ -10,7 +10,7 @@
  *   LOOP_PROBE_CTX  the program's own context (arguments are read from it)
  *   LOOP_SCRATCH    the scratch entry, claimed by the program
  *   LOOP_EXIT       set by the body when it leaves the program (exit())
- *   LOOP_START      the range's first value
+ *   LOOP_START      the range's first value; a while loop's LOOP_ENDED
  *   LOOP_VARS...    the address of each variable the body uses
  *
  * Variables live where they always do, in the program's function (its
@@ -22,6 +22,12 @@
 #include <string.h>
 
 enum { LOOP_PROBE_CTX, LOOP_SCRATCH, LOOP_EXIT, LOOP_START, LOOP_VARS };
+
+/* Set when a loop ends by itself (its condition false, or break) rather
+ * than by exit() or bpf_loop's limit.  A range's first word: a range's
+ * body reads its start at the top of each round, so a break writing
+ * here, whatever the loop, changes nothing (no round follows it). */
+#define LOOP_ENDED LOOP_START
 
 /* bpf_loop(nr_loops, callback, ctx, flags), Linux 5.17. */
 #define HELPER_LOOP 181
@@ -340,13 +346,20 @@ static void run_range(struct cg *cg, LLVMValueRef from, LLVMValueRef to, LLVMVal
 	LLVMPositionBuilderAtEnd(cg->b, done);
 }
 
-void cg_for(struct cg *cg, struct node *st)
+/* The variables a loop's body uses, made in the caller before the body
+ * needs their addresses. */
+static void make_vars(struct cg *cg, uint64_t used)
 {
-	uint64_t used = vars_used(st->then) | (1ull << st->var_slot);
 	cg_scratch_base(cg);
 	for (int i = 0; i < MAX_VARS; i++)
 		if (used & (1ull << i))
-			cg_var_slot(cg, i, 8);	/* made before the body needs them */
+			cg_var_slot(cg, i, 8);
+}
+
+void cg_for(struct cg *cg, struct node *st)
+{
+	uint64_t used = vars_used(st->then) | (1ull << st->var_slot);
+	make_vars(cg, used);
 	if (st->map) {
 		LLVMValueRef ctx = loop_context(cg, used, cg_const(cg, 0));
 		LLVMValueRef fn = map_body(cg, st, used);
@@ -364,6 +377,53 @@ void cg_for(struct cg *cg, struct node *st)
 	after_loop(cg, ctx);
 }
 
+/* long body(u64 index, void *ctx): tests the condition, then runs the
+ * statements; a false condition ends the loop (1) and says so. */
+static LLVMValueRef while_body(struct cg *cg, struct node *st, uint64_t used)
+{
+	LLVMTypeRef params[2] = { cg->i64, cg->i8p };
+	LLVMValueRef fn = body_fn(cg, params, 2);
+	struct saved_fn sv;
+	enter_fn(cg, &sv, fn);
+	LLVMValueRef ctx = LLVMGetParam(fn, 1);
+	unpack_context(cg, ctx, used);
+	LLVMValueRef c = LLVMBuildICmp(cg->b, LLVMIntNE, cg_expr(cg, st->cond), cg_const(cg, 0), "");
+	LLVMBasicBlockRef round = LLVMAppendBasicBlockInContext(cg->ctx, fn, "while_round");
+	LLVMBasicBlockRef ended = LLVMAppendBasicBlockInContext(cg->ctx, fn, "while_ended");
+	LLVMBuildCondBr(cg->b, c, round, ended);
+	LLVMPositionBuilderAtEnd(cg->b, ended);
+	store_word(cg, ctx, LOOP_ENDED, cg_const(cg, 1));
+	LLVMBuildRet(cg->b, cg_const(cg, 1));
+	LLVMPositionBuilderAtEnd(cg->b, round);
+	cg_stmts(cg, st->then);
+	LLVMBuildRet(cg->b, cg_const(cg, 0));
+	leave_fn(cg, &sv);
+	return fn;
+}
+
+/* while (cond) { ... }: as many rounds as bpf_loop runs.  A loop that
+ * neither ended nor left the program ran them all and was stopped there:
+ * counted, as it may have stopped short of what it was to do. */
+void cg_while(struct cg *cg, struct node *st)
+{
+	uint64_t used = vars_used(st->cond) | vars_used(st->then);
+	make_vars(cg, used);
+	LLVMValueRef ctx = loop_context(cg, used, cg_const(cg, 0));
+	LLVMValueRef fn = while_body(cg, st, used);
+	LLVMValueRef args[4] = { LLVMConstInt(cg->i32, LIMIT_LOOP_ITERATIONS, 0),
+				 LLVMBuildBitCast(cg->b, fn, cg->i8p, ""), ctx, cg_const(cg, 0) };
+	cg_helper(cg, HELPER_LOOP, cg->i64, args, 4);
+	after_loop(cg, ctx);
+	LLVMBasicBlockRef capped = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "while_capped");
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "while_done");
+	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntEQ, load_word(cg, ctx, LOOP_ENDED),
+					     cg_const(cg, 0), ""), capped, done);
+	LLVMPositionBuilderAtEnd(cg->b, capped);
+	cg_error_count(cg, ERR_SLOT_WHILE_STOPPED);
+	LLVMBuildBr(cg->b, done);
+	LLVMPositionBuilderAtEnd(cg->b, done);
+}
+
 void cg_loop_leave(struct cg *cg)
 {
 	store_word(cg, cg->loop_ctx, LOOP_EXIT, cg_const(cg, 1));
@@ -371,9 +431,12 @@ void cg_loop_leave(struct cg *cg)
 }
 
 /* break stops bpf_loop (the body returns 1), continue goes on to the
- * next iteration (0). */
+ * next iteration (0).  A loop that breaks has ended by itself: a while
+ * loop is not counted as stopped at the limit. */
 void cg_loop_jump(struct cg *cg, struct node *st)
 {
+	if (st->kind == N_BREAK)
+		store_word(cg, cg->loop_ctx, LOOP_ENDED, cg_const(cg, 1));
 	LLVMBuildRet(cg->b, cg_const(cg, st->kind == N_BREAK ? 1 : 0));
 	cg_dead_block(cg, st->kind == N_BREAK ? "afterbreak" : "aftercontinue");
 }

@@ -37,7 +37,9 @@ enum node_kind {
 	N_FOR,		/* for ($name : lhs..rhs) then: a range loop; or
 			 * for ($name : map) then: a map loop; var_slot is
 			 * $name's, ival the loops it is nested in (sema) */
-	N_BREAK,	/* break: leaves the innermost for loop */
+	N_WHILE,	/* while (cond) then; ival the loops it is nested
+			 * in (sema) */
+	N_BREAK,	/* break: leaves the innermost loop */
 	N_CONTINUE,	/* continue: its next iteration */
 	N_TUPLE,	/* (args...): two or more elements              */
 	N_TUPLE_INDEX,	/* lhs.ival: element ival of the tuple lhs      */

@@ -177,7 +177,7 @@ static struct node *append(struct node *list, struct node *n)
 %token PRED_OPEN "predicate '/'" PRED_CLOSE "end of predicate '/'"
 %token IF "if" ELSE "else" ARROW "->"
 %token TRACEPOINT "tracepoint" SINCE "since" UNTIL "until"
-%token UNROLL "unroll" FOR "for" BREAK "break" CONTINUE "continue" DOTDOT ".."
+%token UNROLL "unroll" FOR "for" WHILE "while" BREAK "break" CONTINUE "continue" DOTDOT ".."
 %token INC "++" DEC "--" PARAM_COUNT "$#"
 %token <i> TUPLE_INDEX "tuple element (.N)"
 %token <i> TYPE "type" PARAM "positional parameter" OP_ASSIGN "compound assignment"
@@ -192,7 +192,7 @@ static struct node *append(struct node *list, struct node *n)
 %type <i> opt_until
 %type <ap> attach_list attach_point
 %type <node> pred block stmts stmt compound if_stmt expr primary map call_args opt_args
-%type <node> assignable map_ref arg_ref for_stmt
+%type <node> assignable map_ref arg_ref for_stmt while_stmt
 
 %destructor { free($$); } <s>
 %destructor { node_free($$); } <node>
@@ -302,6 +302,7 @@ stmts: %empty			{ $$ = NULL; }
 
 compound: if_stmt		{ $$ = $1; }
 	| for_stmt		{ $$ = $1; }
+	| while_stmt		{ $$ = $1; }
 	| UNROLL '(' INT ')' block	{ $$ = mk(N_UNROLL, ctx, @1); $$->ival = $3; $$->then = $5;
 				  DEEP($$); }
 	;
@@ -321,6 +322,11 @@ for_stmt: FOR '(' VAR ':' expr DOTDOT expr ')' block	{ $$ = mk(N_FOR, ctx, @1);
 				  DEEP($$); }
 	| FOR '(' VAR ':' expr ')' block	{ $$ = map_loop(ctx, @1, $3, $5, @5, $7);
 				  if (!$$) YYABORT; DEEP($$); }
+	;
+
+/* As bpftrace's: the condition is tested before each round. */
+while_stmt: WHILE '(' expr ')' block	{ $$ = mk(N_WHILE, ctx, @1); $$->cond = $3;
+				  $$->then = $5; DEEP($$); }
 	;
 
 stmt: BREAK			{ $$ = mk(N_BREAK, ctx, @1); }

@@ -18,7 +18,7 @@ static const char *const bpftrace_only[] = {
 	"kstack", "ksym", "kaddr", "uaddr", "kptr", "uptr", "reg",
 	"retval", "func", "curtask",
 	"join", "ntop", "system", "cat", "signal", "override", "sizeof",
-	"offsetof", "macaddr", "cgroupid", "path", "while",
+	"offsetof", "macaddr", "cgroupid", "path",
 	"skboutput", "pton", "bswap", "percpu_kaddr", "jiffies",
 	"args", "ctx", "sarg0", "sarg1", "sarg2", NULL,
 };
@@ -27,9 +27,7 @@ static int unsupported(const struct node *n)
 {
 	for (int i = 0; bpftrace_only[i]; i++)
 		if (!strcmp(n->name, bpftrace_only[i]))
-			return diag_error(&n->loc, !strcmp(n->name, "while")
-					  ? "loop with for ($i : 0..N) { ... }" :
-					  DIAG_HINT_UNSUPPORTED,
+			return diag_error(&n->loc, DIAG_HINT_UNSUPPORTED,
 					  "'%s' is a bpftrace feature btctrace does not support", n->name);
 	return 0;
 }
@@ -565,6 +563,8 @@ static int sema_stmt(struct sema *s, struct node *st)
 		return sema_stmts(s, st->then);
 	case N_FOR:
 		return sema_for(s, st);
+	case N_WHILE:
+		return sema_while(s, st);
 	case N_BREAK:
 	case N_CONTINUE:
 		return sema_loop_jump(s, st);

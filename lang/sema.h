@@ -71,7 +71,7 @@ struct sema {
 	 * name is no longer found. */
 	struct { char *name; struct type type; bool ended; } vars[64];
 	int nvars;
-	int loop_depth;			/* for loops around the statement */
+	int loop_depth;			/* for and while loops around the statement */
 	int errors;
 };
 
@@ -87,8 +87,9 @@ void symtab_rollback(struct symtab *syms, int n);
 /* The variable named name, or -1 (lang/sema.c). */
 int sema_var_find(struct sema *s, const char *name);
 int sema_stmts(struct sema *s, struct node *n);
-/* for, break and continue (lang/sema_loops.c). */
+/* for, while, break and continue (lang/sema_loops.c). */
 int sema_for(struct sema *s, struct node *st);
+int sema_while(struct sema *s, struct node *st);
 int sema_loop_jump(struct sema *s, struct node *st);
 /* Why $name cannot be read here: its loop has ended, or it was never
  * assigned. */

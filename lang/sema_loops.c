@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* for loops, break and continue.  A loop's body becomes a function of
- * its own in the BPF program (codegen/loops.c), run by the kernel's
- * bpf_loop(): what is checked here is what that allows. */
+/* for and while loops, break and continue.  A loop's body becomes a
+ * function of its own in the BPF program (codegen/loops.c), run by the
+ * kernel's bpf_loop(): what is checked here is what that allows. */
 #include "sema.h"
 
 #include "builtin.h"
@@ -106,12 +106,21 @@ static int map_loop_type(struct sema *s, struct node *st, struct type *out)
 	return 0;
 }
 
+/* for and while loops count together: each is a frame of the BPF
+ * program's call chain (codegen/loops.c). */
+static int too_deep(struct sema *s, const struct node *st)
+{
+	if (s->loop_depth < LIMIT_LOOP_NESTING)
+		return 0;
+	return diag_error(&st->loc, "move the inner loops' work to another block, or "
+			  "unroll(N) { ... } a short inner loop",
+			  "loops are nested more than %d deep", LIMIT_LOOP_NESTING);
+}
+
 int sema_for(struct sema *s, struct node *st)
 {
-	if (s->loop_depth == LIMIT_LOOP_NESTING)
-		return diag_error(&st->loc, "move the inner loops' work to another block, or "
-				  "unroll(N) { ... } a short inner loop",
-				  "for loops are nested more than %d deep", LIMIT_LOOP_NESTING);
+	if (too_deep(s, st))
+		return -EINVAL;
 	struct type t = type_int(8, true);
 	if (st->map ? map_loop_type(s, st, &t)
 		    : sema_expr(s, st->lhs) || sema_expr(s, st->rhs) || check_bounds(s, st))
@@ -126,11 +135,31 @@ int sema_for(struct sema *s, struct node *st)
 	return rc;
 }
 
+/* while (cond) { ... }: the condition is a number, tested before each
+ * round; the loop counts against the same nesting limit as for. */
+int sema_while(struct sema *s, struct node *st)
+{
+	if (too_deep(s, st) || sema_expr(s, st->cond))
+		return -EINVAL;
+	if (st->cond->type.kind != T_INT && st->cond->type.kind != T_PTR) {
+		char t[32];
+		return diag_error(&st->cond->loc, "compare it: while ($i < N), while ($s != \"\")",
+				  "a while loop's condition is a number, this is %s",
+				  type_name(&st->cond->type, t, sizeof(t)));
+	}
+	st->ival = s->loop_depth;
+	s->loop_depth++;
+	int rc = sema_stmts(s, st->then);
+	s->loop_depth--;
+	return rc;
+}
+
 int sema_loop_jump(struct sema *s, struct node *st)
 {
 	if (s->loop_depth)
 		return 0;
-	return diag_error(&st->loc, "use it inside for (...) { ... }", "%s outside a loop",
+	return diag_error(&st->loc, "use it inside for (...) { ... } or while (...) { ... }",
+			  "%s outside a loop",
 			  st->kind == N_BREAK ? "break" : "continue");
 }
 

@@ -481,6 +481,14 @@ bool maps_report_losses(struct map_set *ms, struct output *out)
 			  "a range runs at most %d times", (unsigned long long)lp,
 			  lp == 1 ? "" : "s", LIMIT_LOOP_ITERATIONS);
 	}
+	uint64_t wl = maps_error_count(ms, ERR_SLOT_WHILE_STOPPED);
+	if (wl) {
+		lost = true;
+		diag_warn(NULL, "end the loop sooner: bound its condition, e.g. while ($i < N)",
+			  "%llu while loop%s stopped after %d rounds: a loop runs at most %d times",
+			  (unsigned long long)wl, wl == 1 ? " was" : "s were",
+			  LIMIT_LOOP_ITERATIONS, LIMIT_LOOP_ITERATIONS);
+	}
 	uint64_t ev = maps_error_count(ms, ERR_SLOT_LOST_EVENTS);
 	if (ev) {
 		lost = true;

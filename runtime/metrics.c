@@ -92,7 +92,7 @@ static void note_stmts(struct metrics *mx, const struct probe *p, const struct n
 		if (n->kind == N_IF) {
 			note_stmts(mx, p, n->then);
 			note_stmts(mx, p, n->els);
-		} else if (n->kind == N_UNROLL || n->kind == N_FOR) {
+		} else if (n->kind == N_UNROLL || n->kind == N_FOR || n->kind == N_WHILE) {
 			note_stmts(mx, p, n->then);
 		}
 	}

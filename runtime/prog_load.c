@@ -159,7 +159,7 @@ static const char *tail_lines(char *text, int lines)
 	return text;
 }
 
-/* A program with for loops on a kernel without the helpers they call:
+/* A program with loops on a kernel without the helpers they call:
  * said as such, not as a verifier failure.  Whether the program calls
  * each helper does not matter: a kernel without bpf_loop (5.17) lacks
  * the others too, or has them all. */
@@ -176,7 +176,7 @@ static bool loops_unsupported(const char *name, const struct bpf_insn *insns, si
 	for (size_t i = 0; i < sizeof(helpers) / sizeof(helpers[0]); i++)
 		if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, helpers[i].id, NULL) == 0) {
 			diag_error(NULL, "repeat a block with unroll(N) { ... } instead",
-				   "the program for %s has for loops, which need the kernel "
+				   "the program for %s has loops (for, while), which need the kernel "
 				   "helper %s (Linux %s); this kernel has none", name,
 				   helpers[i].name, helpers[i].since);
 			return true;

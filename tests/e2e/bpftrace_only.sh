@@ -24,7 +24,6 @@ cat >"$TMP/programs" <<'PROGRAMS'
 1:1	#include <linux/sched.h>
 1:1	struct Foo { int x; }
 1:15	BEGIN { $x = (struct task_struct *)curtask; }
-1:17	BEGIN { $i = 0; while ($i < 10) { $i++; } }
 1:17	BEGIN { @x = 1; return; }
 1:32	BEGIN { $a = 1; printf("%d\n", $a[0]); }
 1:34	BEGIN { $x = 1; printf("%d\n", $x->field); }

@@ -65,6 +65,7 @@ WRAPS=(
 	"unroll(2) { if (arg4 >= 0) { if (arg0 >= 0) { if ($L != \"\") { @inc[$L]++; \$i++; %s } } } }"
 	"\$x = arg4 > 100 ? $L : $L2; @tern[\$x] = count(); @v[$L] = $L2; @w = @v[$L]; printf(\"%%s %%s\\\\n\", @w, @v[$L]); %s"
 	"@lm[$L, arg0] = count(); \$o = $L2; for (\$kv : @lm) { for (\$j : 0..arg0 %% 3 + 1) { if (\$j == 1) { continue; } if (\$kv.0.0 == \$o) { break; } %s } }"
+	"\$w = 0; while (\$w < arg0 %% 3 + 2) { \$w++; if (\$w == 1) { continue; } if ($L == \"\") { break; } %s }"
 )
 
 # The sanitized run (ASAN_OPTIONS set, scripts/test.sh) is several times
@@ -163,8 +164,29 @@ for depth in 4 5; do
 	printf '%s { $s = ""; $a = 0; $b = 0; %s }\n' "$P" "$body" >"$TMP/prog.btc"
 	run_usdt "loops nested $depth deep"
 done
-grep -q 'error: for loops are nested more than 4 deep' "$TMP/err" ||
+grep -q 'error: loops are nested more than 4 deep' "$TMP/err" ||
 	fail "5 nested loops: $(cat "$TMP/err")"
+# The same with while loops, for and while taking turns, conditions on
+# long strings.
+for depth in 4 5; do
+	body=$inner
+	for lvl in $(seq "$depth"); do
+		if ((lvl % 2)); then
+			body="\$w$lvl = 0; while (\$w$lvl < 2 && \$s != $L2) { \$w$lvl++; \$s = $L; \$a = \$w$lvl; $body }"
+		else
+			body="for (\$l$lvl : 0..2) { \$s = $L; \$b = \$l$lvl; $body }"
+		fi
+	done
+	printf '%s { $s = ""; $a = 0; $b = 0; %s }\n' "$P" "$body" >"$TMP/prog.btc"
+	run_usdt "while and for nested $depth deep"
+done
+grep -q 'error: loops are nested more than 4 deep' "$TMP/err" ||
+	fail "5 nested while loops: $(cat "$TMP/err")"
+# A while loop that runs to bpf_loop's limit, in a probe of the target.
+printf '%s { $n = 0; while ($n >= 0) { $n++; } @n = $n; }\n' "$P" >"$TMP/prog.btc"
+run_usdt "a while loop at the limit"
+grep -qE 'while loops? (was|were) stopped after 8388608 rounds' "$TMP/err" ||
+	fail "a while loop at the limit: $(cat "$TMP/err")"
 
 # The probes run by btctrace itself: BEGIN, END and interval.
 for b in BEGIN END interval:ms:20; do

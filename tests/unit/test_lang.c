@@ -325,7 +325,7 @@ static void test_loops(void)
 		"t.btc:1:9: error: continue outside a loop\n"
 		"BEGIN { continue; }\n"
 		"        ^~~~~~~~\n"
-		"hint: use it inside for (...) { ... }\n");
+		"hint: use it inside for (...) { ... } or while (...) { ... }\n");
 	rejects("BEGIN { for ($i : 0..3) { } @x = $i; }",
 		"t.btc:1:34: error: $i is the variable of a loop that has ended: it is found "
 		"only inside its loop\n"
@@ -344,9 +344,40 @@ static void test_loops(void)
 		"hint: split the range, or count in bigger steps\n");
 }
 
+static void test_while_loops(void)
+{
+	accepts("BEGIN { $i = 0; while ($i < 32) { $i++; if ($i == 3) { continue; } "
+		"if ($i > 20) { break; } } }");
+	accepts("BEGIN { $s = \"a\"; $n = 0; while ($s == \"a\" && $n < 3) { $n++; } }");
+	/* Nested with for and unroll, a while inside if and in a map loop. */
+	accepts("BEGIN { @m[1] = 2; for ($kv : @m) { $k = $kv.1; while ($k > 0) { "
+		"unroll(2) { $k--; } if ($k == 1) { while (1) { break; } } } } }");
+	/* A pointer is a condition, as in an if. */
+	accepts("utxocache:add { $p = (uint8 *)arg0; while ($p) { @b = *$p; break; } }");
+	rejects("BEGIN { $s = \"x\"; while ($s) { } }",
+		"t.btc:1:26: error: a while loop's condition is a number, this is string[2]\n"
+		"BEGIN { $s = \"x\"; while ($s) { } }\n"
+		"                         ^~\n"
+		"hint: compare it: while ($i < N), while ($s != \"\")\n");
+	rejects("BEGIN { while ($x < 3) { $x = 1; } }",
+		"t.btc:1:16: error: variable $x is used before it is assigned\n"
+		"BEGIN { while ($x < 3) { $x = 1; } }\n"
+		"               ^~\n"
+		"hint: assign it first: $x = ...\n");
+	rejects("BEGIN { while (1) { for ($a : 0..2) { while (1) { for ($b : 0..2) { "
+		"while (1) { } } } } } }",
+		"t.btc:1:69: error: loops are nested more than 4 deep\n"
+		"BEGIN { while (1) { for ($a : 0..2) { while (1) { for ($b : 0..2) { "
+		"while (1) { } } } } } }\n"
+		"                                                                    ^~~~~\n"
+		"hint: move the inner loops' work to another block, or unroll(N) { ... } "
+		"a short inner loop\n");
+}
+
 int main(void)
 {
 	test_loops();
+	test_while_loops();
 	fixture_builtins = &no_builtins;
 	test_bpftrace_features();
 	test_named_args();
