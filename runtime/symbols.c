@@ -165,7 +165,9 @@ static void name_locked(struct symbolizer *sy, pid_t pid, uint64_t addr, bool of
 	}
 	int type = name ? GELF_ST_TYPE(sym.st_info) : STT_NOTYPE;
 	if (type != STT_FUNC && type != STT_GNU_IFUNC) {
-		snprintf(buf, len, "0x%llx", (unsigned long long)addr);
+		/* bpftrace prints an unnamed address in hex with its base, but
+		 * the null address as "0" (as C++'s showbase does). */
+		snprintf(buf, len, addr ? "0x%llx" : "0", (unsigned long long)addr);
 		return;
 	}
 	int status;
