@@ -302,6 +302,12 @@ for p in add spent uncache; do
 	echo "usdt:$SIM:utxocache:$p { printf(\"$p %d %d %d\\n\", arg1, arg2, arg3); }"
 done >"$FLOOD"
 lost_in() { # stderr file -> lost events reported (both tools' wordings)
+	# btctrace's total at exit repeats its "Lost N events" lines: it alone
+	# counts when it is there.
+	if grep -qE '[0-9]+ events were lost in total' "$1"; then
+		grep -oE '[0-9]+ events were lost in total' "$1" | grep -oE '^[0-9]+'
+		return
+	fi
 	grep -oiE '(lost|dropped) [0-9]+ events?|[0-9]+ events? (were )?(lost|dropped)' "$1" |
 		grep -oE '[0-9]+' | awk '{ n += $1 } END { print n + 0 }'
 }
