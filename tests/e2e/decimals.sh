@@ -51,25 +51,17 @@ example=$(grep '^mempool:added { printf("%s sat/vB' "$SRC/docs/language.md")
 awk '{ print $1 " sat/vB, fee " $3 " BTC" }' "$TMP/want" >"$TMP/want_doc"
 expect_file_eq "the documented example" "$TMP/got" "$TMP/want_doc"
 
-run_err() {
-	local name=$1 expected=$2
-	shift 2
-	"$BTCTRACE" "$@" >"$TMP/out" 2>"$TMP/err" && st=0 || st=$?
-	expect_eq "$name: exit status" "$st" 1
-	printf '%s' "$expected" >"$TMP/want"
-	expect_file_eq "$name: message" "$TMP/err" "$TMP/want"
-}
-run_err "places out of range" "-e:1:29: error: dec()'s decimal places must be a constant from 0 to 19
+expect_error "places out of range" "-e:1:29: error: dec()'s decimal places must be a constant from 0 to 19
 BEGIN { printf(\"%s\", dec(1, 20)); }
                             ^~
 hint: a constant from 0 to 19, e.g. dec(args.fee * 100 / args.vsize, 2)
 " -e 'BEGIN { printf("%s", dec(1, 20)); }'
-run_err "arithmetic on a decimal" "-e:1:14: error: this operator needs an integer, this is decimal(2 places)
+expect_error "arithmetic on a decimal" "-e:1:14: error: this operator needs an integer, this is decimal(2 places)
 BEGIN { @x = dec(1, 2) + 1; }
              ^~~
 hint: only integers work here
 " -e 'BEGIN { @x = dec(1, 2) + 1; }'
-run_err "two scales in one map" "-e:1:30: error: @x holds decimal(2 places) values
+expect_error "two scales in one map" "-e:1:30: error: @x holds decimal(2 places) values
 BEGIN { @x = dec(1, 2); @x = dec(1, 3); }
                              ^~~
 hint: @x was first assigned at line 1; use another map name

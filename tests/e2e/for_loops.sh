@@ -119,41 +119,27 @@ expect_eq "the map example prints" "$(grep 'types, ' "$TMP/out")" \
 	"$(truth "$TMP/t1.json" $P '.args[3].values | length') types, $(truth "$TMP/t1.json" $P .fires) messages"
 
 # --- errors, each at its place ----------------------------------------------
-# err NAME PROGRAM LINE:COL MESSAGE
-err() {
-	local rc=0
-	printf '%s\n' "$2" >"$TMP/e.btc"
-	"$BTCTRACE" "$TMP/e.btc" >/dev/null 2>"$TMP/err" || rc=$?
-	expect_eq "$1: exit status" "$rc" 1
-	expect_eq "$1: message" "$(head -1 "$TMP/err")" "$TMP/e.btc:$3: error: $4"
-	CHECKS=$((CHECKS + 1))
-	sed -n 3p "$TMP/err" | grep -q '\^' || fail "$1: no caret: $(cat "$TMP/err")"
-	CHECKS=$((CHECKS + 1))
-	grep -q '^hint: ' "$TMP/err" || fail "$1: no hint: $(cat "$TMP/err")"
-	grep -qiE 'internal error|verifier' "$TMP/err" && fail "$1: $(cat "$TMP/err")"
-	return 0
-}
-err "a loop over a number" 'BEGIN { for ($i : 5) { } }' 1:19 \
+expect_script_error "a loop over a number" 'BEGIN { for ($i : 5) { } }' 1:19 \
 	"a for loop runs over a map or a range START..END"
-err "a loop over one entry" 'BEGIN { @m[1] = 1; for ($kv : @m[1]) { } }' 1:31 \
+expect_script_error "a loop over one entry" 'BEGIN { @m[1] = 1; for ($kv : @m[1]) { } }' 1:31 \
 	"a for loop runs over a whole map, without keys"
-err "a loop over a hist() map" 'BEGIN { @h = hist(1); for ($kv : @h) { } }' 1:34 \
+expect_script_error "a loop over a hist() map" 'BEGIN { @h = hist(1); for ($kv : @h) { } }' 1:34 \
 	"@h holds hist(): its entries cannot be looped over"
-err "a loop over an avg() map" 'BEGIN { @a[1] = avg(1); for ($kv : @a) { } }' 1:36 \
+expect_script_error "a loop over an avg() map" 'BEGIN { @a[1] = avg(1); for ($kv : @a) { } }' 1:36 \
 	"@a holds avg(): its entries cannot be looped over"
-err "a loop over a map not assigned" 'BEGIN { for ($kv : @nope) { } }' 1:20 \
+expect_script_error "a loop over a map not assigned" 'BEGIN { for ($kv : @nope) { } }' 1:20 \
 	"@nope is looped over before it is assigned"
-err "string bounds" 'BEGIN { for ($i : "a".."b") { } }' 1:19 "a range's bounds are integers"
-err "the loop variable after its loop" 'BEGIN { for ($i : 0..3) { } printf("%d\n", $i); }' 1:44 \
+expect_script_error "string bounds" 'BEGIN { for ($i : "a".."b") { } }' 1:19 "a range's bounds are integers"
+expect_script_error "the loop variable after its loop" 'BEGIN { for ($i : 0..3) { } printf("%d\n", $i); }' 1:44 \
 	'$i is the variable of a loop that has ended: it is found only inside its loop'
-err "a loop variable that exists" 'BEGIN { $i = 1; for ($i : 0..2) { } }' 1:17 \
+expect_script_error "a loop variable that exists" 'BEGIN { $i = 1; for ($i : 0..2) { } }' 1:17 \
 	'$i is already a variable of this block; a loop'"'"'s variable is a new one'
-err "five deep" 'BEGIN { for ($a : 0..2) { for ($b : 0..2) { for ($c : 0..2) { for ($d : 0..2) { for ($e : 0..2) { } } } } } }' \
+expect_script_error "five deep" 'BEGIN { for ($a : 0..2) { for ($b : 0..2) { for ($c : 0..2) { for ($d : 0..2) { for ($e : 0..2) { } } } } } }' \
 	1:81 "loops are nested more than 4 deep"
-err "too many rounds" 'BEGIN { for ($i : 0..8388609) { } }' 1:22 \
+expect_script_error "too many rounds" 'BEGIN { for ($i : 0..8388609) { } }' 1:22 \
 	"this range runs 8388609 times; a loop runs at most 8388608"
-err "break outside a loop" 'BEGIN { break; }' 1:9 "break outside a loop"
-err "continue outside a loop" 'BEGIN { if (1) { continue; } }' 1:18 "continue outside a loop"
+expect_script_error "break outside a loop" 'BEGIN { break; }' 1:9 "break outside a loop"
+expect_script_error "continue outside a loop" 'BEGIN { if (1) { continue; } }' 1:18 "continue outside a loop"
 
 # The longest constant range loads; a computed one past the limit is not
 # run, and said.

@@ -46,31 +46,23 @@ grep -q '^<3>:1:4: error: a hash is 64 hex digits, this string has 63 characters
 grep -q '^hint: this key is a hash: write it as RPC shows it, in double quotes$' "$TMP/err" ||
 	fail "REPL integer for a hash: $(cat "$TMP/err")"
 
-run_err() {
-	local name=$1 expected=$2
-	shift 2
-	"$BTCTRACE" "$@" >"$TMP/out" 2>"$TMP/err" && st=0 || st=$?
-	expect_eq "$name: exit status" "$st" 1
-	printf '%s' "$expected" >"$TMP/want"
-	expect_file_eq "$name: message" "$TMP/err" "$TMP/want"
-}
 HINT='hint: write the hash as RPC shows it: 64 hex digits, e.g. "000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f"'
-run_err "short hash" "-e:1:29: error: a hash is 64 hex digits, this string has 10 characters
+expect_error "short hash" "-e:1:29: error: a hash is 64 hex digits, this string has 10 characters
 utxocache:add /args.txid == \"1d00ea83f5\"/ { @n = count(); }
                             ^~~~~~~~~~~~
 $HINT
 " -e 'utxocache:add /args.txid == "1d00ea83f5"/ { @n = count(); }' -b "$SIM"
-run_err "bad hex digit" "-e:1:31: error: character 2 of the hash, 'x', is not a hex digit
+expect_error "bad hex digit" "-e:1:31: error: character 2 of the hash, 'x', is not a hex digit
 utxocache:add /args.txid == \"0x19d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f00000000\"/ { @n = count(); }
                               ^
 $HINT
 " -e 'utxocache:add /args.txid == "0x19d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f00000000"/ { @n = count(); }' -b "$SIM"
-run_err "bad \$1" "-e:1:29: error: a hash is 64 hex digits, this string has 3 characters
+expect_error "bad \$1" "-e:1:29: error: a hash is 64 hex digits, this string has 3 characters
 utxocache:add /args.txid == \$1/ { @n = count(); }
                             ^~
 $HINT
 " -e 'utxocache:add /args.txid == $1/ { @n = count(); }' abc -b "$SIM"
-run_err "hash() of a number" "-e:1:19: error: hash() takes a string literal of 64 hex digits
+expect_error "hash() of a number" "-e:1:19: error: hash() takes a string literal of 64 hex digits
 BEGIN { @h = hash(1); }
                   ^
 hint: hash(\"000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f\")

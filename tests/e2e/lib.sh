@@ -73,6 +73,35 @@ count_lines() {
 	awk -v re="$1" '$0 ~ re { n++ } END { print n + 0 }' "${2:--}"
 }
 
+# expect_error NAME EXPECTED_STDERR ARGS...: btctrace ARGS fails with
+# status 1 and prints exactly EXPECTED_STDERR.
+expect_error() {
+	local name=$1 expected=$2 st
+	shift 2
+	"$BTCTRACE" "$@" >"$TMP/out" 2>"$TMP/err" && st=0 || st=$?
+	expect_eq "$name: exit status" "$st" 1
+	printf '%s' "$expected" >"$TMP/want"
+	expect_file_eq "$name: message" "$TMP/err" "$TMP/want"
+}
+
+# expect_script_error NAME PROGRAM LINE:COL MESSAGE: PROGRAM, as a file,
+# fails with status 1, its first line "FILE:LINE:COL: error: MESSAGE",
+# a caret under the place and a hint, never an internal or verifier error.
+expect_script_error() {
+	local rc=0
+	printf '%s\n' "$2" >"$TMP/e.btc"
+	"$BTCTRACE" "$TMP/e.btc" >/dev/null 2>"$TMP/err" || rc=$?
+	expect_eq "$1: exit status" "$rc" 1
+	expect_eq "$1: message" "$(head -1 "$TMP/err")" "$TMP/e.btc:$3: error: $4"
+	CHECKS=$((CHECKS + 1))
+	sed -n 3p "$TMP/err" | grep -q '\^' || fail "$1: no caret: $(cat "$TMP/err")"
+	CHECKS=$((CHECKS + 1))
+	grep -q '^hint: ' "$TMP/err" || fail "$1: no hint: $(cat "$TMP/err")"
+	grep -qiE 'internal error|verifier' "$TMP/err" && fail "$1: $(cat "$TMP/err")"
+	return 0
+}
+
+
 # wait_exec PID BINARY: a process started with & is a shell until it has
 # exec'd; -p PID or discovery before that would find the shell.
 wait_exec() {

@@ -110,34 +110,20 @@ run "the while example" "$ex" -c "./btcsim p2p --seed 1 --count 5"
 expect_eq "the while example prints" "$(sed -n 2p "$TMP/out")" "3 bytes before a zero"
 
 # --- errors, each at its place ----------------------------------------------
-# err NAME PROGRAM LINE:COL MESSAGE
-err() {
-	local rc=0
-	printf '%s\n' "$2" >"$TMP/e.btc"
-	"$BTCTRACE" "$TMP/e.btc" >/dev/null 2>"$TMP/err" || rc=$?
-	expect_eq "$1: exit status" "$rc" 1
-	expect_eq "$1: message" "$(head -1 "$TMP/err")" "$TMP/e.btc:$3: error: $4"
-	CHECKS=$((CHECKS + 1))
-	sed -n 3p "$TMP/err" | grep -q '\^' || fail "$1: no caret: $(cat "$TMP/err")"
-	CHECKS=$((CHECKS + 1))
-	grep -q '^hint: ' "$TMP/err" || fail "$1: no hint: $(cat "$TMP/err")"
-	grep -qiE 'internal error|verifier' "$TMP/err" && fail "$1: $(cat "$TMP/err")"
-	return 0
-}
-err "a string condition" 'BEGIN { $s = "a"; while ($s) { } }' 1:26 \
+expect_script_error "a string condition" 'BEGIN { $s = "a"; while ($s) { } }' 1:26 \
 	"a while loop's condition is a number, this is string[2]"
-err "comm as the condition" 'BEGIN { while (comm) { } }' 1:16 \
+expect_script_error "comm as the condition" 'BEGIN { while (comm) { } }' 1:16 \
 	"a while loop's condition is a number, this is string[16]"
-err "a tuple condition" 'BEGIN { while ((1, 2)) { } }' 1:16 \
+expect_script_error "a tuple condition" 'BEGIN { while ((1, 2)) { } }' 1:16 \
 	"a while loop's condition is a number, this is (int64, int64)"
-err "a variable assigned only in the loop" 'BEGIN { while ($x < 3) { $x = 1; } }' 1:16 \
+expect_script_error "a variable assigned only in the loop" 'BEGIN { while ($x < 3) { $x = 1; } }' 1:16 \
 	'variable $x is used before it is assigned'
-err "five deep" 'BEGIN { while (1) { while (1) { while (1) { for ($i : 0..2) { while (1) { } } } } } }' 1:63 \
+expect_script_error "five deep" 'BEGIN { while (1) { while (1) { while (1) { for ($i : 0..2) { while (1) { } } } } } }' 1:63 \
 	"loops are nested more than 4 deep"
-err "for inside four while loops" 'BEGIN { while (1) { while (1) { while (1) { while (1) { for ($i : 0..2) { } } } } } }' 1:57 \
+expect_script_error "for inside four while loops" 'BEGIN { while (1) { while (1) { while (1) { while (1) { for ($i : 0..2) { } } } } } }' 1:57 \
 	"loops are nested more than 4 deep"
-err "a block without braces" 'BEGIN { $i = 0; while ($i < 3) $i++; }' 1:32 \
+expect_script_error "a block without braces" 'BEGIN { $i = 0; while ($i < 3) $i++; }' 1:32 \
 	"syntax error, unexpected variable, expecting '{'"
-err "no condition" 'BEGIN { while { } }' 1:15 "syntax error, unexpected '{', expecting '('"
-err "break outside a loop" 'BEGIN { $i = 0; while ($i < 1) { $i++; } break; }' 1:42 "break outside a loop"
+expect_script_error "no condition" 'BEGIN { while { } }' 1:15 "syntax error, unexpected '{', expecting '('"
+expect_script_error "break outside a loop" 'BEGIN { $i = 0; while ($i < 1) { $i++; } break; }' 1:42 "break outside a loop"
 finish
