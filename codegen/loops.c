@@ -182,16 +182,24 @@ static LLVMValueRef body_fn(struct cg *cg, LLVMTypeRef *params, unsigned n)
 	return fn;
 }
 
+/* The start of a body bpf_loop calls, long body(u64 index, void *ctx):
+ * made, entered, and the program's state unpacked from ctx. */
+static LLVMValueRef bpf_loop_body(struct cg *cg, struct saved_fn *sv, uint64_t used)
+{
+	LLVMTypeRef params[2] = { cg->i64, cg->i8p };
+	LLVMValueRef fn = body_fn(cg, params, 2);
+	enter_fn(cg, sv, fn);
+	unpack_context(cg, LLVMGetParam(fn, 1), used);
+	return fn;
+}
+
 /* long body(u64 index, void *ctx): sets the loop's variable to START +
  * index, runs the statements; 0 goes on, 1 stops (break, exit). */
 static LLVMValueRef range_body(struct cg *cg, struct node *st, uint64_t used)
 {
-	LLVMTypeRef params[2] = { cg->i64, cg->i8p };
-	LLVMValueRef fn = body_fn(cg, params, 2);
 	struct saved_fn sv;
-	enter_fn(cg, &sv, fn);
+	LLVMValueRef fn = bpf_loop_body(cg, &sv, used);
 	LLVMValueRef ctx = LLVMGetParam(fn, 1);
-	unpack_context(cg, ctx, used);
 	LLVMValueRef start = load_word(cg, ctx, LOOP_START);
 	LLVMValueRef i = LLVMBuildAdd(cg->b, start, LLVMGetParam(fn, 0), "");
 	cg_store64(cg, i, cg->vars[st->var_slot]);
@@ -381,12 +389,9 @@ void cg_for(struct cg *cg, struct node *st)
  * statements; a false condition ends the loop (1) and says so. */
 static LLVMValueRef while_body(struct cg *cg, struct node *st, uint64_t used)
 {
-	LLVMTypeRef params[2] = { cg->i64, cg->i8p };
-	LLVMValueRef fn = body_fn(cg, params, 2);
 	struct saved_fn sv;
-	enter_fn(cg, &sv, fn);
+	LLVMValueRef fn = bpf_loop_body(cg, &sv, used);
 	LLVMValueRef ctx = LLVMGetParam(fn, 1);
-	unpack_context(cg, ctx, used);
 	LLVMValueRef c = LLVMBuildICmp(cg->b, LLVMIntNE, cg_expr(cg, st->cond), cg_const(cg, 0), "");
 	LLVMBasicBlockRef round = LLVMAppendBasicBlockInContext(cg->ctx, fn, "while_round");
 	LLVMBasicBlockRef ended = LLVMAppendBasicBlockInContext(cg->ctx, fn, "while_ended");
