@@ -278,21 +278,29 @@ static int64_t narrowed(const struct fmt_arg *a, int64_t v, bool is_unsigned)
 /* "%d", "%u", "%lld", ... with no flag, width or precision, digits by hand:
  * a printf flood formats millions of them, and vfprintf was most of the
  * reader's time.  Returns false for every other conversion. */
-static bool print_plain_int(FILE *f, const struct fmt_arg *a, int64_t v)
+/* v as a plain %d/%i/%u conversion of a prints it, written backwards
+ * from the end of digits[24]; returns where the text starts. */
+static char *plain_int_digits(const struct fmt_arg *a, int64_t v, char digits[24])
 {
-	if (strcmp(a->spec, "%") || (a->conv != 'd' && a->conv != 'i' && a->conv != 'u'))
-		return false;
 	bool is_unsigned = a->conv == 'u';
 	int64_t n = narrowed(a, v, is_unsigned);
 	bool neg = !is_unsigned && n < 0;
 	uint64_t u = neg ? -(uint64_t)n : (uint64_t)n;
-	char buf[24], *p = buf + sizeof(buf);
+	char *p = digits + 24;
 	do
 		*--p = (char)('0' + u % 10);
 	while ((u /= 10));
 	if (neg)
 		*--p = '-';
-	fwrite(p, 1, (size_t)(buf + sizeof(buf) - p), f);
+	return p;
+}
+
+static bool print_plain_int(FILE *f, const struct fmt_arg *a, int64_t v)
+{
+	if (strcmp(a->spec, "%") || (a->conv != 'd' && a->conv != 'i' && a->conv != 'u'))
+		return false;
+	char digits[24], *p = plain_int_digits(a, v, digits);
+	fwrite(p, 1, (size_t)(digits + sizeof(digits) - p), f);
 	return true;
 }
 
@@ -459,16 +467,7 @@ int format_plain_text(const struct fmt_info *fi, const void *data, int size, cha
 			break;	/* a short record, as format_print_with() */
 		int64_t v;
 		memcpy(&v, rec + a->offset - 16, 8);
-		bool is_unsigned = a->conv == 'u';
-		int64_t n = narrowed(a, v, is_unsigned);
-		bool neg = !is_unsigned && n < 0;
-		uint64_t u = neg ? -(uint64_t)n : (uint64_t)n;
-		char digits[24], *p = digits + sizeof(digits);
-		do
-			*--p = (char)('0' + u % 10);
-		while ((u /= 10));
-		if (neg)
-			*--p = '-';
+		char digits[24], *p = plain_int_digits(a, v, digits);
 		if (!put(buf, cap, &at, p, (size_t)(digits + sizeof(digits) - p)))
 			return -1;
 	}
