@@ -73,6 +73,16 @@ count_lines() {
 	awk -v re="$1" '$0 ~ re { n++ } END { print n + 0 }' "${2:--}"
 }
 
+# run NAME SCRIPT [ARGS...]: SCRIPT (text) run from a file, stdout in
+# $TMP/out, stderr in $TMP/err; the status must be 0.
+run() {
+	local name=$1 prog=$2 rc=0
+	shift 2
+	printf '%s\n' "$prog" >"$TMP/prog.btc"
+	timeout 120 "$BTCTRACE" "$TMP/prog.btc" "$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
+	expect_eq "$name: exit status ($(head -c 1500 "$TMP/err"))" "$rc" 0
+}
+
 # expect_error NAME EXPECTED_STDERR ARGS...: btctrace ARGS fails with
 # status 1 and prints exactly EXPECTED_STDERR.
 expect_error() {
