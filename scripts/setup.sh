@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
 	cmake make gcc g++ pkg-config clang-14 libclang-rt-14-dev
-	llvm-dev llvm-19-dev libbpf-dev libelf-dev libdw-dev zlib1g-dev libzstd-dev
+	llvm-dev llvm-19-dev libbpf-dev libelf-dev libdw-dev zlib1g-dev libzstd-dev libbz2-dev
 	flex bison libreadline-dev systemtap-sdt-dev libmicrohttpd-dev
 	bpftrace jq bc binutils strace prometheus curl python3 tmux
 	scdoc man-db bash-completion
