@@ -175,7 +175,9 @@ static int resolve(struct session *s, struct attach_point *ap)
 	bool one_process = s->opts.cmd || s->opts.pid > 0;
 	if ((!ap->path || one_process) && (rc = session_open_target(s)))
 		return rc;
-	if (ap->path && one_process && other_binary(s, ap->path))
+	/* Once per binary: a script of 50 blocks on it said it 50 times. */
+	if (ap->path && one_process && other_binary(s, ap->path) &&
+	    !session_has_binary(s, ap->path))
 		note_other_binary(s, ap);
 	const char *path = path_of(s, ap);
 	const struct usdt_binary *bin = session_binary(s, path);

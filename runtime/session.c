@@ -44,6 +44,14 @@ int session_open(struct session *s, const struct session_opts *opts)
 
 /* ---- what the driver builds a program with ---- */
 
+bool session_has_binary(const struct session *s, const char *path)
+{
+	for (int i = 0; i < s->nbins; i++)
+		if (!strcmp(s->bin_paths[i], path))
+			return true;
+	return false;
+}
+
 const struct usdt_binary *session_binary(struct session *s, const char *path)
 {
 	for (int i = 0; i < s->nbins; i++)

@@ -106,6 +106,8 @@ int session_start_target(struct session *s);
 
 /* The notes of a binary, read once per path; NULL after a diag. */
 const struct usdt_binary *session_binary(struct session *s, const char *path);
+/* Whether the notes of PATH have been read already (a probe on it came before). */
+bool session_has_binary(const struct session *s, const char *path);
 
 /* The compiler, the maps and the ring buffer, made once: the ring
  * buffer's size depends on whether the first program prints. */

@@ -23,6 +23,12 @@ sh=$(realpath "$(command -v sh)")
 expect_eq "-c sh -c: the note" "$(cat "$TMP/e1")" \
 	"btctrace: note: usdt:$TMP/node:utxocache:add traces every process running $TMP/node, not only the -c command (which runs $sh)"
 
+# Said once per binary, however many blocks probe it.
+"$BTCTRACE" -c "sh -c '$TMP/node coins --count 20; true'" \
+	-e "usdt:$TMP/node:utxocache:add { @n = count(); } usdt:$TMP/node:utxocache:spent { @s = count(); }" \
+	>/dev/null 2>"$TMP/e1two"
+expect_eq "two blocks: one note" "$(grep -c 'traces every process' "$TMP/e1two")" 1
+
 # -q: the same without the note.
 "$BTCTRACE" -q -c "sh -c '$TMP/node coins --count 20; true'" \
 	-e "usdt:$TMP/node:utxocache:add { @n = count(); }" >/dev/null 2>"$TMP/e1q"
