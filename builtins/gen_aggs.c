@@ -171,13 +171,19 @@ static LLVMValueRef lhist_slot(struct cg *cg, LLVMValueRef v, const struct map_i
 /* A histogram's bucket is part of the kernel key (after the user key), so
  * each bucket is an entry of its own: the number of values that fell in
  * it and their 128-bit total (struct agg_avg), whose sum over the buckets
- * is the histogram's exact _sum. */
+ * is the histogram's exact _sum.  A keyless one's array is indexed by the
+ * slot alone. */
 static void count_in_slot(struct cg *cg, struct node *t, LLVMValueRef slot, LLVMValueRef v,
 			  bool is_signed)
 {
 	const struct map_info *m = t->mapinfo;
 	LLVMValueRef key = cg_map_key(cg, t);
-	LLVMBuildStore(cg->b, slot, cg_ptr_to(cg, cg_gep(cg, key, map_user_key_size(m)), cg->i64));
+	if (map_is_array(m))
+		LLVMBuildStore(cg->b, LLVMBuildTrunc(cg->b, slot, cg->i32, ""),
+			       cg_ptr_to(cg, key, cg->i32));
+	else
+		LLVMBuildStore(cg->b, slot, cg_ptr_to(cg, cg_gep(cg, key, map_user_key_size(m)),
+						       cg->i64));
 	struct add128 a = { v, is_signed, offsetof(struct agg_avg, lo) };
 	cg_agg_update(cg, m, key, apply_avg, &a);
 }
