@@ -137,14 +137,46 @@ int map_key_offset(const struct map_info *m, int field);
 int map_user_key_size(const struct map_info *m);
 
 /* Bytes of the kernel key: the user key, plus the bucket slot of a
- * histogram. */
+ * histogram; a u32 index for an array map. */
 int map_kernel_key_size(const struct map_info *m);
 
-/* Bytes of one value (per CPU for aggregations). */
+/* Bytes of one value (per CPU for aggregations), with the written flag
+ * of an array map. */
 int map_value_size(const struct map_info *m);
 
 /* hist() or lhist(): the kernel key ends in a bucket slot. */
 bool map_is_hist(const struct map_info *m);
+
+/* ---- keyless aggregations: per-CPU arrays ----
+ * A map without keys that holds an aggregation has a fixed set of
+ * entries, so it is a per-CPU array indexed by a u32: entry 0 for
+ * count/sum/avg/stats/min/max, one entry per bucket slot for hist() and
+ * lhist().  The verifier inlines an array lookup and an array entry
+ * always exists, so an update is lookup, null test (the verifier wants
+ * it) and update in place: no insert, no "map full".
+ *
+ * An array entry exists before anything was written to it, while a hash
+ * entry did not: each value is followed by a u64 written flag, set by
+ * every update, so that readers tell "never written" (printed as no
+ * entry, as before) from a value that is 0.  An entry is there when any
+ * CPU's flag is set. */
+
+/* An lhist() of more slots stays a hash: an array is created (and
+ * zeroed, per CPU) whole, while a hash holds only the buckets hit.  1024
+ * slots of 32 bytes are 32 KiB per CPU, about what a hash of a few
+ * hundred buckets takes anyway.  lhist() has at most 1000 buckets today
+ * (builtins/type_rules.c), 1002 slots, so every keyless one fits; the
+ * bound is there for the day that limit grows. */
+#define ARRAY_LHIST_MAX_SLOTS 1024
+
+/* A keyless aggregation kept in a per-CPU array. */
+bool map_is_array(const struct map_info *m);
+
+/* Entries of an array map: 1, HIST_SLOTS or the lhist()'s slots. */
+int map_array_entries(const struct map_info *m);
+
+/* Offset of an array value's written flag (after the aggregation's). */
+int map_written_offset(const struct map_info *m);
 
 /* The aggregation a map holds (AGG_INT/AGG_STR for plain values). */
 enum agg_kind map_agg_kind(const struct map_info *m);

@@ -118,29 +118,39 @@ LLVMValueRef gen_max(struct cg *cg, struct node *n, struct node *t)
 	return NULL;
 }
 
-/* floor(log2(v)) for v >= 1, branch-free by halving the search range. */
+/* 1 when v != 0, else 0, in arithmetic: BPF has no select, and a
+ * comparison becomes a branch. */
+static LLVMValueRef nonzero_bit(struct cg *cg, LLVMValueRef v)
+{
+	LLVMValueRef either = LLVMBuildOr(cg->b, v, LLVMBuildNeg(cg->b, v, ""), "");
+	return LLVMBuildLShr(cg->b, either, cg_const(cg, 63), "");
+}
+
+/* floor(log2(v)) for v >= 1 by halving the search range, without a
+ * branch: with branches, each of the 2^6 paths through them has its own
+ * constant slot, which the verifier follows one by one when it must know
+ * the slot precisely (an array's index), and the CPU mispredicts. */
 static LLVMValueRef log2_u64(struct cg *cg, LLVMValueRef v)
 {
 	LLVMValueRef r = cg_const(cg, 0);
-	for (int sh = 32; sh; sh >>= 1) {
-		LLVMValueRef big = LLVMBuildICmp(cg->b, LLVMIntUGE, v,
-						 LLVMConstInt(cg->i64, 1ULL << sh, 0), "");
-		v = LLVMBuildSelect(cg->b, big, LLVMBuildLShr(cg->b, v, cg_const(cg, sh), ""), v, "");
-		r = LLVMBuildAdd(cg->b, r, LLVMBuildSelect(cg->b, big, cg_const(cg, sh),
-							   cg_const(cg, 0), ""), "");
+	for (int sh = 32, lg = 5; sh; sh >>= 1, lg--) {
+		LLVMValueRef big = nonzero_bit(cg, LLVMBuildLShr(cg->b, v, cg_const(cg, sh), ""));
+		LLVMValueRef by = LLVMBuildShl(cg->b, big, cg_const(cg, lg), "");
+		v = LLVMBuildLShr(cg->b, v, by, "");
+		r = LLVMBuildAdd(cg->b, r, by, "");
 	}
 	return r;
 }
 
-/* The slots of abi/abi.h's HIST_SLOTS comment. */
+/* The slots of abi/abi.h's HIST_SLOTS comment: log2 + 2, 1 for 0 (whose
+ * log2 comes out 0), and 0 for a negative value (a mask of the sign). */
 static LLVMValueRef hist_slot(struct cg *cg, LLVMValueRef v, bool is_signed)
 {
-	LLVMValueRef slot = LLVMBuildAdd(cg->b, log2_u64(cg, v), cg_const(cg, 2), "");
-	LLVMValueRef zero = LLVMBuildICmp(cg->b, LLVMIntEQ, v, cg_const(cg, 0), "");
-	slot = LLVMBuildSelect(cg->b, zero, cg_const(cg, 1), slot, "");
+	LLVMValueRef slot = LLVMBuildAdd(cg->b, log2_u64(cg, v), cg_const(cg, 1), "");
+	slot = LLVMBuildAdd(cg->b, slot, nonzero_bit(cg, v), "");
 	if (is_signed) {
-		LLVMValueRef neg = LLVMBuildICmp(cg->b, LLVMIntSLT, v, cg_const(cg, 0), "");
-		slot = LLVMBuildSelect(cg->b, neg, cg_const(cg, 0), slot, "");
+		LLVMValueRef neg = LLVMBuildLShr(cg->b, v, cg_const(cg, 63), "");
+		slot = LLVMBuildAnd(cg->b, slot, LLVMBuildSub(cg->b, neg, cg_const(cg, 1), ""), "");
 	}
 	return slot;
 }
@@ -161,13 +171,19 @@ static LLVMValueRef lhist_slot(struct cg *cg, LLVMValueRef v, const struct map_i
 /* A histogram's bucket is part of the kernel key (after the user key), so
  * each bucket is an entry of its own: the number of values that fell in
  * it and their 128-bit total (struct agg_avg), whose sum over the buckets
- * is the histogram's exact _sum. */
+ * is the histogram's exact _sum.  A keyless one's array is indexed by the
+ * slot alone. */
 static void count_in_slot(struct cg *cg, struct node *t, LLVMValueRef slot, LLVMValueRef v,
 			  bool is_signed)
 {
 	const struct map_info *m = t->mapinfo;
 	LLVMValueRef key = cg_map_key(cg, t);
-	LLVMBuildStore(cg->b, slot, cg_ptr_to(cg, cg_gep(cg, key, map_user_key_size(m)), cg->i64));
+	if (map_is_array(m))
+		LLVMBuildStore(cg->b, LLVMBuildTrunc(cg->b, slot, cg->i32, ""),
+			       cg_ptr_to(cg, key, cg->i32));
+	else
+		LLVMBuildStore(cg->b, slot, cg_ptr_to(cg, cg_gep(cg, key, map_user_key_size(m)),
+						       cg->i64));
 	struct add128 a = { v, is_signed, offsetof(struct agg_avg, lo) };
 	cg_agg_update(cg, m, key, apply_avg, &a);
 }

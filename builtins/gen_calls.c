@@ -108,12 +108,17 @@ LLVMValueRef gen_zero(struct cg *cg, struct node *n, struct node *t)
 }
 
 /* Histograms keep one kernel entry per bucket, so user space deletes
- * them; other maps delete their key in place. */
+ * them; other maps delete their key in place, or zero it in every CPU
+ * when an array holds it (its entries cannot be deleted). */
 LLVMValueRef gen_delete(struct cg *cg, struct node *n, struct node *t)
 {
 	(void)t;
 	const struct map_info *m = n->args->mapinfo;
 	LLVMValueRef key = cg_map_key(cg, n->args);
+	if (!map_is_hist(m) && map_is_array(m)) {
+		cg_array_clear(cg, m, key);
+		return NULL;
+	}
 	if (!map_is_hist(m)) {
 		LLVMValueRef args[2] = { cg_map_ptr(cg, cg->maps->map_fds[m->id]), key };
 		cg_helper(cg, BPF_FUNC_map_delete_elem, cg->i64, args, 2);
@@ -123,7 +128,10 @@ LLVMValueRef gen_delete(struct cg *cg, struct node *n, struct node *t)
 	LLVMValueRef ev = cg_alloca_zero(cg, 16 + ks, "delev");
 	cg_store64(cg, cg_event_type(cg, EVENT_DELETE), ev);
 	cg_store64(cg, cg_const(cg, m->id), cg_gep(cg, ev, 8));
-	cg_copy(cg, cg_gep(cg, ev, 16), key, ks);
+	/* A keyless histogram's user key is zeros: the array's index is no
+	 * part of it. */
+	if (!map_is_array(m))
+		cg_copy(cg, cg_gep(cg, ev, 16), key, ks);
 	LLVMValueRef args[4] = { events_map(cg), ev, cg_const(cg, 16 + ks), cg_const(cg, 0) };
 	LLVMValueRef rc = cg_helper(cg, BPF_FUNC_ringbuf_output, cg->i64, args, 4);
 	cg_count_if_negative(cg, rc, ERR_SLOT_LOST_EVENTS);

@@ -50,8 +50,13 @@ LLVMValueRef gen_len(struct cg *cg, struct node *n, struct node *t)
 {
 	(void)t;
 	const struct cg_maps *maps = cg->maps;
-	if (refuse_hist(cg, n, n->args->mapinfo))
+	const struct map_info *m = n->args->mapinfo;
+	if (refuse_hist(cg, n, m))
 		return cg_const(cg, 0);
+	/* The kernel counts no array's entries: a keyless map's one entry is
+	 * there when a CPU wrote it. */
+	if (map_is_array(m))
+		return cg_array_written(cg, m, cg_alloca_zero(cg, 4, "index"));
 	int id = maps->kfunc_id ? maps->kfunc_id(maps->kfunc_owner, "bpf_map_sum_elem_count")
 				: -ENOTSUP;
 	if (id <= 0) {

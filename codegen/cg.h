@@ -130,9 +130,24 @@ void cg_count_if_negative(struct cg *cg, LLVMValueRef rc, int slot);
  * a histogram's bucket slot (abi/abi.h) is left zero. */
 LLVMValueRef cg_map_key(struct cg *cg, struct node *map);
 /* Finds or creates the entry of `key` in per-CPU map m; calls apply(p) on
- * this CPU's value; a full map bumps the map's error counter. */
+ * this CPU's value; a full map bumps the map's error counter.  An array
+ * map's entry is updated in place (cg_array_update). */
 void cg_agg_update(struct cg *cg, const struct map_info *m, LLVMValueRef key,
 		   void (*apply)(struct cg *cg, LLVMValueRef val, void *arg), void *arg);
+
+/* Keyless aggregations in per-CPU arrays (codegen/arrays.c).  The key is
+ * the u32 index (abi/abi.h). */
+void cg_array_update(struct cg *cg, const struct map_info *m, LLVMValueRef key,
+		     void (*apply)(struct cg *cg, LLVMValueRef val, void *arg), void *arg);
+/* visit(p) on each possible CPU's value of key in per-CPU map m. */
+void cg_each_cpu(struct cg *cg, const struct map_info *m, LLVMValueRef key,
+		 void (*visit)(struct cg *cg, LLVMValueRef val, void *arg), void *arg);
+/* *any |= the written flag of array value val. */
+void cg_or_written(struct cg *cg, const struct map_info *m, LLVMValueRef val, LLVMValueRef any);
+/* 1 when any CPU wrote the entry (an i64), else 0. */
+LLVMValueRef cg_array_written(struct cg *cg, const struct map_info *m, LLVMValueRef key);
+/* Zeroes every CPU's value of the entry: as if never written. */
+void cg_array_clear(struct cg *cg, const struct map_info *m, LLVMValueRef key);
 
 
 #endif

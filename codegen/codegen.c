@@ -515,6 +515,10 @@ LLVMValueRef cg_map_key(struct cg *cg, struct node *map)
 void cg_agg_update(struct cg *cg, const struct map_info *m, LLVMValueRef key,
 		   void (*apply)(struct cg *cg, LLVMValueRef val, void *arg), void *arg)
 {
+	if (map_is_array(m)) {
+		cg_array_update(cg, m, key, apply, arg);
+		return;
+	}
 	int fd = cg->maps->map_fds[m->id];
 	LLVMValueRef largs[2] = { cg_map_ptr(cg, fd), key };
 	LLVMValueRef p = cg_helper(cg, BPF_FUNC_map_lookup_elem, cg->i8p, largs, 2);

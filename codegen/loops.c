@@ -209,23 +209,25 @@ static LLVMValueRef range_body(struct cg *cg, struct node *st, uint64_t used)
 	return fn;
 }
 
-/* bpf_for_each_map_elem(map, callback, ctx, flags), Linux 5.13, and
- * bpf_map_lookup_percpu_elem(map, key, cpu), Linux 5.19. */
+/* bpf_for_each_map_elem(map, callback, ctx, flags), Linux 5.13. */
 #define HELPER_FOR_EACH 164
-#define HELPER_LOOKUP_PERCPU 195
 
 /* An aggregation's value as it prints: its CPUs' values folded.  The
  * kernel hands a loop over a per-CPU map only the value of the CPU it
- * runs on; the others are looked up one by one (a loop the verifier
- * walks once per CPU). */
+ * runs on; the others are looked up one by one (cg_each_cpu).  An array
+ * map's entry also gathers its CPUs' written flags. */
 struct fold {
+	const struct map_info *m;
 	enum agg_kind kind;
 	bool is_signed;
-	LLVMValueRef acc, seen, cpu;
+	LLVMValueRef acc, seen, written;
 };
 
-static void fold_one(struct cg *cg, const struct fold *f, LLVMValueRef p)
+static void fold_one(struct cg *cg, LLVMValueRef p, void *arg)
 {
+	const struct fold *f = arg;
+	if (f->written)
+		cg_or_written(cg, f->m, p, f->written);
 	LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->i64, cg_ptr_to(cg, p, cg->i64), "");
 	LLVMValueRef acc = LLVMBuildLoad2(cg->b, cg->i64, f->acc, "");
 	if (f->kind == AGG_COUNT || f->kind == AGG_SUM) {
@@ -245,56 +247,61 @@ static void fold_one(struct cg *cg, const struct fold *f, LLVMValueRef p)
 	LLVMBuildStore(cg->b, LLVMBuildSelect(cg->b, take, cg_const(cg, 1), seen, ""), f->seen);
 }
 
-static LLVMValueRef fold_cpus(struct cg *cg, const struct map_info *m, LLVMValueRef key)
+static LLVMValueRef new_word(struct cg *cg, const char *name)
 {
-	struct fold f = { .kind = map_agg_kind(m), .is_signed = !m->value_unsigned,
-			  .acc = cg_ptr_to(cg, cg_new_slot(cg, 8, "acc"), cg->i64),
-			  .seen = cg_ptr_to(cg, cg_new_slot(cg, 8, "seen"), cg->i64),
-			  .cpu = cg_ptr_to(cg, cg_new_slot(cg, 8, "cpu"), cg->i64) };
-	LLVMBuildStore(cg->b, cg_const(cg, 0), f.acc);
-	LLVMBuildStore(cg->b, cg_const(cg, 0), f.seen);
-	LLVMBuildStore(cg->b, cg_const(cg, 0), f.cpu);
-	LLVMBasicBlockRef head = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "cpu_head");
-	LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "cpu_body");
-	LLVMBasicBlockRef add = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "cpu_add");
-	LLVMBasicBlockRef next = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "cpu_next");
-	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "cpu_done");
-	LLVMBuildBr(cg->b, head);
-	LLVMPositionBuilderAtEnd(cg->b, head);
-	LLVMValueRef cpu = LLVMBuildLoad2(cg->b, cg->i64, f.cpu, "");
-	int ncpus = cg->maps->ncpus > 0 ? cg->maps->ncpus : 1;
-	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntULT, cpu, cg_const(cg, ncpus), ""),
-			body, done);
-	LLVMPositionBuilderAtEnd(cg->b, body);
-	LLVMValueRef args[3] = { cg_map_ptr(cg, cg->maps->map_fds[m->id]), key,
-				 LLVMBuildTrunc(cg->b, cpu, cg->i32, "") };
-	LLVMValueRef p = cg_helper(cg, HELPER_LOOKUP_PERCPU, cg->i8p, args, 3);
-	LLVMBuildCondBr(cg->b, LLVMBuildIsNull(cg->b, p, ""), next, add);
-	LLVMPositionBuilderAtEnd(cg->b, add);
-	fold_one(cg, &f, p);
-	LLVMBuildBr(cg->b, next);
-	LLVMPositionBuilderAtEnd(cg->b, next);
-	LLVMBuildStore(cg->b, LLVMBuildAdd(cg->b, cpu, cg_const(cg, 1), ""), f.cpu);
-	LLVMBuildBr(cg->b, head);
-	LLVMPositionBuilderAtEnd(cg->b, done);
+	LLVMValueRef p = cg_ptr_to(cg, cg_new_slot(cg, 8, name), cg->i64);
+	LLVMBuildStore(cg->b, cg_const(cg, 0), p);
+	return p;
+}
+
+/* The folded value; *written (array maps only, else NULL): whether any
+ * CPU wrote the entry. */
+static LLVMValueRef fold_cpus(struct cg *cg, const struct map_info *m, LLVMValueRef key,
+			      LLVMValueRef *written)
+{
+	struct fold f = { .m = m, .kind = map_agg_kind(m), .is_signed = !m->value_unsigned,
+			  .acc = new_word(cg, "acc"), .seen = new_word(cg, "seen"),
+			  .written = map_is_array(m) ? new_word(cg, "written") : NULL };
+	cg_each_cpu(cg, m, key, fold_one, &f);
+	*written = f.written ? LLVMBuildLoad2(cg->b, cg->i64, f.written, "") : NULL;
 	return LLVMBuildLoad2(cg->b, cg->i64, f.acc, "");
 }
 
 /* $kv = (key, value): the key's bytes as the kernel keeps them (a key's
- * fields are laid out as a tuple's elements), then the value. */
-static void fill_pair(struct cg *cg, const struct map_info *m, const struct type *kv,
-		      LLVMValueRef home, LLVMValueRef key, LLVMValueRef value)
+ * fields are laid out as a tuple's elements), then the value.  A keyless
+ * map's key is 0, whatever index its array has.  Returns, for an array
+ * map, whether the entry was written (else NULL). */
+static LLVMValueRef fill_pair(struct cg *cg, const struct map_info *m, const struct type *kv,
+			      LLVMValueRef home, LLVMValueRef key, LLVMValueRef value)
 {
 	const struct tuple_type *tt = kv->tuple;
 	int ksize = map_kernel_key_size(m), kroom = type_stored_size(&tt->elem[0]);
-	cg_copy(cg, cg_gep(cg, home, tt->offset[0]), key, ksize < kroom ? ksize : kroom);
-	LLVMValueRef dst = cg_gep(cg, home, tt->offset[1]);
+	LLVMValueRef kdst = cg_gep(cg, home, tt->offset[0]);
+	if (map_is_array(m))
+		cg_zero(cg, kdst, kroom, 1);
+	else
+		cg_copy(cg, kdst, key, ksize < kroom ? ksize : kroom);
+	LLVMValueRef dst = cg_gep(cg, home, tt->offset[1]), written = NULL;
 	if (m->agg) {
-		cg_store64(cg, fold_cpus(cg, m, key), dst);
-		return;
+		cg_store64(cg, fold_cpus(cg, m, key, &written), dst);
+		return written;
 	}
 	int vsize = map_value_size(m), vroom = type_stored_size(&tt->elem[1]);
 	cg_copy(cg, dst, value, vsize < vroom ? vsize : vroom);
+	return NULL;
+}
+
+/* An array entry nobody wrote is one a hash map would not hold: the
+ * loop goes on to the next without running its body. */
+static void skip_unwritten(struct cg *cg, LLVMValueRef written)
+{
+	LLVMBasicBlockRef skip = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "kv_unwritten");
+	LLVMBasicBlockRef run = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "kv_written");
+	LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntEQ, written, cg_const(cg, 0), ""),
+			skip, run);
+	LLVMPositionBuilderAtEnd(cg->b, skip);
+	LLVMBuildRet(cg->b, cg_const(cg, 0));
+	LLVMPositionBuilderAtEnd(cg->b, run);
 }
 
 /* long body(map, const void *key, void *value, void *ctx): sets the loop's
@@ -306,8 +313,12 @@ static LLVMValueRef map_body(struct cg *cg, struct node *st, uint64_t used)
 	struct saved_fn sv;
 	enter_fn(cg, &sv, fn);
 	unpack_context(cg, LLVMGetParam(fn, 3), used);
-	fill_pair(cg, st->map->mapinfo, &cg->probe->var_types[st->var_slot],
-		  cg->vars[st->var_slot], LLVMGetParam(fn, 1), LLVMGetParam(fn, 2));
+	LLVMValueRef written = fill_pair(cg, st->map->mapinfo,
+					 &cg->probe->var_types[st->var_slot],
+					 cg->vars[st->var_slot], LLVMGetParam(fn, 1),
+					 LLVMGetParam(fn, 2));
+	if (written)
+		skip_unwritten(cg, written);
 	cg_stmts(cg, st->then);
 	LLVMBuildRet(cg->b, cg_const(cg, 0));
 	leave_fn(cg, &sv);

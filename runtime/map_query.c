@@ -77,6 +77,11 @@ int maps_count(struct map_set *ms, const struct map_info *m, size_t *count)
 	int rc = kmap_open(ms, m, &k);
 	if (rc)
 		return rc;
+	if (map_is_array(m)) {	/* keyless: its one key, if written */
+		int n = maps_array_each(ms, m, NULL, NULL);
+		*count = n > 0;
+		return n < 0 ? -ENOMEM : 0;
+	}
 	size_t n, ks = k.info.key_size;
 	char *keys = kmap_keys(&k, &n);
 	/* A histogram has one kernel entry per bucket: count its user keys. */
@@ -94,6 +99,10 @@ int maps_has_key(struct map_set *ms, const struct map_info *m, const char *ukey)
 	int rc = kmap_open(ms, m, &k);
 	if (rc)
 		return rc;
+	if (map_is_array(m)) {	/* keyless: ukey is its one key */
+		int n = maps_array_each(ms, m, NULL, NULL);
+		return n < 0 ? -ENOMEM : n > 0;
+	}
 	if (!k.hist) {
 		void *val = malloc(k.vbytes);
 		bool found = bpf_map_lookup_elem(k.fd, ukey, val) == 0;
@@ -133,6 +142,12 @@ int maps_print_key(struct map_set *ms, const struct map_info *m, const char *uke
 	int rc = kmap_open(ms, m, &k);
 	if (rc)
 		return rc;
+	/* A keyless map's one key is the whole map. */
+	if (map_is_array(m)) {
+		if (maps_has_key(ms, m, ukey) <= 0)
+			return -ENOENT;
+		return maps_print_one(ms, m, f, fmt, top, div);
+	}
 	size_t n = 0, ks = k.info.key_size;
 	char *keys;
 	if (k.hist) {

@@ -15,8 +15,26 @@
 #include "output/output.h"
 #include "runtime/stacks.h"
 
+static int create_failed(const struct map_info *m)
+{
+	return diag_errno(-errno, &m->loc, errno == EPERM ? "run btctrace as root" : NULL,
+			  "cannot create map %s: %s", m->name, strerror(errno));
+}
+
+/* A keyless aggregation (abi/abi.h): its entries exist from the start. */
+static int create_array(const struct map_info *m)
+{
+	char name[16];
+	snprintf(name, sizeof(name), "%s", m->name[1] ? m->name + 1 : "anon");
+	int fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, name, map_kernel_key_size(m),
+				map_value_size(m), (uint32_t)map_array_entries(m), NULL);
+	return fd < 0 ? create_failed(m) : fd;
+}
+
 static int create_one(const struct map_info *m, uint32_t max_entries)
 {
+	if (map_is_array(m))
+		return create_array(m);
 	enum bpf_map_type type = m->agg ? BPF_MAP_TYPE_PERCPU_HASH : BPF_MAP_TYPE_HASH;
 	/* A histogram needs one entry per (key, bucket).  A map without keys
 	 * gets just the entries it can have: the kernel sizes a hash map's
@@ -29,8 +47,8 @@ static int create_one(const struct map_info *m, uint32_t max_entries)
 				  "the key of %s takes %d bytes; the kernel takes at most %d "
 				  "in a map key", m->name, map_kernel_key_size(m), MAP_KEY_MAX);
 	uint32_t n = map_is_hist(m) ? max_entries * 8 : max_entries;
-	if (m->nkeys == 0)
-		n = !map_is_hist(m) ? 1 : map_agg_kind(m) == AGG_HIST ? HIST_SLOTS
+	if (m->nkeys == 0)	/* a plain value, or an lhist() too big for an array */
+		n = !map_is_hist(m) ? 1
 			: (uint32_t)lhist_slots(m->lhist_min, m->lhist_max, m->lhist_step);
 	char name[16];
 	snprintf(name, sizeof(name), "%s", m->name[1] ? m->name + 1 : "anon");
@@ -39,10 +57,7 @@ static int create_one(const struct map_info *m, uint32_t max_entries)
 	 * then updated in place, so allocating on insert costs little. */
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
 	int fd = bpf_map_create(type, name, map_kernel_key_size(m), map_value_size(m), n, &opts);
-	if (fd < 0)
-		return diag_errno(-errno, &m->loc, errno == EPERM ? "run btctrace as root" : NULL,
-				  "cannot create map %s: %s", m->name, strerror(errno));
-	return fd;
+	return fd < 0 ? create_failed(m) : fd;
 }
 
 int maps_create(struct map_set *ms, const struct symtab *syms, uint32_t max_entries,
@@ -260,9 +275,10 @@ static void add_hist(struct map_set *ms, const struct map_info *m, struct entrie
 	memcpy(&slot, key + es->ksize, 8);
 	if ((int)slot >= nslots(m))
 		return;
+	size_t stride = (size_t)(map_value_size(m) + 7) / 8 * 8;	/* an array's has a flag */
 	for (int c = 0; c < ms->ncpu; c++) {
 		struct agg_avg v;
-		memcpy(&v, (const char *)vals + (size_t)c * sizeof(v), sizeof(v));
+		memcpy(&v, (const char *)vals + (size_t)c * stride, sizeof(v));
 		e->buckets[slot] += v.count;
 		e->count += v.count;
 		e->value += (__int128)(((unsigned __int128)v.hi << 64) | v.lo);
@@ -291,8 +307,29 @@ static void add_value(struct map_set *ms, const struct map_info *m, struct entri
 	}
 }
 
+struct array_read { struct map_set *ms; const struct map_info *m; struct entries *es; };
+
+/* An array entry as the hash entry it replaces: the zero user key, and
+ * a histogram's slot after it. */
+static void add_array_entry(void *ctx, uint32_t index, const void *vals)
+{
+	struct array_read *r = ctx;
+	char key[16] = { 0 };
+	uint64_t slot = index;
+	memcpy(key + r->es->ksize, &slot, 8);
+	if (map_is_hist(r->m))
+		add_hist(r->ms, r->m, r->es, key, vals);
+	else
+		add_value(r->ms, r->m, r->es, key, vals);
+}
+
 static int read_entries(struct map_set *ms, const struct map_info *m, struct entries *es)
 {
+	if (map_is_array(m)) {
+		struct array_read r = { ms, m, es };
+		es->ksize = map_user_key_size(m);
+		return maps_array_each(ms, m, add_array_entry, &r) < 0 ? -ENOMEM : 0;
+	}
 	int fd = ms->fds[m->id], kk = map_kernel_key_size(m);
 	size_t vbytes = m->agg ? (size_t)ms->ncpu * ((map_value_size(m) + 7) / 8 * 8)
 			       : (size_t)map_value_size(m);
@@ -335,6 +372,10 @@ char *maps_all_keys(int fd, int kk, size_t *n)
 
 void maps_clear(struct map_set *ms, const struct map_info *m, const char *key)
 {
+	if (map_is_array(m)) {
+		maps_array_clear(ms, m);	/* keyless: any key is its only one */
+		return;
+	}
 	int fd = ms->fds[m->id], kk = map_kernel_key_size(m), uk = map_user_key_size(m);
 	size_t n;
 	char *keys = maps_all_keys(fd, kk, &n);
@@ -346,6 +387,10 @@ void maps_clear(struct map_set *ms, const struct map_info *m, const char *key)
 
 void maps_zero(struct map_set *ms, const struct map_info *m)
 {
+	if (map_is_array(m)) {
+		maps_array_zero(ms, m);
+		return;
+	}
 	int fd = ms->fds[m->id], kk = map_kernel_key_size(m);
 	size_t vbytes = m->agg ? (size_t)ms->ncpu * ((map_value_size(m) + 7) / 8 * 8)
 			       : (size_t)map_value_size(m);

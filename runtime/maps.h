@@ -72,6 +72,16 @@ void maps_zero(struct map_set *ms, const struct map_info *m);
  * come and go while the caller works on them. */
 char *maps_all_keys(int fd, int kk, size_t *n);
 
+/* ---- keyless aggregations in per-CPU arrays; runtime/map_array.c ---- */
+
+/* visit(index, every CPU's value) for each entry of array map m that was
+ * written (visit may be NULL); returns how many, or -1 out of memory. */
+int maps_array_each(struct map_set *ms, const struct map_info *m,
+		    void (*visit)(void *ctx, uint32_t index, const void *vals), void *ctx);
+/* clear(@m) and zero(@m) of an array map. */
+void maps_array_clear(struct map_set *ms, const struct map_info *m);
+void maps_array_zero(struct map_set *ms, const struct map_info *m);
+
 /* Sum over CPUs of an error counter slot. */
 uint64_t maps_error_count(struct map_set *ms, int slot);
 

@@ -184,6 +184,25 @@ static bool loops_unsupported(const char *name, const struct bpf_insn *insns, si
 	return false;
 }
 
+/* A keyless map's delete() and len() read every CPU's value of its array
+ * (codegen/arrays.c) with a helper of Linux 5.19, loops or not. */
+static bool percpu_lookup_unsupported(const char *name, const struct bpf_insn *insns,
+				      size_t ninsns)
+{
+	bool calls = false;
+	for (size_t i = 0; i < ninsns && !calls; i++)
+		calls = insns[i].code == (BPF_JMP | BPF_CALL) && insns[i].src_reg == 0 &&
+			insns[i].imm == BPF_FUNC_map_lookup_percpu_elem;
+	if (!calls || libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE,
+					      BPF_FUNC_map_lookup_percpu_elem, NULL) != 0)
+		return false;
+	diag_error(NULL, "give the map a key, e.g. @m[0], or use clear(@m)",
+		   "the program for %s deletes or counts the entry of a map without keys "
+		   "(delete(), len()), which needs the kernel helper "
+		   "bpf_map_lookup_percpu_elem (Linux 5.19); this kernel has none", name);
+	return true;
+}
+
 static int report_load_error(enum prog_kind kind, const char *name,
 			     const char *kname, const struct bpf_insn *insns,
 			     size_t ninsns, int err)
@@ -202,7 +221,8 @@ static int report_load_error(enum prog_kind kind, const char *name,
 			   "file descriptor per program and per map)", name, strerror(-err));
 		return err;
 	}
-	if (loops_unsupported(name, insns, ninsns))
+	if (loops_unsupported(name, insns, ninsns) ||
+	    percpu_lookup_unsupported(name, insns, ninsns))
 		return err;
 	int fd = -1;
 	char *log = load_with_log(kind, kname, insns, ninsns, &fd);
