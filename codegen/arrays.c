@@ -13,12 +13,8 @@
 void cg_array_update(struct cg *cg, const struct map_info *m, LLVMValueRef key,
 		     void (*apply)(struct cg *cg, LLVMValueRef val, void *arg), void *arg)
 {
-	LLVMValueRef args[2] = { cg_map_ptr(cg, cg->maps->map_fds[m->id]), key };
-	LLVMValueRef p = cg_helper(cg, BPF_FUNC_map_lookup_elem, cg->i8p, args, 2);
-	LLVMBasicBlockRef found = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "afound");
-	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "adone");
-	LLVMBuildCondBr(cg->b, LLVMBuildIsNull(cg->b, p, ""), done, found);
-	LLVMPositionBuilderAtEnd(cg->b, found);
+	LLVMBasicBlockRef done;
+	LLVMValueRef p = cg_lookup_found(cg, m, key, &done);
 	apply(cg, p, arg);
 	cg_store64(cg, cg_const(cg, 1), cg_gep(cg, p, map_written_offset(m)));
 	LLVMBuildBr(cg->b, done);

@@ -129,6 +129,10 @@ void cg_count_if_negative(struct cg *cg, LLVMValueRef rc, int slot);
 /* The kernel key of the N_MAP node's map filled from its key expressions;
  * a histogram's bucket slot (abi/abi.h) is left zero. */
 LLVMValueRef cg_map_key(struct cg *cg, struct node *map);
+/* Looks key up in m; the builder goes on in the block where the entry
+ * was found, which must branch to *done, where both ways meet. */
+LLVMValueRef cg_lookup_found(struct cg *cg, const struct map_info *m, LLVMValueRef key,
+			     LLVMBasicBlockRef *done);
 /* Finds or creates the entry of `key` in per-CPU map m; calls apply(p) on
  * this CPU's value; a full map bumps the map's error counter.  An array
  * map's entry is updated in place (cg_array_update). */

@@ -419,19 +419,26 @@ static LLVMValueRef cg_deref(struct cg *cg, struct node *n)
 	return extend(cg, load64(cg, slot), n->type.size, n->type.is_signed);
 }
 
+LLVMValueRef cg_lookup_found(struct cg *cg, const struct map_info *m, LLVMValueRef key,
+			     LLVMBasicBlockRef *done)
+{
+	LLVMValueRef args[2] = { cg_map_ptr(cg, cg->maps->map_fds[m->id]), key };
+	LLVMValueRef p = cg_helper(cg, BPF_FUNC_map_lookup_elem, cg->i8p, args, 2);
+	LLVMBasicBlockRef found = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "found");
+	*done = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "done");
+	LLVMBuildCondBr(cg->b, LLVMBuildIsNull(cg->b, p, ""), *done, found);
+	LLVMPositionBuilderAtEnd(cg->b, found);
+	return p;
+}
+
 /* @m[k] read in an expression: its value, or zero when the key is absent. */
 static LLVMValueRef cg_map_read(struct cg *cg, struct node *n)
 {
 	const struct map_info *m = n->mapinfo;
 	int size = is_buffer(&m->value) ? m->value.size : 8;
 	LLVMValueRef out = cg_alloca_zero(cg, size, "mread");
-	LLVMValueRef key = cg_map_key(cg, n);
-	LLVMValueRef args[2] = { cg_map_ptr(cg, cg->maps->map_fds[m->id]), key };
-	LLVMValueRef p = cg_helper(cg, BPF_FUNC_map_lookup_elem, cg->i8p, args, 2);
-	LLVMBasicBlockRef found = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "mfound");
-	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "mdone");
-	LLVMBuildCondBr(cg->b, LLVMBuildIsNull(cg->b, p, ""), done, found);
-	LLVMPositionBuilderAtEnd(cg->b, found);
+	LLVMBasicBlockRef done;
+	LLVMValueRef p = cg_lookup_found(cg, m, cg_map_key(cg, n), &done);
 	cg_copy(cg, out, p, size);
 	LLVMBuildBr(cg->b, done);
 	LLVMPositionBuilderAtEnd(cg->b, done);

@@ -6,6 +6,7 @@
 #include "maps.h"
 
 #include <bpf/bpf.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,22 +28,46 @@ static bool written(const struct map_set *ms, const struct map_info *m, const ch
 	return false;
 }
 
+/* Every entry's values (entries x ncpu x stride) in one system call: a
+ * hist is 66 entries and an lhist up to 1,002, and reading them one by
+ * one made printing 50 hists at exit take 6 ms.  Kernels before 5.6
+ * have no batch reads of arrays: index by index there.  The number of
+ * entries read, or -errno. */
+static int read_all(struct map_set *ms, const struct map_info *m, char *vals)
+{
+	uint32_t n = (uint32_t)map_array_entries(m), count = n, next;
+	uint32_t *keys = malloc(n * sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	int rc = bpf_map_lookup_batch(ms->fds[m->id], NULL, &next, keys, vals, &count, NULL);
+	free(keys);
+	if (!rc || errno == ENOENT)
+		return (int)count;
+	for (uint32_t i = 0; i < n; i++)
+		if (bpf_map_lookup_elem(ms->fds[m->id], &i, vals + (size_t)i * ms->ncpu * stride(m)))
+			return -errno;
+	return (int)n;
+}
+
 int maps_array_each(struct map_set *ms, const struct map_info *m,
 		    void (*visit)(void *ctx, uint32_t index, const void *vals), void *ctx)
 {
-	char *vals = malloc((size_t)ms->ncpu * stride(m));
-	int n = 0;
+	size_t per_entry = (size_t)ms->ncpu * stride(m);
+	char *vals = malloc((size_t)map_array_entries(m) * per_entry);
 	if (!vals)
 		return -1;
-	for (uint32_t i = 0; i < (uint32_t)map_array_entries(m); i++) {
-		if (bpf_map_lookup_elem(ms->fds[m->id], &i, vals) || !written(ms, m, vals))
+	int got = read_all(ms, m, vals), n = 0;
+	/* An array's batch read returns its entries in index order. */
+	for (int i = 0; i < got; i++) {
+		const char *v = vals + (size_t)i * per_entry;
+		if (!written(ms, m, v))
 			continue;
 		n++;
 		if (visit)
-			visit(ctx, i, vals);
+			visit(ctx, (uint32_t)i, v);
 	}
 	free(vals);
-	return n;
+	return got < 0 ? -1 : n;
 }
 
 /* Every CPU's value set to fill (stride(m) bytes), at each index that
