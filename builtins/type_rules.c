@@ -322,9 +322,13 @@ int rule_str(struct sema *s, struct node *n)
 	/* bpftrace: str(p) holds strlen - 1 characters, str(p, n) n of them. */
 	int64_t chars = s->syms->str_len - 1;
 	if (n->args->next) {
-		if (const_int(n->args->next, &chars) || chars < 1 || chars > 4096)
+		if (const_int(n->args->next, &chars))
 			return diag_error(&n->args->next->loc, "a constant from 1 to 4096",
 					  "str()'s size must be a constant");
+		if (chars < 1 || chars > 4096)
+			return diag_error(&n->args->next->loc, "a size from 1 to 4096: str() "
+					  "reads at most 4096 bytes",
+					  "str()'s size is %lld, out of range", (long long)chars);
 	}
 	n->type = type_str(str_buffer_size((int)chars));
 	return 0;

@@ -100,4 +100,11 @@ rejected "NUL byte in a file" "$TMP/nul.btc:1:26: error: NUL byte in the script"
 rejected "precision of many zeros" "-e:1:17: error: printf width or precision over 1024" \
 	-e 'BEGIN { printf("%.0000000000000000000000000000000000001d|\n", 5); exit(); }'
 
+# str()'s size: a size out of range says so, and what the range is
+# (it said "must be a constant" of the constant 8000).
+expect_script_error "str() of 8000 bytes" 'BEGIN { printf("%s\n", str(0, 8000)); }' 1:31 \
+	"str()'s size is 8000, out of range"
+expect_script_error "str() of a variable size" 'BEGIN { $n = 8; printf("%s\n", str(0, $n)); }' 1:39 \
+	"str()'s size must be a constant"
+
 finish
