@@ -683,13 +683,40 @@ static int finish_maps(struct symtab *syms, bool check_assigned)
 	return rc;
 }
 
+/* Checks the blocks in script order, except that one looping over a map
+ * only a later block assigns waits until a round in which the map is
+ * known (interval { for ($kv : @m) ... } above the probe that fills @m);
+ * a round that settles nothing checks the rest, to report them. */
+static int check_probes(struct sema *s, struct program *prog)
+{
+	int n = 0, rc = 0;
+	for (struct probe *p = prog->probes; p; p = p->next)
+		n++;
+	struct probe **wait = malloc((n ? n : 1) * sizeof(*wait));
+	if (!wait)
+		return diag_errno(-ENOMEM, NULL, NULL, "out of memory");
+	n = 0;
+	for (struct probe *p = prog->probes; p; p = p->next)
+		wait[n++] = p;
+	for (bool last = false; n;) {
+		int kept = 0;
+		for (int i = 0; i < n; i++) {
+			if (!last && sema_loops_over_unassigned(s->syms, wait[i]->body))
+				wait[kept++] = wait[i];
+			else if (sema_probe(s, wait[i]))
+				rc = -EINVAL;
+		}
+		last = kept == n;
+		n = kept;
+	}
+	free(wait);
+	return rc;
+}
+
 int sema_check(struct program *prog, const struct sema_env *env, struct symtab *syms)
 {
 	struct sema s = { .env = env, .syms = syms };
-	int rc = 0;
-	for (struct probe *p = prog->probes; p; p = p->next)
-		if (sema_probe(&s, p))
-			rc = -EINVAL;
+	int rc = check_probes(&s, prog);
 	/* "never assigned" would only echo an error already reported. */
 	if (finish_maps(syms, rc == 0))
 		rc = -EINVAL;

@@ -88,6 +88,11 @@ void symtab_rollback(struct symtab *syms, int n);
 int sema_var_find(struct sema *s, const char *name);
 int sema_stmts(struct sema *s, struct node *n);
 /* for, while, break and continue (lang/sema_loops.c). */
+/* Whether statements n (and their children) loop over a map that no
+ * block checked so far assigns: sema_check() checks such a block after
+ * the others, as bpftrace does not care where in a script a map is
+ * assigned. */
+bool sema_loops_over_unassigned(const struct symtab *syms, const struct node *n);
 int sema_for(struct sema *s, struct node *st);
 int sema_while(struct sema *s, struct node *st);
 int sema_loop_jump(struct sema *s, struct node *st);

@@ -85,6 +85,29 @@ static struct type value_type(const struct map_info *m)
 	return type_int(8, !m->value_unsigned && strcmp(m->agg->name, "count"));
 }
 
+static bool assigned(const struct symtab *syms, const char *name)
+{
+	for (const struct map_info *m = syms->maps; m; m = m->next)
+		if (!strcmp(m->name, name))
+			return m->nkeys >= 0;
+	return false;
+}
+
+bool sema_loops_over_unassigned(const struct symtab *syms, const struct node *n)
+{
+	/* Statements and arguments by their next links, children by
+	 * recursion: expressions nest at most LIMIT_DEPTH deep. */
+	for (; n; n = n->next) {
+		if (n->kind == N_FOR && n->map && !assigned(syms, n->map->name))
+			return true;
+		const struct node *kids[] = { n->lhs, n->rhs, n->cond, n->then, n->els, n->args };
+		for (size_t i = 0; i < sizeof(kids) / sizeof(kids[0]); i++)
+			if (sema_loops_over_unassigned(syms, kids[i]))
+				return true;
+	}
+	return false;
+}
+
 static int map_loop_type(struct sema *s, struct node *st, struct type *out)
 {
 	struct node *map = st->map;
@@ -92,8 +115,9 @@ static int map_loop_type(struct sema *s, struct node *st, struct type *out)
 		return -EINVAL;
 	const struct map_info *m = map->mapinfo;
 	if (m->nkeys < 0)
-		return diag_error(&map->loc, "assign the map in a statement or block before "
-				  "the loop", "%s is looped over before it is assigned", m->name);
+		return diag_error(&map->loc, "assign the map somewhere in the script: in a "
+				  "block of its own, or in this one before the loop",
+				  "%s is looped over but never assigned", m->name);
 	for (int i = 0; m->agg && not_iterable[i]; i++)
 		if (!strcmp(m->agg->name, not_iterable[i]))
 			return diag_error(&map->loc, "loop over a count(), sum(), min() or max() "

@@ -109,6 +109,14 @@ run "the map example" "$ex2" -c "./btcsim p2p --seed 1 --count 5 --truth $TMP/t1
 expect_eq "the map example prints" "$(grep 'types, ' "$TMP/out")" \
 	"$(truth "$TMP/t1.json" $P '.args[3].values | length') types, $(truth "$TMP/t1.json" $P .fires) messages"
 
+# A loop above the block that fills its map, and a chain of two: each
+# block waits until its map is known.
+run "a loop above its map's block" 'END { for ($kv : @a) { @b[$kv.0] = $kv.1; } }
+END { for ($kv : @b) { printf("b %d\n", $kv.1); } }
+usdt:./btcsim:utxocache:add { @a[0] = count(); }' -c "./btcsim coins --seed 4 --count 300 --truth $TMP/t4.json"
+expect_eq "a loop above its map's block prints" "$(grep '^b ' "$TMP/out")" \
+	"b $(truth "$TMP/t4.json" utxocache:add .fires)"
+
 # --- errors, each at its place ----------------------------------------------
 expect_script_error "a loop over a number" 'BEGIN { for ($i : 5) { } }' 1:19 \
 	"a for loop runs over a map or a range START..END"
@@ -119,7 +127,9 @@ expect_script_error "a loop over a hist() map" 'BEGIN { @h = hist(1); for ($kv :
 expect_script_error "a loop over an avg() map" 'BEGIN { @a[1] = avg(1); for ($kv : @a) { } }' 1:36 \
 	"@a holds avg(): its entries cannot be looped over"
 expect_script_error "a loop over a map not assigned" 'BEGIN { for ($kv : @nope) { } }' 1:20 \
-	"@nope is looped over before it is assigned"
+	"@nope is looped over but never assigned"
+expect_script_error "assigned after the loop, in its block" \
+	'BEGIN { for ($kv : @m) { } @m[1] = 2; }' 1:20 "@m is looped over but never assigned"
 expect_script_error "string bounds" 'BEGIN { for ($i : "a".."b") { } }' 1:19 "a range's bounds are integers"
 expect_script_error "the loop variable after its loop" 'BEGIN { for ($i : 0..3) { } printf("%d\n", $i); }' 1:44 \
 	'$i is the variable of a loop that has ended: it is found only inside its loop'
