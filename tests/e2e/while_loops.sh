@@ -100,6 +100,19 @@ ex=$(grep '^net:inbound_message /args.msg_type == "version"/ { $i = 0; while' "$
 run "the while example" "$ex" -c "./btcsim p2p --seed 1 --count 5"
 expect_eq "the while example prints" "$(sed -n 2p "$TMP/out")" "3 bytes before a zero"
 
+# --- maps written in a loop, as metrics; a loop typed into the REPL ------------
+"$BTCTRACE" -q -f openmetrics -e 'utxocache:add { $i = 0; while ($i < 3) { @w[$i] = count(); $i++; } }' \
+	-c "./btcsim coins --seed 2 --count 200 --truth $TMP/tw.json" >"$TMP/w.om"
+fires=$(truth "$TMP/tw.json" utxocache:add .fires)
+for k in 0 1 2; do
+	expect_eq "openmetrics: @w[$k] counted in the loop" \
+		"$(sed -n "s/^btctrace_w_total{key=\"$k\"} //p" "$TMP/w.om")" "$fires"
+done
+printf 'BEGIN { $i = 0; while ($i < 5) { $i++; } printf("i=%%d\\n", $i); }\nquit\n' |
+	"$BTCTRACE" -i -b ./btcsim >"$TMP/repl" 2>&1 && st=0 || st=$?
+expect_eq "a while loop in the REPL: status ($(cat "$TMP/repl"))" "$st" 0
+expect_eq "a while loop in the REPL: its result" "$(grep '^i=' "$TMP/repl")" "i=5"
+
 # --- errors, each at its place ----------------------------------------------
 expect_script_error "a string condition" 'BEGIN { $s = "a"; while ($s) { } }' 1:26 \
 	"a while loop's condition is a number, this is string[2]"
