@@ -89,9 +89,13 @@ for i in 1 2 3; do
 		[ -n "$bt" ] && break
 		sleep 0.005
 	done
+	# Only the held child, waiting on its pipe: under AddressSanitizer a
+	# child of an exiting btctrace is LeakSanitizer's tracer, and killing
+	# that left btctrace spinning until ctest's timeout.
 	for _ in $(seq 1 200); do
-		child=$(pgrep -P "$bt" || true)
-		[ -n "$child" ] && break
+		child=$(pgrep -P "$bt" | head -1 || true)
+		[ -n "$child" ] && grep -q pipe "/proc/$child/wchan" 2>/dev/null && break
+		child=
 		sleep 0.005
 	done
 	[ -n "$child" ] && kill -9 "$child"
