@@ -532,10 +532,13 @@ static int assign_var(struct sema *s, struct node *st)
 		s->vars[i].name = st->name;
 		s->vars[i].ended = false;
 		s->vars[i].type = st->rhs->type;
+		sema_start_at_floor(s, i);
 	} else if (st->rhs->type.kind == T_TUPLE || s->vars[i].type.kind == T_TUPLE) {
+		struct type before = s->vars[i].type;
 		if (tuple_merge(s->syms, &s->vars[i].type, &st->rhs->type, &s->vars[i].type))
 			return tuple_mismatch(st->rhs, st->name, &s->vars[i].type,
 					      "use another variable");
+		s->widened |= before.tuple != s->vars[i].type.tuple;
 	} else if (s->vars[i].type.kind != st->rhs->type.kind) {
 		char t[32];
 		return diag_error(&st->rhs->loc, "use another variable",
@@ -543,6 +546,7 @@ static int assign_var(struct sema *s, struct node *st)
 				  type_name(&s->vars[i].type, t, sizeof(t)));
 	} else if (type_grows(&st->rhs->type) && st->rhs->type.size > s->vars[i].type.size) {
 		s->vars[i].type.size = st->rhs->type.size;	/* the slot holds the longest */
+		s->widened = true;
 	}
 	st->var_slot = i;
 	st->type = s->vars[i].type;
@@ -634,19 +638,26 @@ static int sema_attach(struct sema *s, struct probe *p)
 	return 0;
 }
 
-static int sema_probe(struct sema *s, struct probe *p)
+int sema_check_body(struct sema *s, struct probe *p)
 {
-	s->probe = p;
+	int rc = 0;
 	s->nvars = 0;
 	s->loop_depth = 0;
-	s->has_sig = false;
-	if (sema_attach(s, p))
-		return -EINVAL;
-	int rc = 0;
+	s->widened = false;
 	if (p->pred && (sema_expr(s, p->pred) || need_int(p->pred, "a predicate")))
 		rc = -EINVAL;
 	if (sema_stmts(s, p->body) || (!rc && limits_check_body(p)))
 		rc = -EINVAL;
+	return rc;
+}
+
+static int sema_probe(struct sema *s, struct probe *p)
+{
+	s->probe = p;
+	s->has_sig = false;
+	if (sema_attach(s, p))
+		return -EINVAL;
+	int rc = sema_check_body_widened(s, p);
 	p->nvars = s->nvars;
 	for (int i = 0; i < s->nvars; i++)
 		p->var_types[i] = s->vars[i].type;

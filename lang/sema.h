@@ -71,6 +71,13 @@ struct sema {
 	 * name is no longer found. */
 	struct { char *name; struct type type; bool ended; } vars[64];
 	int nvars;
+	/* A variable's type widens with a longer string assigned later in
+	 * the text; set when one did (sema_probe() then checks again). */
+	bool widened;
+	/* The types the variables ended with in the block's first check:
+	 * the second one starts each variable at its final width. */
+	struct sema_floor { char *name; struct type type; } floors[64];
+	int nfloors;
 	int loop_depth;			/* for and while loops around the statement */
 	int errors;
 };
@@ -84,6 +91,12 @@ void symtab_free(struct symtab *syms);
 /* Forgets maps created after the first n (a rejected REPL entry). */
 void symtab_rollback(struct symtab *syms, int n);
 
+/* The block's predicate and statements checked once (lang/sema.c). */
+int sema_check_body(struct sema *s, struct probe *p);
+/* The same, checked again when a variable widened (lang/sema_widen.c). */
+int sema_check_body_widened(struct sema *s, struct probe *p);
+/* Variable i, just created, at the width of the block's first check. */
+void sema_start_at_floor(struct sema *s, int i);
 /* The variable named name, or -1 (lang/sema.c). */
 int sema_var_find(struct sema *s, const char *name);
 int sema_stmts(struct sema *s, struct node *n);
