@@ -12,7 +12,7 @@
 
 #include "abi/abi.h"
 
-static size_t stride(const struct map_info *m)
+size_t maps_cpu_stride(const struct map_info *m)
 {
 	return (size_t)(map_value_size(m) + 7) / 8 * 8;
 }
@@ -21,7 +21,7 @@ static bool written(const struct map_set *ms, const struct map_info *m, const ch
 {
 	for (int c = 0; c < ms->ncpu; c++) {
 		uint64_t flag;
-		memcpy(&flag, vals + c * stride(m) + map_written_offset(m), 8);
+		memcpy(&flag, vals + c * maps_cpu_stride(m) + map_written_offset(m), 8);
 		if (flag)
 			return true;
 	}
@@ -43,16 +43,18 @@ static int read_all(struct map_set *ms, const struct map_info *m, char *vals)
 	free(keys);
 	if (!rc || errno == ENOENT)
 		return (int)count;
-	for (uint32_t i = 0; i < n; i++)
-		if (bpf_map_lookup_elem(ms->fds[m->id], &i, vals + (size_t)i * ms->ncpu * stride(m)))
+	for (uint32_t i = 0; i < n; i++) {
+		char *v = vals + (size_t)i * ms->ncpu * maps_cpu_stride(m);
+		if (bpf_map_lookup_elem(ms->fds[m->id], &i, v))
 			return -errno;
+	}
 	return (int)n;
 }
 
 int maps_array_each(struct map_set *ms, const struct map_info *m,
 		    void (*visit)(void *ctx, uint32_t index, const void *vals), void *ctx)
 {
-	size_t per_entry = (size_t)ms->ncpu * stride(m);
+	size_t per_entry = (size_t)ms->ncpu * maps_cpu_stride(m);
 	char *vals = malloc((size_t)map_array_entries(m) * per_entry);
 	if (!vals)
 		return -1;
@@ -70,16 +72,16 @@ int maps_array_each(struct map_set *ms, const struct map_info *m,
 	return got < 0 ? -1 : n;
 }
 
-/* Every CPU's value set to fill (stride(m) bytes), at each index that
+/* Every CPU's value set to fill (one stride), at each index that
  * was written, or at all when all. */
 static void write_each(struct map_set *ms, const struct map_info *m, const char *fill, bool all)
 {
-	size_t bytes = (size_t)ms->ncpu * stride(m);
+	size_t bytes = (size_t)ms->ncpu * maps_cpu_stride(m);
 	char *vals = malloc(bytes), *set = malloc(bytes);
 	if (!vals || !set)
 		goto out;
 	for (int c = 0; c < ms->ncpu; c++)
-		memcpy(set + c * stride(m), fill, stride(m));
+		memcpy(set + c * maps_cpu_stride(m), fill, maps_cpu_stride(m));
 	for (uint32_t i = 0; i < (uint32_t)map_array_entries(m); i++) {
 		if (!all && (bpf_map_lookup_elem(ms->fds[m->id], &i, vals) ||
 			     !written(ms, m, vals)))
@@ -94,7 +96,7 @@ out:
 /* An array entry cannot be deleted: zeros, written flag included. */
 void maps_array_clear(struct map_set *ms, const struct map_info *m)
 {
-	char *zero = calloc(1, stride(m));
+	char *zero = calloc(1, maps_cpu_stride(m));
 	if (zero)
 		write_each(ms, m, zero, true);
 	free(zero);
@@ -103,7 +105,7 @@ void maps_array_clear(struct map_set *ms, const struct map_info *m)
 /* zero(@m) keeps the entries a hash map would keep: those written. */
 void maps_array_zero(struct map_set *ms, const struct map_info *m)
 {
-	char *zero = calloc(1, stride(m));
+	char *zero = calloc(1, maps_cpu_stride(m));
 	if (!zero)
 		return;
 	uint64_t one = 1;

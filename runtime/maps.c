@@ -15,6 +15,12 @@
 #include "output/output.h"
 #include "runtime/stacks.h"
 
+/* The kernel's name of a map: its name without the @, cut to 15. */
+static void kernel_name(const struct map_info *m, char name[16])
+{
+	snprintf(name, 16, "%s", m->name[1] ? m->name + 1 : "anon");
+}
+
 static int create_failed(const struct map_info *m)
 {
 	return diag_errno(-errno, &m->loc, errno == EPERM ? "run btctrace as root" : NULL,
@@ -25,7 +31,7 @@ static int create_failed(const struct map_info *m)
 static int create_array(const struct map_info *m)
 {
 	char name[16];
-	snprintf(name, sizeof(name), "%s", m->name[1] ? m->name + 1 : "anon");
+	kernel_name(m, name);
 	int fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, name, map_kernel_key_size(m),
 				map_value_size(m), (uint32_t)map_array_entries(m), NULL);
 	return fd < 0 ? create_failed(m) : fd;
@@ -51,7 +57,7 @@ static int create_one(const struct map_info *m, uint32_t max_entries)
 		n = !map_is_hist(m) ? 1
 			: (uint32_t)lhist_slots(m->lhist_min, m->lhist_max, m->lhist_step);
 	char name[16];
-	snprintf(name, sizeof(name), "%s", m->name[1] ? m->name + 1 : "anon");
+	kernel_name(m, name);
 	/* Not preallocated: a preallocated per-CPU hash of 8 x --map-size
 	 * entries takes 25-50 ms to create; entries are inserted once each,
 	 * then updated in place, so allocating on insert costs little. */
@@ -275,7 +281,7 @@ static void add_hist(struct map_set *ms, const struct map_info *m, struct entrie
 	memcpy(&slot, key + es->ksize, 8);
 	if ((int)slot >= nslots(m))
 		return;
-	size_t stride = (size_t)(map_value_size(m) + 7) / 8 * 8;	/* an array's has a flag */
+	size_t stride = maps_cpu_stride(m);	/* an array's value has a flag */
 	for (int c = 0; c < ms->ncpu; c++) {
 		struct agg_avg v;
 		memcpy(&v, (const char *)vals + (size_t)c * stride, sizeof(v));
@@ -290,8 +296,7 @@ static void add_value(struct map_set *ms, const struct map_info *m, struct entri
 {
 	struct out_entry *e = entry_for(es, key);
 	if (m->agg) {
-		size_t stride = (map_value_size(m) + 7) / 8 * 8;
-		m->agg->fold(m, vals, ms->ncpu, stride, e);
+		m->agg->fold(m, vals, ms->ncpu, maps_cpu_stride(m), e);
 	} else if (m->value.kind == T_TUPLE) {
 		const struct out_value_text vt = { element_text, ms };
 		char *text, *json;
@@ -331,7 +336,7 @@ static int read_entries(struct map_set *ms, const struct map_info *m, struct ent
 		return maps_array_each(ms, m, add_array_entry, &r) < 0 ? -ENOMEM : 0;
 	}
 	int fd = ms->fds[m->id], kk = map_kernel_key_size(m);
-	size_t vbytes = m->agg ? (size_t)ms->ncpu * ((map_value_size(m) + 7) / 8 * 8)
+	size_t vbytes = m->agg ? (size_t)ms->ncpu * maps_cpu_stride(m)
 			       : (size_t)map_value_size(m);
 	char key[kk], next[kk];
 	char *vals = malloc(vbytes);
@@ -392,7 +397,7 @@ void maps_zero(struct map_set *ms, const struct map_info *m)
 		return;
 	}
 	int fd = ms->fds[m->id], kk = map_kernel_key_size(m);
-	size_t vbytes = m->agg ? (size_t)ms->ncpu * ((map_value_size(m) + 7) / 8 * 8)
+	size_t vbytes = m->agg ? (size_t)ms->ncpu * maps_cpu_stride(m)
 			       : (size_t)map_value_size(m);
 	char *zero = calloc(1, vbytes);
 	size_t n;

@@ -74,6 +74,10 @@ char *maps_all_keys(int fd, int kk, size_t *n);
 
 /* ---- keyless aggregations in per-CPU arrays; runtime/map_array.c ---- */
 
+/* Bytes of one CPU's value as the kernel lays out a per-CPU map's
+ * values: the value size rounded up to 8. */
+size_t maps_cpu_stride(const struct map_info *m);
+
 /* visit(index, every CPU's value) for each entry of array map m that was
  * written (visit may be NULL); returns how many, or -1 out of memory. */
 int maps_array_each(struct map_set *ms, const struct map_info *m,
