@@ -72,24 +72,30 @@ int maps_array_each(struct map_set *ms, const struct map_info *m,
 	return got < 0 ? -1 : n;
 }
 
+struct fill { struct map_set *ms; const struct map_info *m; const char *set; };
+
+static void fill_entry(void *ctx, uint32_t index, const void *vals)
+{
+	(void)vals;
+	struct fill *f = ctx;
+	bpf_map_update_elem(f->ms->fds[f->m->id], &index, f->set, BPF_ANY);
+}
+
 /* Every CPU's value set to fill (one stride), at each index that
- * was written, or at all when all. */
+ * was written (found as maps_array_each() finds them), or at all when
+ * all. */
 static void write_each(struct map_set *ms, const struct map_info *m, const char *fill, bool all)
 {
-	size_t bytes = (size_t)ms->ncpu * maps_cpu_stride(m);
-	char *vals = malloc(bytes), *set = malloc(bytes);
-	if (!vals || !set)
-		goto out;
+	char *set = malloc((size_t)ms->ncpu * maps_cpu_stride(m));
+	if (!set)
+		return;
 	for (int c = 0; c < ms->ncpu; c++)
 		memcpy(set + c * maps_cpu_stride(m), fill, maps_cpu_stride(m));
-	for (uint32_t i = 0; i < (uint32_t)map_array_entries(m); i++) {
-		if (!all && (bpf_map_lookup_elem(ms->fds[m->id], &i, vals) ||
-			     !written(ms, m, vals)))
-			continue;
-		bpf_map_update_elem(ms->fds[m->id], &i, set, BPF_ANY);
-	}
-out:
-	free(vals);
+	struct fill f = { ms, m, set };
+	if (!all)
+		maps_array_each(ms, m, fill_entry, &f);
+	for (uint32_t i = 0; all && i < (uint32_t)map_array_entries(m); i++)
+		fill_entry(&f, i, NULL);
 	free(set);
 }
 
