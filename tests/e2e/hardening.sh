@@ -7,8 +7,21 @@
 # a target exiting during attach, corrupt notes and too many blocks are
 # said as such.
 source "$BTC_SRC/tests/e2e/lib.sh"
-need timeout jq
+need timeout jq strace readelf
 SIM=$BUILD/btcsim
+
+# --- run as root from any directory: no library is looked up relative to it ---
+# A RUNPATH with an empty or relative element makes the loader search the
+# working directory for libc, so `sudo btctrace` in a directory someone else
+# can write would run their code as root.
+runpath=$(readelf -dW "$BTCTRACE" | sed -n 's/.*(R\(UN\)\?PATH).*\[\(.*\)\]$/\2/p')
+relative=0
+[ -z "$runpath" ] || relative=$(tr ':' '\n' <<<"$runpath" | grep -cv '^/' || :)
+expect_eq "RUNPATH ($runpath): empty or relative elements" "$relative" 0
+mkdir -p "$TMP/cwd"
+(cd "$TMP/cwd" && strace -f -e trace=open,openat -o "$TMP/opens" "$BTCTRACE" --version >/dev/null)
+expect_eq "no file opened by a relative path at start" \
+	"$(grep -E 'open(at)?\((AT_FDCWD, )?"[^/]' "$TMP/opens" || :)" ""
 
 # --- too many maps: a message at the 512th map, no read past the array ---
 prog="BEGIN { $(for i in $(seq 1 600); do printf '@m%d = %d; ' "$i" "$i"; done) exit(); }"
