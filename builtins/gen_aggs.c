@@ -155,6 +155,24 @@ static LLVMValueRef hist_slot(struct cg *cg, LLVMValueRef v, bool is_signed)
 	return slot;
 }
 
+static LLVMValueRef build_hist_slot(struct cg *lib, LLVMValueRef *v)
+{
+	return hist_slot(lib, v[0], false);
+}
+
+static LLVMValueRef build_hist_slot_signed(struct cg *lib, LLVMValueRef *v)
+{
+	return hist_slot(lib, v[0], true);
+}
+
+/* The slot is ~45 instructions, the same in every block: a library
+ * function, compiled once per script rather than once per hist(). */
+static LLVMValueRef call_hist_slot(struct cg *cg, LLVMValueRef v, bool is_signed)
+{
+	return is_signed ? cg_library_call(cg, "hist_slot_signed", &v, 1, build_hist_slot_signed)
+			 : cg_library_call(cg, "hist_slot", &v, 1, build_hist_slot);
+}
+
 /* The slots of abi/abi.h's lhist_slots() comment. */
 static LLVMValueRef lhist_slot(struct cg *cg, LLVMValueRef v, const struct map_info *m)
 {
@@ -192,7 +210,7 @@ LLVMValueRef gen_hist(struct cg *cg, struct node *n, struct node *t)
 {
 	LLVMValueRef v = cg_expr(cg, n->args);
 	bool is_signed = n->args->type.is_signed;
-	count_in_slot(cg, t, hist_slot(cg, v, is_signed), v, is_signed);
+	count_in_slot(cg, t, call_hist_slot(cg, v, is_signed), v, is_signed);
 	return NULL;
 }
 

@@ -139,6 +139,12 @@ LLVMValueRef cg_lookup_found(struct cg *cg, const struct map_info *m, LLVMValueR
 void cg_agg_update(struct cg *cg, const struct map_info *m, LLVMValueRef key,
 		   void (*apply)(struct cg *cg, LLVMValueRef val, void *arg), void *arg);
 
+/* Calls the library function `name` (codegen/library.c): nargs i64s in,
+ * an i64 out, built by build() in the module's library section the first
+ * time, with the builder of a struct cg of its own. */
+LLVMValueRef cg_library_call(struct cg *cg, const char *name, LLVMValueRef *args, int nargs,
+			     LLVMValueRef (*build)(struct cg *lib, LLVMValueRef *params));
+
 /* Keyless aggregations in per-CPU arrays (codegen/arrays.c).  The key is
  * the u32 index (abi/abi.h). */
 void cg_array_update(struct cg *cg, const struct map_info *m, LLVMValueRef key,

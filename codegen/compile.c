@@ -191,9 +191,10 @@ struct prog_scn {
 	Elf_Scn *rel;
 };
 
-/* The sections named PROG_SECTION<i> and .rel<those>, by i: one pass
- * over the object. */
-static int find_programs(Elf *elf, struct prog_scn *progs, int n, Elf_Scn **symtab)
+/* The sections named PROG_SECTION<i> and .rel<those>, by i, and the
+ * library's: one pass over the object. */
+static int find_programs(Elf *elf, struct prog_scn *progs, int n, Elf_Scn **symtab,
+			 struct prog_scn *lib)
 {
 	size_t shstrndx;
 	if (elf_getshdrstrndx(elf, &shstrndx))
@@ -207,6 +208,13 @@ static int find_programs(Elf *elf, struct prog_scn *progs, int n, Elf_Scn **symt
 		bool rel = name && !strncmp(name, ".rel", 4);
 		if (rel)
 			name += 4;
+		if (name && !strcmp(name, LIBRARY_SECTION)) {
+			if (rel)
+				lib->rel = scn;
+			lib->text = rel ? lib->text : elf_getdata(scn, NULL);
+			lib->shndx = rel ? lib->shndx : elf_ndxscn(scn);
+			continue;
+		}
 		if (!name || strncmp(name, PROG_SECTION, strlen(PROG_SECTION)))
 			continue;
 		int i = atoi(name + strlen(PROG_SECTION));
@@ -225,11 +233,28 @@ static int find_programs(Elf *elf, struct prog_scn *progs, int n, Elf_Scn **symt
 #define RELOC_BUG(what) diag_error(NULL, "this is a btctrace bug; please report the script", \
 				   "internal error: a program needs a relocation (%s)", what)
 
-/* The one relocation a program may carry: the address of one of its
- * loops' bodies, a function of the same section, as a 64-bit immediate
- * (what bpf_loop takes).  The kernel reads it as an instruction offset
- * marked BPF_PSEUDO_FUNC, as libbpf would write it. */
-static int apply_relocs(Elf *elf, const struct prog_scn *ps, struct bpf_insn *insns, size_t n)
+/* A call to a library function: marked, for cg_link_library() once the
+ * program's dead functions are cut.  As libbpf reads it, the callee is
+ * the symbol's instruction plus imm + 1. */
+static int mark_library_call(const GElf_Sym *sym, struct bpf_insn *call)
+{
+	int64_t target = (int64_t)(GELF_ST_TYPE(sym->st_info) == STT_SECTION ? 0 : sym->st_value) / 8 +
+			 call->imm + 1;
+	if (target < 0 || target > INT32_MAX)
+		return RELOC_BUG("a call outside the library");
+	call->src_reg = BPF_PSEUDO_CALL;
+	call->off = LIBRARY_CALL_MARK;
+	call->imm = (int32_t)target;
+	return 0;
+}
+
+/* The relocations a program may carry: the address of one of its loops'
+ * bodies, a function of the same section, as a 64-bit immediate (what
+ * bpf_loop takes), which the kernel reads as an instruction offset marked
+ * BPF_PSEUDO_FUNC, as libbpf would write it; and calls to library
+ * functions. */
+static int apply_relocs(Elf *elf, const struct prog_scn *ps, size_t lib_shndx,
+			struct bpf_insn *insns, size_t n)
 {
 	GElf_Shdr rsh;
 	gelf_getshdr(ps->rel, &rsh);
@@ -242,6 +267,12 @@ static int apply_relocs(Elf *elf, const struct prog_scn *ps, struct bpf_insn *in
 		    !gelf_getsym(syms, (int)GELF_R_SYM(rel.r_info), &sym))
 			return RELOC_BUG("unreadable");
 		size_t at = rel.r_offset / 8;
+		if (at < n && insns[at].code == (BPF_JMP | BPF_CALL) && lib_shndx &&
+		    sym.st_shndx == lib_shndx) {
+			if (mark_library_call(&sym, &insns[at]))
+				return -ENOEXEC;
+			continue;
+		}
 		if (at + 1 >= n || insns[at].code != (BPF_LD | BPF_IMM | BPF_DW) ||
 		    sym.st_shndx != ps->shndx)
 			return RELOC_BUG("not a loop's body");
@@ -278,13 +309,32 @@ static void mark_kfunc_calls(struct bpf_insn *insns, size_t n)
 			insns[i].src_reg = BPF_PSEUDO_KFUNC_CALL;
 }
 
+/* The library as cg_link_library() reads it; a library function's own
+ * relocations would be calls or addresses this linking does not make. */
+static int library_of(Elf_Scn *symtab, const struct prog_scn *ls, struct library *lib)
+{
+	GElf_Shdr ssh;
+	*lib = (struct library){ 0 };
+	if (!ls->text)
+		return 0;
+	if (ls->rel || !symtab || !gelf_getshdr(symtab, &ssh) || !ssh.sh_entsize)
+		return RELOC_BUG("in the library");
+	*lib = (struct library){ .insns = ls->text->d_buf, .ninsns = ls->text->d_size / 8,
+				 .shndx = ls->shndx, .syms = elf_getdata(symtab, NULL),
+				 .nsyms = ssh.sh_size / ssh.sh_entsize };
+	return 0;
+}
+
 static int extract_programs(struct compile_batch *b, const char *obj, size_t size)
 {
 	elf_version(EV_CURRENT);
 	Elf *elf = elf_memory((char *)obj, size);
-	struct prog_scn *ps = calloc(b->nprogs, sizeof(*ps));
+	struct prog_scn *ps = calloc(b->nprogs, sizeof(*ps)), ls = { 0 };
 	Elf_Scn *symtab = NULL;
-	int rc = !elf || !ps ? -ENOMEM : find_programs(elf, ps, b->nprogs, &symtab);
+	struct library lib;
+	int rc = !elf || !ps ? -ENOMEM : find_programs(elf, ps, b->nprogs, &symtab, &ls);
+	if (!rc)
+		rc = library_of(symtab, &ls, &lib);
 	for (int i = 0; i < b->nprogs && !rc; i++) {
 		struct batch_prog *bp = &b->progs[i];
 		if (!ps[i].text || !ps[i].text->d_size) {
@@ -300,9 +350,11 @@ static int extract_programs(struct compile_batch *b, const char *obj, size_t siz
 		memcpy(bp->insns, ps[i].text->d_buf, ps[i].text->d_size);
 		bp->ninsns = ps[i].text->d_size / 8;
 		if (ps[i].rel)
-			rc = apply_relocs(elf, &ps[i], bp->insns, bp->ninsns);
+			rc = apply_relocs(elf, &ps[i], lib.shndx, bp->insns, bp->ninsns);
 		if (!rc)
 			rc = prune(symtab, &ps[i], bp->insns, &bp->ninsns);
+		if (!rc && cg_link_library(&bp->insns, &bp->ninsns, &lib))
+			rc = RELOC_BUG("a library call");
 		mark_kfunc_calls(bp->insns, bp->ninsns);
 	}
 	free(ps);
@@ -345,8 +397,15 @@ static int check_jumps(const struct probe *p, const char *name, const struct bpf
 	return 0;
 }
 
+static void print_function(FILE *f, LLVMValueRef fn)
+{
+	char *text = LLVMPrintValueToString(fn);
+	fputs(text, f);
+	LLVMDisposeMessage(text);
+}
+
 /* A program's IR: its function, then its loops' bodies, the functions of
- * its section made after it. */
+ * its section made after it, then the library's functions so far. */
 static char *program_ir(LLVMValueRef fn)
 {
 	const char *section = LLVMGetSection(fn);
@@ -357,11 +416,14 @@ static char *program_ir(LLVMValueRef fn)
 		return NULL;
 	for (LLVMValueRef g = fn; g; g = LLVMGetNextFunction(g)) {
 		const char *s = LLVMGetSection(g);
-		if (g != fn && (!s || strcmp(s, section)))
-			continue;
-		char *text = LLVMPrintValueToString(g);
-		fputs(text, f);
-		LLVMDisposeMessage(text);
+		if (g == fn || (s && !strcmp(s, section)))
+			print_function(f, g);
+	}
+	for (LLVMValueRef g = LLVMGetFirstFunction(LLVMGetGlobalParent(fn)); g;
+	     g = LLVMGetNextFunction(g)) {
+		const char *s = LLVMGetSection(g);
+		if (s && !strcmp(s, LIBRARY_SECTION))
+			print_function(f, g);
 	}
 	fclose(f);
 	return out;

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Loop bodies in a program's instructions (codegen/subprogs.c). */
+/* Loop bodies and library functions in a program's instructions
+ * (codegen/subprogs.c, codegen/library.c). */
 #ifndef BTCTRACE_SUBPROGS_H
 #define BTCTRACE_SUBPROGS_H
 
 #include <gelf.h>
 #include <linux/bpf.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Cuts the functions of section shndx no live code takes the address of
@@ -13,5 +15,32 @@
  * table of nsyms entries. */
 int cg_prune_subprogs(Elf_Data *syms, size_t nsyms, size_t shndx, struct bpf_insn *insns,
 		      size_t *ninsns);
+
+/* The section of the library functions (codegen/library.c). */
+#define LIBRARY_SECTION "btctrace_lib"
+
+/* The library section of the emitted object, and its symbols. */
+struct library {
+	const struct bpf_insn *insns;
+	size_t ninsns, shndx;
+	Elf_Data *syms;
+	size_t nsyms;
+};
+
+/* A call to a library function, not linked yet: imm is the callee's
+ * instruction in the library section, and off is set as the mark.  The
+ * kernel refuses a call whose off is set, so a mark left behind cannot
+ * load as a wrong call. */
+#define LIBRARY_CALL_MARK 1
+
+static inline bool cg_is_library_call(const struct bpf_insn *in)
+{
+	return in->code == (BPF_JMP | BPF_CALL) && in->src_reg == BPF_PSEUDO_CALL &&
+	       in->off == LIBRARY_CALL_MARK;
+}
+
+/* Appends to a program (realloc'd) a copy of each library function its
+ * marked calls name, once, and points those calls at the copies. */
+int cg_link_library(struct bpf_insn **insns, size_t *n, const struct library *lib);
 
 #endif

@@ -5,6 +5,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <linux/bpf.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,25 +44,37 @@ static enum bpf_prog_type prog_type(enum prog_kind kind)
 
 /* A program's functions: the program itself at 0, then the bodies of its
  * for loops (codegen/loops.c), each where an instruction takes its
- * address.  Returns their number, starts sorted. */
+ * address, and the library functions it calls (codegen/library.c).
+ * Returns their number, starts sorted; *addressed says whether any
+ * function's address is taken. */
 #define MAX_FUNCS 64
 
-static int func_starts(const struct bpf_insn *insns, size_t n, uint32_t starts[MAX_FUNCS])
+static void add_start(uint32_t starts[MAX_FUNCS], int *nf, uint32_t at)
+{
+	int j = *nf;
+	while (j > 0 && starts[j - 1] > at)
+		j--;
+	if ((j > 0 && starts[j - 1] == at) || *nf == MAX_FUNCS)
+		return;
+	memmove(&starts[j + 1], &starts[j], (*nf - j) * sizeof(starts[0]));
+	starts[j] = at;
+	(*nf)++;
+}
+
+static int func_starts(const struct bpf_insn *insns, size_t n, uint32_t starts[MAX_FUNCS],
+		       bool *addressed)
 {
 	int nf = 1;
 	starts[0] = 0;
-	for (size_t i = 0; i + 1 < n; i++) {
-		if (insns[i].code != (BPF_LD | BPF_IMM | BPF_DW) || insns[i].src_reg != BPF_PSEUDO_FUNC)
-			continue;
-		uint32_t at = (uint32_t)((long)i + 1 + insns[i].imm);
-		int j = nf;
-		while (j > 0 && starts[j - 1] > at)
-			j--;
-		if ((j > 0 && starts[j - 1] == at) || nf == MAX_FUNCS)
-			continue;
-		memmove(&starts[j + 1], &starts[j], (nf - j) * sizeof(starts[0]));
-		starts[j] = at;
-		nf++;
+	*addressed = false;
+	for (size_t i = 0; i < n; i++) {
+		bool func = insns[i].code == (BPF_LD | BPF_IMM | BPF_DW) &&
+			    insns[i].src_reg == BPF_PSEUDO_FUNC && i + 1 < n;
+		bool call = insns[i].code == (BPF_JMP | BPF_CALL) &&
+			    insns[i].src_reg == BPF_PSEUDO_CALL;
+		if (func || call)
+			add_start(starts, &nf, (uint32_t)((long)i + 1 + insns[i].imm));
+		*addressed |= func;
 	}
 	return nf;
 }
@@ -82,7 +95,7 @@ static struct btf *funcs_btf(int nf, const uint32_t *starts, struct bpf_func_inf
 		btf__add_func_param(btf, params[i], word);
 	for (int i = 0; i < nf; i++) {
 		char name[32];
-		snprintf(name, sizeof(name), i ? "loop%d" : "prog", i);
+		snprintf(name, sizeof(name), i ? "func%d" : "prog", i);
 		info[i].insn_off = starts[i];
 		info[i].type_id = btf__add_func(btf, name, i ? BTF_FUNC_STATIC : BTF_FUNC_GLOBAL,
 						proto);
@@ -109,8 +122,11 @@ static int load(enum prog_kind kind, const char *kname,
 	uint32_t starts[MAX_FUNCS];
 	struct bpf_func_info info[MAX_FUNCS];
 	struct btf *btf = NULL;
-	int nf = func_starts(insns, ninsns, starts);
-	if (nf > 1) {
+	bool addressed;
+	int nf = func_starts(insns, ninsns, starts, &addressed);
+	/* Calls alone need no BTF; an address taken needs it for every
+	 * function.  The BTF costs a load of its own. */
+	if (addressed) {
 		btf = funcs_btf(nf, starts, info);
 		if (!btf)
 			return -errno ? -errno : -EINVAL;
@@ -166,7 +182,9 @@ static const char *tail_lines(char *text, int lines)
 static bool loops_unsupported(const char *name, const struct bpf_insn *insns, size_t ninsns)
 {
 	uint32_t starts[MAX_FUNCS];
-	if (func_starts(insns, ninsns, starts) < 2)
+	bool addressed;
+	func_starts(insns, ninsns, starts, &addressed);
+	if (!addressed)
 		return false;
 	static const struct { int id; const char *name, *since; } helpers[] = {
 		{ BPF_FUNC_loop, "bpf_loop", "5.17" },
