@@ -331,12 +331,21 @@ static int cmd_run(int argc, char **argv)
 			kill(pid, SIGINT);
 			sigints++;
 		}
-		/* Sleep until the next poll, the tracer's output or its exit;
-		 * once signalled, only its exit matters. */
+		/* Sleep until the tracer's output, its exit, or what is due next:
+		 * the semaphores of --watch are read every POLL_US, the SIGINT
+		 * waits out --int-after.  Nothing else ticks: a poll 10,000
+		 * times a second would take a CPU from the tracer measured (a
+		 * 50-block btctrace compiles on two threads). */
 		struct pollfd p[2] = { { pidfd, POLLIN, 0 }, { out.fd, POLLIN, 0 } };
-		struct timespec tick = { 0, POLL_US * 1000L }, wait_exit = { 1, 0 };
-		bool waiting = t_int >= 0 || (t_attach >= 0 && int_after < 0);
-		ppoll(p, out.fd >= 0 ? 2 : 1, waiting ? &wait_exit : &tick, NULL);
+		struct timespec wait = { 1, 0 };
+		if (watch && t_attach < 0)
+			wait = (struct timespec){ 0, POLL_US * 1000L };
+		else if (t_attach >= 0 && t_int < 0 && int_after >= 0) {
+			double left = (double)int_after - (now_ms() - t_attach);
+			long us = left > 0 ? (long)(left * 1000.0) + 1 : 0;
+			wait = (struct timespec){ us / 1000000, (us % 1000000) * 1000L };
+		}
+		ppoll(p, out.fd >= 0 ? 2 : 1, &wait, NULL);
 		if (gone_within(pidfd, 0)) {
 			t_exit = now_ms();
 			break;
