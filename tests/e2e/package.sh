@@ -7,7 +7,7 @@
 # completion completes a probe name.  The package is removed at the end,
 # whatever happens.  (-l --catalog is not checked here.)
 source "$BTC_SRC/tests/e2e/lib.sh"
-need git dpkg-buildpackage dh lintian dpkg man bash
+need git dpkg-buildpackage dh lintian dpkg man bash llvm-config
 [ -d "$SRC/.git" ] || [ -f "$SRC/.git" ] || { echo "FAIL: $SRC is not a git checkout: the copy is made from git ls-files" >&2; exit 1; }
 if dpkg-query -W -f='${Status}' btctrace 2>/dev/null | grep -q "ok installed"; then
 	echo "FAIL: a btctrace package is already installed; this test would replace and remove it (dpkg -r btctrace first)" >&2
@@ -40,6 +40,13 @@ fi
 deb=../btctrace_${version}_$arch.deb
 [ -f "$deb" ] || { fail "no $deb: $(ls ..)"; finish; exit 1; }
 expect_eq "the sources are untouched" "$(cd "$SRC" && git status --porcelain)" "$status_before"
+
+# Statically linked libraries are named by source package (debian/rules).
+built_using=$(dpkg-deb -f "$deb" Built-Using)
+for src in libbpf elfutils readline xz-utils "llvm-toolchain-$(llvm-config --version | cut -d. -f1)"; do
+	CHECKS=$((CHECKS + 1))
+	grep -qE "(^|, )$src \(= [^)]+\)" <<<"$built_using" || fail "Built-Using lacks $src: '$built_using'"
+done
 
 lintian ../btctrace_"${version}"_"$arch".changes >"$TMP/lintian" 2>&1 || :
 expect_eq "lintian errors" "$(grep '^E:' "$TMP/lintian" || true)" ""
