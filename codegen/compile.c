@@ -329,7 +329,8 @@ static int extract_programs(struct compile_batch *b, const char *obj, size_t siz
 {
 	elf_version(EV_CURRENT);
 	Elf *elf = elf_memory((char *)obj, size);
-	struct prog_scn *ps = calloc(b->nprogs, sizeof(*ps)), ls = { 0 };
+	struct prog_scn *ps = calloc(b->nprogs, sizeof(*ps));
+	struct prog_scn ls = { 0 };
 	Elf_Scn *symtab = NULL;
 	struct library lib;
 	int rc = !elf || !ps ? -ENOMEM : find_programs(elf, ps, b->nprogs, &symtab, &ls);
@@ -353,7 +354,7 @@ static int extract_programs(struct compile_batch *b, const char *obj, size_t siz
 			rc = apply_relocs(elf, &ps[i], lib.shndx, bp->insns, bp->ninsns);
 		if (!rc)
 			rc = prune(symtab, &ps[i], bp->insns, &bp->ninsns);
-		if (!rc && cg_link_library(&bp->insns, &bp->ninsns, &lib))
+		if (!rc && (rc = cg_link_library(&bp->insns, &bp->ninsns, &lib)) == -ENOEXEC)
 			rc = RELOC_BUG("a library call");
 		mark_kfunc_calls(bp->insns, bp->ninsns);
 	}
