@@ -320,8 +320,9 @@ static int library_of(Elf_Scn *symtab, const struct prog_scn *ls, struct library
 	if (ls->rel || !symtab || !gelf_getshdr(symtab, &ssh) || !ssh.sh_entsize)
 		return RELOC_BUG("in the library");
 	*lib = (struct library){ .insns = ls->text->d_buf, .ninsns = ls->text->d_size / 8,
-				 .shndx = ls->shndx, .syms = elf_getdata(symtab, NULL),
-				 .nsyms = ssh.sh_size / ssh.sh_entsize };
+				 .shndx = ls->shndx };
+	lib->nfns = cg_read_spans(elf_getdata(symtab, NULL), ssh.sh_size / ssh.sh_entsize,
+				  ls->shndx, lib->ninsns, lib->fns);
 	return 0;
 }
 

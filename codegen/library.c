@@ -46,31 +46,6 @@ LLVMValueRef cg_library_call(struct cg *cg, const char *name, LLVMValueRef *args
 
 /* ---- after the emission: linking a program's calls ---- */
 
-#define MAX_LINKED 8
-
-struct linked {
-	size_t start, end;	/* the function in the library section */
-	size_t at;		/* its copy in the program */
-};
-
-/* The function of the library section holding instruction t. */
-static int library_span(Elf_Data *syms, size_t nsyms, size_t shndx, size_t t,
-			size_t *start, size_t *end)
-{
-	for (size_t i = 0; i < nsyms; i++) {
-		GElf_Sym sym;
-		if (!gelf_getsym(syms, (int)i, &sym) || sym.st_shndx != shndx ||
-		    GELF_ST_TYPE(sym.st_info) != STT_FUNC)
-			continue;
-		if (t >= sym.st_value / 8 && t < (sym.st_value + sym.st_size) / 8) {
-			*start = sym.st_value / 8;
-			*end = (sym.st_value + sym.st_size) / 8;
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
 static int append(struct bpf_insn **insns, size_t *n, const struct bpf_insn *code, size_t len)
 {
 	struct bpf_insn *more = realloc(*insns, (*n + len) * sizeof(**insns));
@@ -84,30 +59,24 @@ static int append(struct bpf_insn **insns, size_t *n, const struct bpf_insn *cod
 
 int cg_link_library(struct bpf_insn **insns, size_t *n, const struct library *lib)
 {
-	struct linked done[MAX_LINKED];
-	int ndone = 0;
+	size_t at[MAX_SUBPROGS] = { 0 };	/* each function's copy; 0: none yet */
 	size_t own = *n;	/* the calls are in the program's own code */
 	for (size_t i = 0; i < own; i++) {
-		struct bpf_insn *call = &(*insns)[i];
-		if (!cg_is_library_call(call))
+		if (!cg_is_library_call(&(*insns)[i]))
 			continue;
-		size_t t = (size_t)call->imm, start, end;
-		int k = 0;
-		while (k < ndone && !(t >= done[k].start && t < done[k].end))
-			k++;
-		if (k == ndone) {
-			if (k == MAX_LINKED || t >= lib->ninsns ||
-			    library_span(lib->syms, lib->nsyms, lib->shndx, t, &start, &end) ||
-			    end > lib->ninsns)
-				return -ENOEXEC;
-			done[ndone++] = (struct linked){ start, end, *n };
-			int rc = append(insns, n, lib->insns + start, end - start);
+		size_t t = (size_t)(*insns)[i].imm;
+		int f = cg_span_of(lib->fns, lib->nfns, t);
+		if (f < 0 || lib->fns[f].end > lib->ninsns)
+			return -ENOEXEC;
+		const struct span *fn = &lib->fns[f];
+		if (!at[f]) {
+			at[f] = *n;
+			int rc = append(insns, n, lib->insns + fn->start, fn->end - fn->start);
 			if (rc)
 				return rc;
-			call = &(*insns)[i];
 		}
-		call->imm = (int32_t)(done[k].at + (t - done[k].start) - i - 1);
-		call->off = 0;
+		(*insns)[i].imm = (int32_t)(at[f] + (t - fn->start) - i - 1);
+		(*insns)[i].off = 0;
 	}
 	return 0;
 }

@@ -15,19 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_SUBPROGS 64
-
-struct span {
-	size_t start, end;	/* instructions [start, end) */
-	bool live;
-};
-
 static bool is_func_ref(const struct bpf_insn *insn)
 {
 	return insn->code == (BPF_LD | BPF_IMM | BPF_DW) && insn->src_reg == BPF_PSEUDO_FUNC;
 }
 
-static int span_of(const struct span *sp, int n, size_t at)
+int cg_span_of(const struct span *sp, int n, size_t at)
 {
 	for (int i = 0; i < n; i++)
 		if (at >= sp[i].start && at < sp[i].end)
@@ -35,9 +28,8 @@ static int span_of(const struct span *sp, int n, size_t at)
 	return -1;
 }
 
-/* The functions of section shndx, by start. */
-static int read_spans(Elf_Data *syms, size_t nsyms, size_t shndx, size_t ninsns,
-		      struct span *sp)
+int cg_read_spans(Elf_Data *syms, size_t nsyms, size_t shndx, size_t ninsns,
+		  struct span *sp)
 {
 	int n = 0;
 	for (size_t i = 0; i < nsyms && n < MAX_SUBPROGS; i++) {
@@ -59,7 +51,7 @@ static int read_spans(Elf_Data *syms, size_t nsyms, size_t shndx, size_t ninsns,
 /* Live: the program (at 0), and what a live function takes the address of. */
 static void mark_live(const struct bpf_insn *insns, struct span *sp, int n)
 {
-	int k = span_of(sp, n, 0);
+	int k = cg_span_of(sp, n, 0);
 	if (k < 0)
 		return;
 	sp[k].live = true;
@@ -69,7 +61,7 @@ static void mark_live(const struct bpf_insn *insns, struct span *sp, int n)
 			for (size_t i = sp[f].start; sp[f].live && i + 1 < sp[f].end; i++) {
 				if (!is_func_ref(&insns[i]))
 					continue;
-				int t = span_of(sp, n, i + 1 + insns[i].imm);
+				int t = cg_span_of(sp, n, i + 1 + insns[i].imm);
 				if (t >= 0 && !sp[t].live)
 					sp[t].live = grew = true;
 			}
@@ -90,7 +82,7 @@ static void compact(struct bpf_insn *insns, size_t *ninsns, const struct span *s
 {
 	size_t out = 0;
 	for (size_t i = 0; i < *ninsns; i++) {
-		int f = span_of(sp, n, i);
+		int f = cg_span_of(sp, n, i);
 		if (f >= 0 && !sp[f].live)
 			continue;
 		struct bpf_insn in = insns[i];
@@ -107,7 +99,7 @@ int cg_prune_subprogs(Elf_Data *syms, size_t nsyms, size_t shndx, struct bpf_ins
 		      size_t *ninsns)
 {
 	struct span sp[MAX_SUBPROGS];
-	int n = read_spans(syms, nsyms, shndx, *ninsns, sp);
+	int n = cg_read_spans(syms, nsyms, shndx, *ninsns, sp);
 	mark_live(insns, sp, n);
 	for (int i = 0; i < n; i++)
 		if (!sp[i].live) {

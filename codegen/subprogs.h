@@ -9,6 +9,21 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#define MAX_SUBPROGS 64
+
+/* A function of a section: its instructions [start, end). */
+struct span {
+	size_t start, end;
+	bool live;
+};
+
+/* The functions of section shndx (at most MAX_SUBPROGS), by start, from
+ * the object's symbol table of nsyms entries. */
+int cg_read_spans(Elf_Data *syms, size_t nsyms, size_t shndx, size_t ninsns,
+		  struct span *sp);
+/* The index of the span holding instruction at, or -1. */
+int cg_span_of(const struct span *sp, int n, size_t at);
+
 /* Cuts the functions of section shndx no live code takes the address of
  * out of insns (its BPF_PSEUDO_FUNC immediates set), moving the others'
  * addresses; *ninsns becomes the new count.  syms: the object's symbol
@@ -19,12 +34,12 @@ int cg_prune_subprogs(Elf_Data *syms, size_t nsyms, size_t shndx, struct bpf_ins
 /* The section of the library functions (codegen/library.c). */
 #define LIBRARY_SECTION "btctrace_lib"
 
-/* The library section of the emitted object, and its symbols. */
+/* The library section of the emitted object, and its functions. */
 struct library {
 	const struct bpf_insn *insns;
 	size_t ninsns, shndx;
-	Elf_Data *syms;
-	size_t nsyms;
+	struct span fns[MAX_SUBPROGS];
+	int nfns;
 };
 
 /* A call to a library function, not linked yet: imm is the callee's
