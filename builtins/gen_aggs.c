@@ -206,8 +206,17 @@ static void count_in_slot(struct cg *cg, struct node *t, LLVMValueRef slot, LLVM
 	cg_agg_update(cg, m, key, apply_avg, &a);
 }
 
+/* A keyless histogram's page walk starts before its value is read
+ * (codegen/arrays.c, cg_array_warm). */
+static void warm_array(struct cg *cg, struct node *t)
+{
+	if (map_is_array(t->mapinfo))
+		cg_array_warm(cg, t->mapinfo);
+}
+
 LLVMValueRef gen_hist(struct cg *cg, struct node *n, struct node *t)
 {
+	warm_array(cg, t);
 	LLVMValueRef v = cg_expr(cg, n->args);
 	bool is_signed = n->args->type.is_signed;
 	count_in_slot(cg, t, call_hist_slot(cg, v, is_signed), v, is_signed);
@@ -216,6 +225,7 @@ LLVMValueRef gen_hist(struct cg *cg, struct node *n, struct node *t)
 
 LLVMValueRef gen_lhist(struct cg *cg, struct node *n, struct node *t)
 {
+	warm_array(cg, t);
 	LLVMValueRef v = cg_expr(cg, n->args);
 	count_in_slot(cg, t, lhist_slot(cg, v, t->mapinfo), v, n->args->type.is_signed);
 	return NULL;

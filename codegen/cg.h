@@ -149,6 +149,9 @@ LLVMValueRef cg_library_call(struct cg *cg, const char *name, LLVMValueRef *args
  * the u32 index (abi/abi.h). */
 void cg_array_update(struct cg *cg, const struct map_info *m, LLVMValueRef key,
 		     void (*apply)(struct cg *cg, LLVMValueRef val, void *arg), void *arg);
+/* Loads this CPU's first entry of m and drops the value: the load is
+ * for its address translation (arrays.c says why). */
+void cg_array_warm(struct cg *cg, const struct map_info *m);
 /* visit(p) on each possible CPU's value of key in per-CPU map m. */
 void cg_each_cpu(struct cg *cg, const struct map_info *m, LLVMValueRef key,
 		 void (*visit)(struct cg *cg, LLVMValueRef val, void *arg), void *arg);

@@ -52,6 +52,14 @@ CHECKS=$((CHECKS + 1))
 # Helper 2 is bpf_map_update_elem: the insert of a missing hash entry.
 expect_eq "map_update_elem calls" "$(count_lines 'inttoptr \(i64 2 to' "$TMP/ir")" 0
 expect_eq "insert blocks" "$(count_lines '^insert' "$TMP/ir")" 0
+# The histogram's array is loaded before arg3 is read from btcsim's memory
+# (helper 112, bpf_probe_read_user), so that their page walks overlap
+# (codegen/arrays.c, cg_array_warm).
+warm=$(grep -n -m1 'load volatile' "$TMP/ir" | cut -d: -f1)
+read=$(grep -n -m1 'inttoptr (i64 112 to' "$TMP/ir" | cut -d: -f1)
+CHECKS=$((CHECKS + 1))
+[ -n "$warm" ] && [ -n "$read" ] && [ "$warm" -lt "$read" ] ||
+	fail "the hist's array is not loaded before its argument is read (lines '$warm', '$read')"
 # What the verifier walked (fdinfo's verified_insns, Linux 5.16): 1039
 # with hashes and a branchy log2, 3037 had the array index been one of
 # log2's 64 constant paths, 127 when this was written.
