@@ -414,6 +414,20 @@ static int run_script(struct cli *c, struct source *src, uint64_t t0)
 	return status;
 }
 
+/* -l, into -o's file when one is given. */
+static int list_to(const struct cli *cli)
+{
+	FILE *out = NULL;
+	if (cli->out_path && !(out = results_open(cli->out_path)))
+		return 1;
+	struct list_request r = { cli->file, cli->verbose, cli->opts.format == FMT_JSON,
+				  cli->catalog, cli->opts.pid, cli->opts.cmd, cli->opts.path, out };
+	int rc = list_command(&r);
+	if (out && results_close(out))
+		return 1;
+	return rc < 0 ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t t0 = timings_now();
@@ -422,11 +436,8 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv, &cli) || bpftrace_env(&cli))
 		return 1;
 	cli.opts.verbose = cli.verbose;	/* -v; -lv is the verbose listing */
-	if (cli.list) {
-		struct list_request r = { cli.file, cli.verbose, cli.opts.format == FMT_JSON,
-					  cli.catalog, cli.opts.pid, cli.opts.cmd, cli.opts.path };
-		return list_command(&r) < 0 ? 1 : 0;
-	}
+	if (cli.list)
+		return list_to(&cli);
 	struct source src = { 0 };
 	if (cli.repl && cli.file && !strcmp(cli.file, "-")) {
 		diag_error(NULL, NULL, "-i reads its entries from stdin: give the program with "

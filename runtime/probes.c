@@ -501,14 +501,15 @@ int list_command(const struct list_request *r)
 	struct usdt_binary bin = { 0 };
 	struct list_opts o = { rest && strcmp(rest, "*") ? rest : NULL, r->verbose, r->pid,
 			       r->json };
+	FILE *out = r->out ? r->out : stdout;
 	if (!rc && !(rc = catalog_load(&cat)) && bin_path &&
 	    !(rc = usdt_read_binary(bin_path, &bin)))
-		rc = list_probes(stdout, &cat, &bin, &o);
+		rc = list_probes(out, &cat, &bin, &o);
 	else if (!rc && !bin_path) {
 		if (r->catalog)
 			diag_note(NULL, "these are the catalog's declarations, not a binary's "
 				  "probes: a binary may lack some or have an older shape");
-		rc = list_catalog(stdout, &cat, &o);
+		rc = list_catalog(out, &cat, &o);
 	}
 	if (rc == 0)
 		rc = no_match(&cat, bin_path ? &bin : NULL, o.pattern ? o.pattern : "*");

@@ -43,6 +43,7 @@ struct list_request {
 	bool catalog;		/* --catalog: the catalog's declarations, no binary */
 	pid_t pid;		/* -p */
 	const char *cmd, *path;	/* -c (not started), -b */
+	FILE *out;		/* -o's stream; standard output when NULL */
 };
 
 /* btctrace -l [PATTERN]: finds the binary as tracing would (without

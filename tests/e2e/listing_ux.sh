@@ -36,6 +36,12 @@ printf '%s\n' "utxocache:add [catalog: v23+]" \
 	"    int64        value                arg3  coin value [sat]" \
 	"    bool         is_coinbase          arg4  coin was created by a coinbase transaction" >"$TMP/want"
 expect_file_eq "catalog: utxocache:add" "$TMP/out" "$TMP/want"
+# -o puts the listing in the file, as it does a script's output.
+run "catalog -o" 0 -l --catalog 'utxocache:add' -o "$TMP/listed"
+expect_eq "catalog -o: nothing on stdout" "$(cat "$TMP/out")" ""
+expect_file_eq "catalog -o: the file" "$TMP/listed" "$TMP/want"
+run "catalog -o unwritable" 1 -l --catalog 'utxocache:add' -o "$TMP/no/such/dir/listed"
+expect_eq "catalog -o unwritable: message" "$(grep -c "cannot write $TMP/no/such/dir/listed" "$TMP/err")" 1
 # Both shapes of a probe that changed.
 run "catalog shapes" 0 -l --catalog 'mempool:replaced'
 expect_eq "catalog: both mempool:replaced shapes" "$(grep '^mempool' "$TMP/out")" \
