@@ -38,6 +38,8 @@ int compiler_new(struct compiler **out)
 		return rc;
 	}
 	struct compiler *c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
 	c->tm = LLVMCreateTargetMachine(target, "bpfel", "v3", "", LLVMCodeGenLevelDefault,
 					LLVMRelocDefault, LLVMCodeModelDefault);
 	*out = c;
