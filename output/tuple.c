@@ -32,69 +32,82 @@ static char *other_text(const struct out_value_text *vt, const struct type *t, c
 	return s ? s : strdup("");
 }
 
-void out_tuple_text(FILE *f, const struct type *t, const char *p,
-		    const struct out_value_text *vt)
+/* What tells the two texts apart: brackets, separator, string quoting. */
+struct tuple_shape {
+	char open, close;
+	const char *sep;
+	void (*put_str)(FILE *f, const char *s);
+};
+
+static void put_plain(FILE *f, const char *s)
+{
+	fputs(s, f);
+}
+
+static const struct tuple_shape TUPLE_TEXT = { '(', ')', ", ", put_plain };
+static const struct tuple_shape TUPLE_JSON = { '[', ']', ",", out_json_string };
+
+static void put_tuple(FILE *f, const struct tuple_shape *sh, const struct type *t,
+		      const char *p, const struct out_value_text *vt)
 {
 	const struct tuple_type *tt = t->tuple;
-	fputc('(', f);
+	fputc(sh->open, f);
 	for (int i = 0; i < tt->n; i++) {
 		const struct type *e = &tt->elem[i];
 		const char *at = p + tt->offset[i];
 		if (i)
-			fputs(", ", f);
+			fputs(sh->sep, f);
 		if (type_is_word(e)) {
 			put_int(f, e, at);
 		} else if (e->kind == T_TUPLE) {
-			out_tuple_text(f, e, at, vt);
+			put_tuple(f, sh, e, at, vt);
 		} else {
 			char *s = e->kind == T_STR ? str_of(e, at) : other_text(vt, e, at);
-			fputs(s ? s : "", f);
+			sh->put_str(f, s ? s : "");
 			free(s);
 		}
 	}
-	fputc(')', f);
+	fputc(sh->close, f);
+}
+
+void out_tuple_text(FILE *f, const struct type *t, const char *p,
+		    const struct out_value_text *vt)
+{
+	put_tuple(f, &TUPLE_TEXT, t, p, vt);
 }
 
 void out_tuple_json(FILE *f, const struct type *t, const char *p,
 		    const struct out_value_text *vt)
 {
-	const struct tuple_type *tt = t->tuple;
-	fputc('[', f);
-	for (int i = 0; i < tt->n; i++) {
-		const struct type *e = &tt->elem[i];
-		const char *at = p + tt->offset[i];
-		if (i)
-			fputc(',', f);
-		if (type_is_word(e)) {
-			put_int(f, e, at);
-		} else if (e->kind == T_TUPLE) {
-			out_tuple_json(f, e, at, vt);
-		} else {
-			char *s = e->kind == T_STR ? str_of(e, at) : other_text(vt, e, at);
-			out_json_string(f, s ? s : "");
-			free(s);
-		}
+	put_tuple(f, &TUPLE_JSON, t, p, vt);
+}
+
+/* One text into a malloc'd string, or NULL when memory ran out. */
+static char *tuple_string(const struct tuple_shape *sh, const struct type *t, const char *p,
+			  const struct out_value_text *vt)
+{
+	char *out = NULL;
+	size_t n;
+	FILE *f = open_memstream(&out, &n);
+	if (!f)
+		return NULL;
+	put_tuple(f, sh, t, p, vt);
+	if (fclose(f)) {
+		free(out);
+		return NULL;
 	}
-	fputc(']', f);
+	return out;
 }
 
 /* Both texts into malloc'd strings; -ENOMEM leaves them NULL. */
 int out_tuple_strings(const struct type *t, const char *p, const struct out_value_text *vt,
 		      char **text, char **json)
 {
-	size_t n;
-	FILE *f;
-	*text = *json = NULL;
-	if (!(f = open_memstream(text, &n)))
-		return -ENOMEM;
-	out_tuple_text(f, t, p, vt);
-	fclose(f);
-	if (!(f = open_memstream(json, &n))) {
-		free(*text);
-		*text = NULL;
-		return -ENOMEM;
-	}
-	out_tuple_json(f, t, p, vt);
-	fclose(f);
-	return 0;
+	*text = tuple_string(&TUPLE_TEXT, t, p, vt);
+	*json = *text ? tuple_string(&TUPLE_JSON, t, p, vt) : NULL;
+	if (*json)
+		return 0;
+	free(*text);
+	*text = NULL;
+	return -ENOMEM;
 }
