@@ -43,7 +43,7 @@ static const char usage_text[] =
 	"  -f text|json|openmetrics|prometheus\n"
 	"                   output format (json: one object per line, also for -l;\n"
 	"                   openmetrics, prometheus: the maps at exit as metrics)\n"
-	"  -o FILE          write output to FILE\n"
+	"  -o FILE          write output (or -l's listing) to FILE\n"
 	"  -q               no 'Attaching N probes...' line, no notes\n"
 	"  -v               say what is traced (binary, pid, probe shapes and\n"
 	"                   locations) and what btctrace waits for\n"
