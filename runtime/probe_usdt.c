@@ -14,10 +14,49 @@
 #include "runtime/session.h"
 #include "runtime/usdt.h"
 
-/* The probes closest to the one asked for; the full list is -l's. */
-static void list_probes_hint(const struct usdt_binary *bin, const struct attach_point *ap,
-			     char *buf, size_t len)
+/* A -c command such as `taskset -c 1 bitcoind` or `env X=1 bitcoind` runs
+ * a wrapper: the first later word that names an executable with USDT
+ * probes, or NULL (malloc'd). */
+static char *wrapped_binary(struct session *s)
 {
+	if (!s->target.is_child || !s->target.argv)
+		return NULL;
+	for (char **w = s->target.argv + 1; *w; w++) {
+		if (**w == '-' || strchr(*w, '='))
+			continue;
+		/* Read here, not through session_binary(): its cache may move
+		 * the binary the caller holds.  A word that is no ELF file (a
+		 * script, an argument) is passed over without a word. */
+		char *path = target_which(*w);
+		struct usdt_binary bin = { 0 };
+		diag_hold();
+		bool has = path && !usdt_read_binary(path, &bin) && bin.nprobes;
+		diag_release(false);
+		usdt_free_binary(&bin);
+		if (has)
+			return path;
+		free(path);
+	}
+	return NULL;
+}
+
+/* The probes closest to the one asked for; the full list is -l's. */
+static void list_probes_hint(struct session *s, const struct usdt_binary *bin,
+			     const struct attach_point *ap, char *buf, size_t len)
+{
+	bool command_binary = s->target.path && !strcmp(bin->path, s->target.path);
+	char *inner = bin->nprobes || !command_binary ? NULL : wrapped_binary(s);
+	if (inner) {
+		/* Attaching by pid would miss a wrapper that forks (sudo,
+		 * time); the user says which of the two ways is meant. */
+		snprintf(buf, len, "the -c command runs %s, and its arguments name %s, "
+			 "which has USDT probes: make that the command (-c '%s ...') to trace "
+			 "the process it starts, or name it in the probe (usdt:%s:%s:%s) to "
+			 "trace every process running it", bin->path, inner, inner, inner,
+			 ap->provider, ap->event);
+		free(inner);
+		return;
+	}
 	if (!bin->nprobes) {
 		snprintf(buf, len, "this binary has no USDT probes: was it built with "
 			 "-DWITH_USDT=ON?");
@@ -115,8 +154,8 @@ static bool matches(const struct attach_point *ap, const struct usdt_probe *p)
 
 /* A pattern that matches nothing: the contexts the binary has, as
  * patterns ("utxocach:*" is near "utxocache:*"). */
-static int no_match(const struct usdt_binary *bin, const struct attach_point *ap,
-		    const char *path)
+static int no_match(struct session *s, const struct usdt_binary *bin,
+		    const struct attach_point *ap, const char *path)
 {
 	char hint[1024] = "", want[256], near[512];
 	const char *names[64];
@@ -124,7 +163,7 @@ static int no_match(const struct usdt_binary *bin, const struct attach_point *ap
 	int n = 0;
 	snprintf(want, sizeof(want), "%s:%s", ap->provider, ap->event);
 	if (!bin->nprobes) {
-		list_probes_hint(bin, ap, hint, sizeof(hint));
+		list_probes_hint(s, bin, ap, hint, sizeof(hint));
 		return diag_error(&ap->loc, hint, "no probe of %s matches '%s'", path, want);
 	}
 	for (int i = 0; i < bin->nprobes && n < 64; i++) {
@@ -149,7 +188,8 @@ static int no_match(const struct usdt_binary *bin, const struct attach_point *ap
 /* A pattern stands for every probe it matches, in the binary's order:
  * ap becomes the first, copies of it after it the others (resolved
  * next, as any attach point of the block). */
-static int expand(const struct usdt_binary *bin, struct attach_point *ap, const char *path)
+static int expand(struct session *s, const struct usdt_binary *bin, struct attach_point *ap,
+		  const char *path)
 {
 	const struct usdt_probe *first = NULL;
 	struct attach_point *last = ap;
@@ -163,7 +203,7 @@ static int expand(const struct usdt_binary *bin, struct attach_point *ap, const 
 			first = p;
 	}
 	if (!first)
-		return no_match(bin, ap, path);
+		return no_match(s, bin, ap, path);
 	return attach_set_probe(ap, first->provider, first->name);
 }
 
@@ -183,14 +223,14 @@ static int resolve(struct session *s, struct attach_point *ap)
 	const struct usdt_binary *bin = session_binary(s, path);
 	if (!bin)
 		return -ENOENT;
-	if (attach_is_pattern(ap) && (rc = expand(bin, ap, path)))
+	if (attach_is_pattern(ap) && (rc = expand(s, bin, ap, path)))
 		return rc;
 	if ((rc = attach_name_usdt(ap, path)))
 		return rc;
 	const struct usdt_probe *p = usdt_find_probe(bin, ap->provider, ap->event);
 	if (!p) {
 		char hint[1024];
-		list_probes_hint(bin, ap, hint, sizeof(hint));
+		list_probes_hint(s, bin, ap, hint, sizeof(hint));
 		return diag_error(&ap->loc, hint, "probe %s:%s is not in %s", ap->provider,
 				  ap->event, path);
 	}

@@ -50,6 +50,15 @@ expect_eq "no close probe: only the -l hint" "$(sed -n 's/^hint: //p' "$TMP/err"
 
 run_err "binary without probes" 1 "" -e 'utxocache:add { @n = count(); }' -b /bin/true
 grep -q "has no USDT probes" "$TMP/err" || fail "no-probes hint: $(cat "$TMP/err")"
+# A -c command run through a wrapper: the hint names the wrapped binary
+# and the two ways to trace it.  A script among the arguments (ldd) is
+# passed over without a message of its own.
+run_err "wrapped command" 1 "" -e 'utxocache:add { @n = count(); }' \
+	-c "env A=1 taskset -c 0 /usr/bin/ldd $BUILD/btcsim coins --count 5"
+expect_eq "wrapped command: messages" "$(cat "$TMP/err")" "-e:1:1: error: probe utxocache:add is not in $(command -v env)
+utxocache:add { @n = count(); }
+^~~~~~~~~~~~~
+hint: the -c command runs $(command -v env), and its arguments name $BUILD/btcsim, which has USDT probes: make that the command (-c '$BUILD/btcsim ...') to trace the process it starts, or name it in the probe (usdt:$BUILD/btcsim:utxocache:add) to trace every process running it"
 
 run_err "command not found" 1 "btctrace: error: command not found: ./no-such-binary
 hint: check the command's path, or that it is executable
