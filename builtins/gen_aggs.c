@@ -11,10 +11,26 @@ static LLVMValueRef val_i64(struct cg *cg, LLVMValueRef val, int off)
 	return cg_ptr_to(cg, cg_gep(cg, val, off), cg->i64);
 }
 
+/* A map value and its u64 fields are 8-byte aligned (abi/abi.h's structs;
+ * the kernel aligns values to 8).  Said so, each access is one 64-bit
+ * instruction: the module's default layout aligns an i64 to 4, and the
+ * BPF backend splits such an access in two 32-bit halves. */
+static LLVMValueRef load_val(struct cg *cg, LLVMValueRef p)
+{
+	LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->i64, p, "");
+	LLVMSetAlignment(v, 8);
+	return v;
+}
+
+static void store_val(struct cg *cg, LLVMValueRef v, LLVMValueRef p)
+{
+	LLVMSetAlignment(LLVMBuildStore(cg->b, v, p), 8);
+}
+
 static void add_at(struct cg *cg, LLVMValueRef val, int off, LLVMValueRef v)
 {
 	LLVMValueRef p = val_i64(cg, val, off);
-	LLVMBuildStore(cg->b, LLVMBuildAdd(cg->b, LLVMBuildLoad2(cg->b, cg->i64, p, ""), v, ""), p);
+	store_val(cg, LLVMBuildAdd(cg->b, load_val(cg, p), v, ""), p);
 }
 
 static void apply_count(struct cg *cg, LLVMValueRef val, void *arg)
@@ -33,16 +49,15 @@ _Static_assert(offsetof(struct agg_avg, hi) == offsetof(struct agg_avg, lo) + 8,
 static void apply_add128(struct cg *cg, LLVMValueRef val, struct add128 *a)
 {
 	LLVMValueRef plo = val_i64(cg, val, a->off), phi = val_i64(cg, val, a->off + 8);
-	LLVMValueRef lo = LLVMBuildLoad2(cg->b, cg->i64, plo, "");
+	LLVMValueRef lo = load_val(cg, plo);
 	LLVMValueRef nlo = LLVMBuildAdd(cg->b, lo, a->v, "");
 	LLVMValueRef carry = LLVMBuildZExt(cg->b, LLVMBuildICmp(cg->b, LLVMIntULT, nlo, lo, ""),
 					   cg->i64, "");
-	LLVMValueRef hi = LLVMBuildLoad2(cg->b, cg->i64, phi, "");
-	hi = LLVMBuildAdd(cg->b, hi, carry, "");
+	LLVMValueRef hi = LLVMBuildAdd(cg->b, load_val(cg, phi), carry, "");
 	if (a->is_signed)
 		hi = LLVMBuildAdd(cg->b, hi, LLVMBuildAShr(cg->b, a->v, cg_const(cg, 63), ""), "");
-	LLVMBuildStore(cg->b, nlo, plo);
-	LLVMBuildStore(cg->b, hi, phi);
+	store_val(cg, nlo, plo);
+	store_val(cg, hi, phi);
 }
 
 static void apply_sum(struct cg *cg, LLVMValueRef val, void *arg)
@@ -65,15 +80,15 @@ static void apply_minmax(struct cg *cg, LLVMValueRef val, void *arg)
 	struct minmax *mm = arg;
 	LLVMValueRef pv = val_i64(cg, val, offsetof(struct agg_minmax, v));
 	LLVMValueRef pset = val_i64(cg, val, offsetof(struct agg_minmax, set));
-	LLVMValueRef cur = LLVMBuildLoad2(cg->b, cg->i64, pv, "");
-	LLVMValueRef set = LLVMBuildLoad2(cg->b, cg->i64, pset, "");
+	LLVMValueRef cur = load_val(cg, pv);
+	LLVMValueRef set = load_val(cg, pset);
 	LLVMIntPredicate p = mm->is_max ? (mm->is_signed ? LLVMIntSGT : LLVMIntUGT)
 					: (mm->is_signed ? LLVMIntSLT : LLVMIntULT);
 	LLVMValueRef better = LLVMBuildICmp(cg->b, p, mm->v, cur, "");
 	LLVMValueRef unset = LLVMBuildICmp(cg->b, LLVMIntEQ, set, cg_const(cg, 0), "");
 	LLVMValueRef take = LLVMBuildOr(cg->b, better, unset, "");
-	LLVMBuildStore(cg->b, LLVMBuildSelect(cg->b, take, mm->v, cur, ""), pv);
-	LLVMBuildStore(cg->b, cg_const(cg, 1), pset);
+	store_val(cg, LLVMBuildSelect(cg->b, take, mm->v, cur, ""), pv);
+	store_val(cg, cg_const(cg, 1), pset);
 }
 
 LLVMValueRef gen_count(struct cg *cg, struct node *n, struct node *t)

@@ -16,7 +16,9 @@ void cg_array_update(struct cg *cg, const struct map_info *m, LLVMValueRef key,
 	LLVMBasicBlockRef done;
 	LLVMValueRef p = cg_lookup_found(cg, m, key, &done);
 	apply(cg, p, arg);
-	cg_store64(cg, cg_const(cg, 1), cg_gep(cg, p, map_written_offset(m)));
+	/* Aligned, as the aggregations' own fields (builtins/gen_aggs.c). */
+	LLVMValueRef flag = cg_ptr_to(cg, cg_gep(cg, p, map_written_offset(m)), cg->i64);
+	LLVMSetAlignment(LLVMBuildStore(cg->b, cg_const(cg, 1), flag), 8);
 	LLVMBuildBr(cg->b, done);
 	LLVMPositionBuilderAtEnd(cg->b, done);
 }
