@@ -11,26 +11,10 @@ static LLVMValueRef val_i64(struct cg *cg, LLVMValueRef val, int off)
 	return cg_ptr_to(cg, cg_gep(cg, val, off), cg->i64);
 }
 
-/* A map value and its u64 fields are 8-byte aligned (abi/abi.h's structs;
- * the kernel aligns values to 8).  Said so, each access is one 64-bit
- * instruction: the module's default layout aligns an i64 to 4, and the
- * BPF backend splits such an access in two 32-bit halves. */
-static LLVMValueRef load_val(struct cg *cg, LLVMValueRef p)
-{
-	LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->i64, p, "");
-	LLVMSetAlignment(v, 8);
-	return v;
-}
-
-static void store_val(struct cg *cg, LLVMValueRef v, LLVMValueRef p)
-{
-	LLVMSetAlignment(LLVMBuildStore(cg->b, v, p), 8);
-}
-
 static void add_at(struct cg *cg, LLVMValueRef val, int off, LLVMValueRef v)
 {
 	LLVMValueRef p = val_i64(cg, val, off);
-	store_val(cg, LLVMBuildAdd(cg->b, load_val(cg, p), v, ""), p);
+	cg_store_field64(cg, LLVMBuildAdd(cg->b, cg_load_field64(cg, p), v, ""), p);
 }
 
 static void apply_count(struct cg *cg, LLVMValueRef val, void *arg)
@@ -49,15 +33,15 @@ _Static_assert(offsetof(struct agg_avg, hi) == offsetof(struct agg_avg, lo) + 8,
 static void apply_add128(struct cg *cg, LLVMValueRef val, struct add128 *a)
 {
 	LLVMValueRef plo = val_i64(cg, val, a->off), phi = val_i64(cg, val, a->off + 8);
-	LLVMValueRef lo = load_val(cg, plo);
+	LLVMValueRef lo = cg_load_field64(cg, plo);
 	LLVMValueRef nlo = LLVMBuildAdd(cg->b, lo, a->v, "");
 	LLVMValueRef carry = LLVMBuildZExt(cg->b, LLVMBuildICmp(cg->b, LLVMIntULT, nlo, lo, ""),
 					   cg->i64, "");
-	LLVMValueRef hi = LLVMBuildAdd(cg->b, load_val(cg, phi), carry, "");
+	LLVMValueRef hi = LLVMBuildAdd(cg->b, cg_load_field64(cg, phi), carry, "");
 	if (a->is_signed)
 		hi = LLVMBuildAdd(cg->b, hi, LLVMBuildAShr(cg->b, a->v, cg_const(cg, 63), ""), "");
-	store_val(cg, nlo, plo);
-	store_val(cg, hi, phi);
+	cg_store_field64(cg, nlo, plo);
+	cg_store_field64(cg, hi, phi);
 }
 
 static void apply_sum(struct cg *cg, LLVMValueRef val, void *arg)
@@ -80,15 +64,15 @@ static void apply_minmax(struct cg *cg, LLVMValueRef val, void *arg)
 	struct minmax *mm = arg;
 	LLVMValueRef pv = val_i64(cg, val, offsetof(struct agg_minmax, v));
 	LLVMValueRef pset = val_i64(cg, val, offsetof(struct agg_minmax, set));
-	LLVMValueRef cur = load_val(cg, pv);
-	LLVMValueRef set = load_val(cg, pset);
+	LLVMValueRef cur = cg_load_field64(cg, pv);
+	LLVMValueRef set = cg_load_field64(cg, pset);
 	LLVMIntPredicate p = mm->is_max ? (mm->is_signed ? LLVMIntSGT : LLVMIntUGT)
 					: (mm->is_signed ? LLVMIntSLT : LLVMIntULT);
 	LLVMValueRef better = LLVMBuildICmp(cg->b, p, mm->v, cur, "");
 	LLVMValueRef unset = LLVMBuildICmp(cg->b, LLVMIntEQ, set, cg_const(cg, 0), "");
 	LLVMValueRef take = LLVMBuildOr(cg->b, better, unset, "");
-	store_val(cg, LLVMBuildSelect(cg->b, take, mm->v, cur, ""), pv);
-	store_val(cg, cg_const(cg, 1), pset);
+	cg_store_field64(cg, LLVMBuildSelect(cg->b, take, mm->v, cur, ""), pv);
+	cg_store_field64(cg, cg_const(cg, 1), pset);
 }
 
 LLVMValueRef gen_count(struct cg *cg, struct node *n, struct node *t)

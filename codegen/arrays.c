@@ -16,9 +16,7 @@ void cg_array_update(struct cg *cg, const struct map_info *m, LLVMValueRef key,
 	LLVMBasicBlockRef done;
 	LLVMValueRef p = cg_lookup_found(cg, m, key, &done);
 	apply(cg, p, arg);
-	/* Aligned, as the aggregations' own fields (builtins/gen_aggs.c). */
-	LLVMValueRef flag = cg_ptr_to(cg, cg_gep(cg, p, map_written_offset(m)), cg->i64);
-	LLVMSetAlignment(LLVMBuildStore(cg->b, cg_const(cg, 1), flag), 8);
+	cg_store_field64(cg, cg_const(cg, 1), cg_gep(cg, p, map_written_offset(m)));
 	LLVMBuildBr(cg->b, done);
 	LLVMPositionBuilderAtEnd(cg->b, done);
 }
@@ -39,7 +37,7 @@ void cg_array_warm(struct cg *cg, const struct map_info *m)
 	LLVMValueRef key = cg_alloca_zero(cg, 4, "warm");
 	LLVMBasicBlockRef done;
 	LLVMValueRef p = cg_lookup_found(cg, m, key, &done);
-	LLVMSetVolatile(LLVMBuildLoad2(cg->b, cg->i64, cg_ptr_to(cg, p, cg->i64), ""), 1);
+	LLVMSetVolatile(cg_load_field64(cg, p), 1);
 	LLVMBuildBr(cg->b, done);
 	LLVMPositionBuilderAtEnd(cg->b, done);
 }

@@ -86,6 +86,10 @@ LLVMValueRef cg_convert(struct cg *cg, LLVMValueRef v, const struct type *st,
 			const struct type *dt);
 LLVMValueRef cg_read_str(struct cg *cg, LLVMValueRef ptr, int size);
 void cg_store64(struct cg *cg, LLVMValueRef v, LLVMValueRef p);
+/* A u64 field of a map value at p, which is 8-byte aligned: one 64-bit
+ * load or store, where the module's default layout would split it. */
+LLVMValueRef cg_load_field64(struct cg *cg, LLVMValueRef p);
+void cg_store_field64(struct cg *cg, LLVMValueRef v, LLVMValueRef p);
 LLVMValueRef cg_helper(struct cg *cg, int id, LLVMTypeRef ret, LLVMValueRef *args, int nargs);
 LLVMValueRef cg_map_ptr(struct cg *cg, int fd);
 LLVMValueRef cg_alloca(struct cg *cg, int size, const char *name);

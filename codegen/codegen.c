@@ -71,6 +71,23 @@ void cg_store64(struct cg *cg, LLVMValueRef v, LLVMValueRef p)
 	store64(cg, v, p);
 }
 
+/* Map values and their u64 fields are 8-byte aligned (abi/abi.h's
+ * structs; the kernel aligns values to 8).  LLVM's default layout aligns
+ * an i64 to 4, and the BPF backend splits such an access in two 32-bit
+ * halves.  Stack slots keep the default: written whole, the verifier
+ * tracks them as exact values, and loops' states stop merging. */
+LLVMValueRef cg_load_field64(struct cg *cg, LLVMValueRef p)
+{
+	LLVMValueRef v = load64(cg, p);
+	LLVMSetAlignment(v, 8);
+	return v;
+}
+
+void cg_store_field64(struct cg *cg, LLVMValueRef v, LLVMValueRef p)
+{
+	LLVMSetAlignment(LLVMBuildStore(cg->b, v, cg_ptr_to(cg, p, cg->i64)), 8);
+}
+
 void cg_error_count(struct cg *cg, int slot)
 {
 	LLVMValueRef key = cg_alloca(cg, 4, "errkey");
