@@ -33,7 +33,7 @@ status=0
 (cd build-asan &&
 	ASAN_OPTIONS=detect_leaks=1:exitcode=99:log_path=$reports/asan \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99:log_path=$reports/ubsan \
-	ctest --output-on-failure --timeout 300 -E '^e2e_(llvm19_build|package|diff_bpftrace|every_probe_truth|named_args_truth|bench)$' "$@") ||
+	ctest --output-on-failure --timeout 300 -E '^e2e_(llvm19_build|package|diff_bpftrace|every_probe_truth|named_args_truth|bench|hot_text)$' "$@") ||
 	status=$?
 if [ -n "$(ls -A "$reports")" ]; then
 	echo "test: sanitizer reports:" >&2
