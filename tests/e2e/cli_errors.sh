@@ -120,6 +120,14 @@ for name in $names; do
 	grep -q "\`$name\`" "$TMP/section" || fail "'$name' is missing from '$section'"
 done
 
+# A -c command whose exec fails: said by the started child, which has no
+# heap (runtime/target.c), and its status is btctrace's.
+printf '\177ELF, but not one\n' >"$TMP/notelf"
+chmod +x "$TMP/notelf"
+run_err "-c exec fails" 127 "btctrace: error: cannot run $TMP/notelf: Exec format error
+btctrace: note: the traced command exited with status 127
+" -q -c "$TMP/notelf" -e 'BEGIN { @b = 1; }'
+
 # Options out of range name the accepted range; a kernel thread is named.
 run_err "--map-size -1" 1 "btctrace: error: --map-size takes a number of entries from 1 to 16777216, not '-1'
 " --map-size -1 -e 'BEGIN { exit(); }'
