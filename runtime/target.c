@@ -15,6 +15,7 @@
 #include <time.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/single_threaded.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -233,7 +234,9 @@ static bool heap_range(uintptr_t *lo, uintptr_t *hi)
  * page btctrace writes after the fork, until it exits, is not a fault
  * (~200 of them for a one-liner, ~300 for 50 blocks, 15-25 us each on a
  * virtual machine).  The child reads only its stack: the command line is
- * copied there, and it reports a failed exec with write(2). */
+ * copied there, and it reports a failed exec with write(2).  Only while
+ * btctrace has no thread: after one, glibc's fork resets the locks of
+ * every open FILE in the child, and those are on the heap. */
 int target_spawn(struct target *t)
 {
 	if (!t->argv || t->pid > 0)
@@ -241,7 +244,7 @@ int target_spawn(struct target *t)
 	struct held_cmd held;
 	char **argv = copy_cmd(t->argv, &held);
 	uintptr_t lo = 0, hi = 0;
-	bool no_heap = argv && heap_range(&lo, &hi) &&
+	bool no_heap = argv && __libc_single_threaded && heap_range(&lo, &hi) &&
 		       !madvise((void *)lo, hi - lo, MADV_DONTFORK);
 	if (!no_heap)
 		argv = t->argv;
