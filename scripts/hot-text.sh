@@ -8,8 +8,8 @@
 #
 # Why: on a virtual machine a page fault can cost 15-25 us, and the static
 # LLVM's 12 MB of text is touched in ~170 places by one run; grouped, the
-# same code is ~45 faults (docs/performance.md, "Start-up and page
-# faults").  Run it again when LLVM or much of the code changes:
+# same code is ~45 faults (docs/performance.md, "Issue 15, seventh round:
+# start-up's page faults").  Run it again when LLVM or much of the code changes:
 # tests/e2e/hot_text.sh fails when the layout no longer covers what runs.
 # Needs root (uprobes), a built tree, and perl.
 set -euo pipefail
