@@ -34,7 +34,10 @@ trap 'rm -rf "$TMP"' EXIT
 
 # btctrace linked once more, with a map of where each input section went.
 link=$(cat "$BUILD/CMakeFiles/btctrace.dir/link.txt")
-link=${link/ -o btctrace / -Wl,-Map,$TMP/map -o $TMP/btctrace }
+relink=${link/ -o btctrace / -Wl,-Map,$TMP/map -o $TMP/btctrace }
+# Unchanged, it would overwrite the build's own binary and make no map.
+[ "$relink" != "$link" ] || { echo "hot-text.sh: no ' -o btctrace ' in $BUILD's link command: CMake's format changed?" >&2; exit 1; }
+link=$relink
 (cd "$BUILD" && eval "$link")
 BT=$TMP/btctrace
 
